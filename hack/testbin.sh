@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds kube-apiserver and etcd for the integration tests from the published Go modules
+# pinned in hack/testbin/{kube,etcd}, once per version, into a cache outside the repository.
+# Prints the directory that holds k8s/<version>-linux-amd64/{kube-apiserver,etcd,kubectl}.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+kube_version=$(awk '$1 == "require" && $2 == "k8s.io/kubernetes" {print substr($3, 2)}' "$here/testbin/kube/go.mod")
+etcd_version=$(awk '$1 == "require" && $2 == "go.etcd.io/etcd/server/v3" {print substr($3, 2)}' "$here/testbin/etcd/go.mod")
+cache_root=${REGCRED_TESTBIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/regcred-operator/testbin}
+bin_dir="$cache_root/k8s/${kube_version}-linux-amd64"
+
+export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
+
+build_apiserver() {
+  local ldflags="-s -w -X k8s.io/component-base/version.gitVersion=v${kube_version}"
+  ldflags+=" -X k8s.io/component-base/version.gitMajor=${kube_version%%.*}"
+  ldflags+=" -X k8s.io/component-base/version.gitMinor=$(cut -d. -f2 <<<"$kube_version")"
+  ldflags+=" -X k8s.io/component-base/version.gitTreeState=clean"
+  (cd "$here/testbin/kube" && go build -trimpath -ldflags "$ldflags" -o "$bin_dir/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver)
+  mv "$bin_dir/kube-apiserver.tmp" "$bin_dir/kube-apiserver"
+}
+
+build_etcd() {
+  (cd "$here/testbin/etcd" && go build -trimpath -ldflags "-s -w" -o "$bin_dir/etcd.tmp" .)
+  mv "$bin_dir/etcd.tmp" "$bin_dir/etcd"
+}
+
+mkdir -p "$bin_dir"
+stamp="$bin_dir/.etcd-version"
+if [[ ! -x "$bin_dir/kube-apiserver" ]]; then
+  echo "building kube-apiserver v${kube_version} (first run on this machine only)" >&2
+  build_apiserver
+fi
+if [[ ! -x "$bin_dir/etcd" || "$(cat "$stamp" 2>/dev/null)" != "$etcd_version" ]]; then
+  echo "building etcd v${etcd_version} (first run on this machine only)" >&2
+  build_etcd
+  echo "$etcd_version" >"$stamp"
+fi
+if [[ ! -e "$bin_dir/kubectl" ]]; then
+  ln -sf "$(command -v kubectl)" "$bin_dir/kubectl"
+fi
+echo "$cache_root"

@@ -1,0 +1,25 @@
+package io.regcred;
+
+/** Annotations the operator writes. None of them ever holds a credential. */
+public final class Annotations {
+
+  /** SHA-256 of a written Secret's data, so an unchanged Secret is recognised without decoding it. */
+  public static final String CONTENT_HASH = "regcred.io/content-hash";
+
+  /** When the token in a written Secret expires (RFC 3339); absent for static credentials. */
+  public static final String EXPIRES_AT = "regcred.io/expires-at";
+
+  /** When the token in a written Secret was fetched (RFC 3339). */
+  public static final String ISSUED_AT = "regcred.io/issued-at";
+
+  /** Hash of the source spec the token was fetched for; a spec change forces a new token. */
+  public static final String SOURCE_HASH = "regcred.io/source-hash";
+
+  /**
+   * On a ServiceAccount: the comma-separated imagePullSecrets entries the operator added, so it
+   * only ever removes entries it added itself.
+   */
+  public static final String ADDED_PULL_SECRETS = "regcred.io/added-pull-secrets";
+
+  private Annotations() {}
+}

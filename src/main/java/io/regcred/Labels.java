@@ -1,0 +1,18 @@
+package io.regcred;
+
+/** Labels the operator puts on the objects it writes, and selects them by. */
+public final class Labels {
+
+  /** Marks every Secret the operator writes; its informer watches only Secrets with this label. */
+  public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+
+  public static final String MANAGED_BY_VALUE = "regcred-operator";
+
+  /** The RegistryCredential that owns a written Secret. */
+  public static final String CREDENTIAL = "regcred.io/credential";
+
+  /** The label selector for the managed-Secret informer. */
+  public static final String MANAGED_SELECTOR = MANAGED_BY + "=" + MANAGED_BY_VALUE;
+
+  private Labels() {}
+}

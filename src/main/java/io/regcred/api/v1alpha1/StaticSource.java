@@ -1,0 +1,36 @@
+package io.regcred.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+
+/** Credentials that do not expire, read from a Secret. */
+public class StaticSource {
+
+  @Required
+  @JsonPropertyDescription(
+      "Secret in the source namespace holding either .dockerconfigjson or username and password.")
+  private SecretReference secretRef;
+
+  @Size(max = 253)
+  @JsonPropertyDescription(
+      "Registry server for username/password Secrets (default https://index.docker.io/v1/, as kubectl"
+          + " uses). Ignored when the Secret holds a .dockerconfigjson.")
+  private String server;
+
+  public SecretReference getSecretRef() {
+    return secretRef;
+  }
+
+  public void setSecretRef(SecretReference secretRef) {
+    this.secretRef = secretRef;
+  }
+
+  public String getServer() {
+    return server;
+  }
+
+  public void setServer(String server) {
+    this.server = server;
+  }
+}

@@ -1,0 +1,146 @@
+package io.regcred.model;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.regcred.api.v1alpha1.RegistryCredentialStatus;
+import io.regcred.api.v1alpha1.RegistryCredentialStatus.NamespaceCounts;
+import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/** Builds a credential's status from what a reconcile saw; pure, with the time passed in. */
+public final class StatusFactory {
+
+  public static final String READY = "Ready";
+  public static final String SOURCE_AVAILABLE = "SourceAvailable";
+  public static final String SYNCED = "Synced";
+
+  /** At most this many failures are listed; the counts still cover all of them. */
+  public static final int MAX_FAILURES = 20;
+
+  private StatusFactory() {}
+
+  /** The source's side of a reconcile: available (with the token's expiry) or failed. */
+  public record SourceState(boolean available, String reason, String message, Optional<Instant> expiresAt) {
+    public static SourceState available(String message, Optional<Instant> expiresAt) {
+      return new SourceState(true, "CredentialAvailable", message, expiresAt);
+    }
+
+    public static SourceState failed(String reason, String message) {
+      return new SourceState(false, reason, message, Optional.empty());
+    }
+  }
+
+  /**
+   * The new status. With the source failed, {@code sync} may be null: the counts and Synced
+   * condition of the previous status stay, because the last good Secrets stay too.
+   */
+  public static RegistryCredentialStatus build(
+      RegistryCredentialStatus previous,
+      long generation,
+      String sourceKind,
+      SourceState source,
+      SyncReport sync,
+      Optional<Instant> nextRefresh,
+      Instant now) {
+    RegistryCredentialStatus prev = previous == null ? new RegistryCredentialStatus() : previous;
+    RegistryCredentialStatus status = new RegistryCredentialStatus();
+    status.setObservedGeneration(generation);
+    status.setSourceKind(sourceKind);
+    List<Condition> conditions = new ArrayList<>();
+
+    Condition sourceCondition =
+        condition(prev, SOURCE_AVAILABLE, source.available(), source.reason(), source.message(), generation, now);
+
+    Condition syncedCondition;
+    if (sync == null) {
+      status.setNamespaces(prev.getNamespaces());
+      status.setFailures(prev.getFailures());
+      syncedCondition =
+          find(prev, SYNCED)
+              .orElse(
+                  condition(prev, SYNCED, false, "SourceUnavailable", "nothing synced yet: the source is unavailable", generation, now));
+      status.setExpiresAt(prev.getExpiresAt());
+      status.setLastRotationTime(prev.getLastRotationTime());
+    } else {
+      status.setNamespaces(NamespaceCounts.of(sync.targeted(), sync.synced(), sync.failures().size()));
+      status.setFailures(boundedFailures(sync.failures()));
+      syncedCondition = syncedCondition(prev, sync, generation, now);
+      status.setExpiresAt(source.expiresAt().map(StatusFactory::format).orElse(null));
+      status.setLastRotationTime(
+          sync.rotated() || prev.getLastRotationTime() == null ? format(now) : prev.getLastRotationTime());
+    }
+    status.setNextRefreshTime(nextRefresh.map(StatusFactory::format).orElse(null));
+
+    boolean ready = source.available() && "True".equals(syncedCondition.getStatus());
+    String readyReason = !source.available() ? source.reason() : ready ? "Ready" : syncedCondition.getReason();
+    String readyMessage = !source.available() ? source.message() : syncedCondition.getMessage();
+    conditions.add(condition(prev, READY, ready, readyReason, readyMessage, generation, now));
+    conditions.add(sourceCondition);
+    conditions.add(syncedCondition);
+    status.setConditions(conditions);
+    return status;
+  }
+
+  /** RFC 3339 in UTC with second precision, as Kubernetes writes times. */
+  public static String format(Instant instant) {
+    return instant.truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  private static Condition syncedCondition(RegistryCredentialStatus prev, SyncReport sync, long generation, Instant now) {
+    if (sync.failures().isEmpty()) {
+      String message =
+          sync.targeted() == 0
+              ? "no namespace matches the target"
+              : "synced to all " + sync.targeted() + " target namespaces";
+      return condition(prev, SYNCED, true, sync.targeted() == 0 ? "NoTargetNamespaces" : "AllNamespacesSynced", message, generation, now);
+    }
+    boolean allConflicts = sync.failures().stream().allMatch(f -> "Conflict".equals(f.reason()));
+    String reason = allConflicts ? "Conflict" : "SyncFailed";
+    String message =
+        sync.failures().size()
+            + " of "
+            + sync.targeted()
+            + " target namespaces failed (first: "
+            + sync.failures().stream().min(Comparator.comparing(SyncFailure::namespace)).map(f -> f.namespace() + ": " + f.message()).orElse("")
+            + "); see status.failures";
+    return condition(prev, SYNCED, false, reason, message, generation, now);
+  }
+
+  private static List<SyncFailure> boundedFailures(List<SyncFailure> failures) {
+    return failures.stream()
+        .sorted(Comparator.comparing(SyncFailure::namespace))
+        .limit(MAX_FAILURES)
+        .toList();
+  }
+
+  private static Optional<Condition> find(RegistryCredentialStatus status, String type) {
+    if (status.getConditions() == null) {
+      return Optional.empty();
+    }
+    return status.getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+  }
+
+  /** A condition whose lastTransitionTime moves only when its status changes. */
+  private static Condition condition(
+      RegistryCredentialStatus prev, String type, boolean ok, String reason, String message, long generation, Instant now) {
+    String value = ok ? "True" : "False";
+    String since =
+        find(prev, type)
+            .filter(c -> value.equals(c.getStatus()) && c.getLastTransitionTime() != null)
+            .map(Condition::getLastTransitionTime)
+            .orElse(format(now));
+    return new ConditionBuilder()
+        .withType(type)
+        .withStatus(value)
+        .withReason(reason)
+        .withMessage(message)
+        .withObservedGeneration(generation)
+        .withLastTransitionTime(since)
+        .build();
+  }
+}

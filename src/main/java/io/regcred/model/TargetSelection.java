@@ -1,0 +1,59 @@
+package io.regcred.model;
+
+import io.regcred.api.v1alpha1.NamespaceTarget;
+import io.regcred.api.v1alpha1.ServiceAccountTarget;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
+/** Which namespaces and ServiceAccounts a credential targets. */
+public final class TargetSelection {
+
+  private static final List<String> DEFAULT_SERVICE_ACCOUNTS = List.of("default");
+
+  private TargetSelection() {}
+
+  /**
+   * The namespaces to write into: existing namespaces that are named or selected and not
+   * excluded. Terminating namespaces are left out: nothing can be created there and their
+   * contents are going anyway.
+   */
+  public static SortedSet<String> namespaces(NamespaceTarget target, Collection<NamespaceView> all) {
+    SortedSet<String> result = new TreeSet<>();
+    if (target == null) {
+      return result;
+    }
+    Set<String> named = target.getNames() == null ? Set.of() : Set.copyOf(target.getNames());
+    Set<String> excluded = target.getExclude() == null ? Set.of() : Set.copyOf(target.getExclude());
+    for (NamespaceView ns : all) {
+      if (ns.terminating() || excluded.contains(ns.name())) {
+        continue;
+      }
+      if (named.contains(ns.name()) || SelectorMatcher.matches(target.getSelector(), ns.labels())) {
+        result.add(ns.name());
+      }
+    }
+    return result;
+  }
+
+  /** Whether a ServiceAccount is selected; with neither names nor selector, only {@code default}. */
+  public static boolean serviceAccountSelected(
+      ServiceAccountTarget target, String name, Map<String, String> labels) {
+    if (target == null || (target.getNames() == null && target.getSelector() == null)) {
+      return DEFAULT_SERVICE_ACCOUNTS.contains(name);
+    }
+    return (target.getNames() != null && target.getNames().contains(name))
+        || SelectorMatcher.matches(target.getSelector(), labels == null ? Map.of() : labels);
+  }
+
+  /** ServiceAccounts named outright, which are patched as soon as they appear. */
+  public static List<String> namedServiceAccounts(ServiceAccountTarget target) {
+    if (target == null || (target.getNames() == null && target.getSelector() == null)) {
+      return DEFAULT_SERVICE_ACCOUNTS;
+    }
+    return target.getNames() == null ? List.of() : target.getNames();
+  }
+}
