@@ -84,12 +84,19 @@ public final class ManagedSecret {
   /**
    * The existing Secret brought up to date: data, our labels, annotations and owner references
    * from the desired one; anything else on it and its resourceVersion kept, so the write is an
-   * in-place update guarded against concurrent change.
+   * in-place update guarded against concurrent change. Our expiry annotations are dropped when the
+   * desired Secret has none, so a token that does not expire never shows an old expiry.
    */
   public static Secret updated(Secret existing, Secret desired) {
     Map<String, String> labels = merged(existing.getMetadata().getLabels(), desired.getMetadata().getLabels());
     Map<String, String> annotations =
         merged(existing.getMetadata().getAnnotations(), desired.getMetadata().getAnnotations());
+    Map<String, String> wanted = desired.getMetadata().getAnnotations();
+    for (String own : List.of(Annotations.ISSUED_AT, Annotations.EXPIRES_AT)) {
+      if (wanted == null || !wanted.containsKey(own)) {
+        annotations.remove(own);
+      }
+    }
     return new SecretBuilder(existing)
         .editMetadata()
         .withLabels(labels)

@@ -14,9 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes core/v1 Events about a RegistryCredential into the operator's namespace. The credential is
- * cluster-scoped, so {@code kubectl describe regcred} finds them there. A repeat of the same event
- * increases its count instead of adding a new object.
+ * Writes core/v1 Events about a RegistryCredential. The credential is cluster-scoped, and the API
+ * server accepts Events about cluster-scoped objects only in the {@code default} namespace (as for
+ * Nodes); {@code kubectl describe regcred} finds them there. A repeat of the same event increases
+ * its count instead of adding a new object.
  */
 public class EventRecorder {
 
@@ -24,12 +25,14 @@ public class EventRecorder {
   private static final String COMPONENT = "regcred-operator";
 
   private final KubernetesClient client;
-  private final String namespace;
+  /** Where Events about cluster-scoped objects must live. */
+  public static final String EVENT_NAMESPACE = "default";
+
+  private final String namespace = EVENT_NAMESPACE;
   private final Clock clock;
 
-  public EventRecorder(KubernetesClient client, String namespace, Clock clock) {
+  public EventRecorder(KubernetesClient client, Clock clock) {
     this.client = client;
-    this.namespace = namespace;
     this.clock = clock;
   }
 

@@ -23,11 +23,8 @@ public class EcrSource {
   private String region;
 
   @Size(max = 32)
-  @ValidationRule(
-      value = "self.all(id, id.matches('^[0-9]{12}$'))",
-      message = "registryIds must be 12-digit AWS account ids")
   @JsonPropertyDescription("Registry (account) ids to fetch tokens for; default: the caller's account.")
-  private List<String> registryIds;
+  private List<@Pattern("^[0-9]{12}$") String> registryIds;
 
   @JsonPropertyDescription("Fetch an ECR Public token (registry public.ecr.aws, region us-east-1).")
   private Boolean publicRegistry;

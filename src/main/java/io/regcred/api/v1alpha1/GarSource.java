@@ -3,7 +3,7 @@ package io.regcred.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
-import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.generator.annotation.Pattern;
 import java.util.List;
 
 /** Google Artifact Registry and Container Registry through an OAuth2 access token. */
@@ -11,11 +11,8 @@ public class GarSource {
 
   @Required
   @Size(min = 1, max = 32)
-  @ValidationRule(
-      value = "self.all(s, size(s) <= 253 && s.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$'))",
-      message = "servers must be registry host names such as europe-docker.pkg.dev")
   @JsonPropertyDescription("Registry hosts to write, such as europe-docker.pkg.dev or gcr.io.")
-  private List<String> servers;
+  private List<@Size(max = 253) @Pattern(Validation.HOST) String> servers;
 
   @JsonPropertyDescription(
       "Secret with key key.json holding a service-account key or external-account configuration;"

@@ -1,6 +1,7 @@
 package io.regcred.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
@@ -12,21 +13,15 @@ import java.util.List;
 public class NamespaceTarget {
 
   @Size(max = 1000)
-  @ValidationRule(
-      value = "self.all(n, size(n) <= 63 && n.matches('" + Validation.DNS_LABEL + "'))",
-      message = "names must be namespace names (DNS-1123 labels)")
   @JsonPropertyDescription("Namespaces by name.")
-  private List<String> names;
+  private List<@Size(max = 63) @Pattern(Validation.DNS_LABEL) String> names;
 
   @JsonPropertyDescription("Namespaces by label; {} selects every namespace.")
   private Selector selector;
 
   @Size(max = 1000)
-  @ValidationRule(
-      value = "self.all(n, size(n) <= 63 && n.matches('" + Validation.DNS_LABEL + "'))",
-      message = "exclude must list namespace names (DNS-1123 labels)")
   @JsonPropertyDescription("Namespaces never targeted, even when named or selected.")
-  private List<String> exclude;
+  private List<@Size(max = 63) @Pattern(Validation.DNS_LABEL) String> exclude;
 
   public List<String> getNames() {
     return names;

@@ -1,6 +1,7 @@
 package io.regcred.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
@@ -20,11 +21,8 @@ public class Selector {
   @ValidationRule(
       value = "self.all(k, size(k) <= 317 && k.matches('" + LABEL_KEY + "'))",
       message = "matchLabels keys must be valid label keys")
-  @ValidationRule(
-      value = "self.all(k, size(self[k]) <= 63 && self[k].matches('" + LABEL_VALUE + "'))",
-      message = "matchLabels values must be valid label values")
   @JsonPropertyDescription("Labels that must all be present with these values.")
-  private Map<String, String> matchLabels;
+  private Map<String, @Size(max = 63) @Pattern(LABEL_VALUE) String> matchLabels;
 
   @Size(max = 32)
   @JsonPropertyDescription("Requirements that must all hold.")

@@ -1,6 +1,7 @@
 package io.regcred.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -28,11 +29,8 @@ public class SelectorRequirement {
   private Operator operator;
 
   @Size(max = 64)
-  @ValidationRule(
-      value = "self.all(v, size(v) <= 63 && v.matches('" + Selector.LABEL_VALUE + "'))",
-      message = "values must be valid label values")
   @JsonPropertyDescription("Values for In and NotIn.")
-  private List<String> values;
+  private List<@Size(max = 63) @Pattern(Selector.LABEL_VALUE) String> values;
 
   public SelectorRequirement() {}
 

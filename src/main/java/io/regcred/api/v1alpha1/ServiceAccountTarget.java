@@ -2,18 +2,15 @@ package io.regcred.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Size;
-import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.generator.annotation.Pattern;
 import java.util.List;
 
 /** ServiceAccounts in each target namespace that get the Secret in their imagePullSecrets. */
 public class ServiceAccountTarget {
 
   @Size(max = 100)
-  @ValidationRule(
-      value = "self.all(n, size(n) <= 253 && n.matches('" + Validation.DNS_SUBDOMAIN + "'))",
-      message = "names must be ServiceAccount names (DNS-1123 subdomains)")
   @JsonPropertyDescription("ServiceAccounts by name; default [default] when neither names nor selector is set.")
-  private List<String> names;
+  private List<@Size(max = 253) @Pattern(Validation.DNS_SUBDOMAIN) String> names;
 
   @JsonPropertyDescription("ServiceAccounts by label, in every target namespace.")
   private Selector selector;

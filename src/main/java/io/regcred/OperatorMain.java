@@ -1,0 +1,98 @@
+package io.regcred;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.regcred.config.OperatorConfig;
+import io.regcred.health.HealthServer;
+import io.regcred.provider.staticsecret.StaticSecretProvider;
+import io.regcred.reconciler.EventRecorder;
+import io.regcred.reconciler.RegistryCredentialReconciler;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Wires configuration, client, operator and health endpoints, and runs until stopped. */
+public final class OperatorMain implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(OperatorMain.class);
+
+  private final Operator operator;
+  private final ExecutorService fanOut;
+  private final HealthServer health;
+
+  public OperatorMain(OperatorConfig config, KubernetesClient client, Clock clock) {
+    this.fanOut = Executors.newFixedThreadPool(config.writeThreads(), daemonThreads("regcred-write"));
+    this.operator =
+        new Operator(
+            o -> {
+              o.withKubernetesClient(client)
+                  .withConcurrentReconciliationThreads(config.reconcileThreads())
+                  .withCloseClientOnStop(false);
+              if (config.leaderElection()) {
+                o.withLeaderElectionConfiguration(
+                    new LeaderElectionConfiguration(config.leaseName(), config.namespace()));
+              }
+            });
+    var events = new EventRecorder(client, clock);
+    var reconciler =
+        new RegistryCredentialReconciler(
+            secrets -> List.of(new StaticSecretProvider(secrets, clock)),
+            events,
+            clock,
+            fanOut,
+            config.sourceNamespace());
+    operator.register(reconciler);
+    this.health = config.httpPort() > 0 ? new HealthServer(config.httpPort(), operator) : null;
+  }
+
+  public void start() {
+    operator.start();
+    if (health != null) {
+      health.start();
+    }
+  }
+
+  @Override
+  public void close() {
+    if (health != null) {
+      health.stop();
+    }
+    operator.stop();
+    fanOut.shutdownNow();
+  }
+
+  public static void main(String[] args) {
+    OperatorConfig config;
+    try {
+      config = OperatorConfig.fromEnv(System.getenv());
+    } catch (IllegalArgumentException e) {
+      log.error(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    var main = new OperatorMain(config, client, Clock.systemUTC());
+    Runtime.getRuntime().addShutdownHook(new Thread(main::close, "regcred-shutdown"));
+    log.info(
+        "starting regcred-operator namespace={} sourceNamespace={} leaderElection={}",
+        config.namespace(),
+        config.sourceNamespace(),
+        config.leaderElection());
+    main.start();
+  }
+
+  private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
+    var counter = new java.util.concurrent.atomic.AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + counter.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+}

@@ -1,0 +1,185 @@
+package io.regcred.reconciler;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.regcred.Labels;
+import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.Source;
+import io.regcred.model.NamespaceView;
+import io.regcred.provider.SourceSecrets;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The four informers the reconciler reads from, each mapped back to the credentials it concerns:
+ * all Namespaces and ServiceAccounts (any credential may target them), only the Secrets carrying
+ * our label (never every Secret in the cluster), and the Secrets of the source namespace.
+ */
+public class Caches implements ClusterView, SourceSecrets {
+
+  private final KubernetesClient client;
+  private final String sourceNamespace;
+  private final InformerEventSource<Namespace, RegistryCredential> namespaces;
+  private final InformerEventSource<ServiceAccount, RegistryCredential> serviceAccounts;
+  private final InformerEventSource<Secret, RegistryCredential> managedSecrets;
+  private final InformerEventSource<Secret, RegistryCredential> sourceSecrets;
+
+  public Caches(EventSourceContext<RegistryCredential> context, String sourceNamespace) {
+    this.client = context.getClient();
+    this.sourceNamespace = sourceNamespace;
+    var primaries = context.getPrimaryCache();
+    this.namespaces =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Namespace.class, RegistryCredential.class)
+                .withName("namespaces")
+                .withSecondaryToPrimaryMapper(ns -> allCredentials(primaries.list()))
+                .withOnUpdateFilter(
+                    (now, before) ->
+                        !Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels())
+                            || !Objects.equals(
+                                now.getMetadata().getDeletionTimestamp(), before.getMetadata().getDeletionTimestamp()))
+                .build(),
+            context);
+    this.serviceAccounts =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(ServiceAccount.class, RegistryCredential.class)
+                .withName("serviceaccounts")
+                .withSecondaryToPrimaryMapper(sa -> allCredentials(primaries.list()))
+                .withOnUpdateFilter(
+                    (now, before) ->
+                        !Objects.equals(now.getImagePullSecrets(), before.getImagePullSecrets())
+                            || !Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels()))
+                .build(),
+            context);
+    this.managedSecrets =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Secret.class, RegistryCredential.class)
+                .withName("managed-secrets")
+                .withLabelSelector(Labels.MANAGED_SELECTOR)
+                .withSecondaryToPrimaryMapper(Caches::credentialOf)
+                .build(),
+            context);
+    this.sourceSecrets =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Secret.class, RegistryCredential.class)
+                .withName("source-secrets")
+                .withNamespaces(Set.of(sourceNamespace))
+                .withSecondaryToPrimaryMapper(
+                    secret ->
+                        primaries
+                            .list()
+                            .filter(c -> referencedSecret(c).filter(secret.getMetadata().getName()::equals).isPresent())
+                            .map(ResourceID::fromResource)
+                            .collect(Collectors.toSet()))
+                .build(),
+            context);
+  }
+
+  List<EventSource<?, RegistryCredential>> eventSources() {
+    return List.of(namespaces, serviceAccounts, managedSecrets, sourceSecrets);
+  }
+
+  KubernetesClient client() {
+    return client;
+  }
+
+  @Override
+  public Collection<Namespace> namespaces() {
+    return namespaces.list().toList();
+  }
+
+  @Override
+  public Optional<Namespace> namespace(String name) {
+    return namespaces.get(new ResourceID(name));
+  }
+
+  List<NamespaceView> namespaceViews() {
+    return namespaces.list().map(RegistryCredentialReconciler::view).toList();
+  }
+
+  /** Whether the namespace exists and is not being deleted. */
+  boolean namespaceActive(String name) {
+    return namespace(name).map(RegistryCredentialReconciler::view).filter(v -> !v.terminating()).isPresent();
+  }
+
+  @Override
+  public Optional<Secret> managedSecret(String namespace, String name) {
+    return managedSecrets.get(new ResourceID(name, namespace));
+  }
+
+  @Override
+  public List<Secret> secretsOf(String credentialName) {
+    return managedSecrets
+        .list()
+        .filter(s -> credentialName.equals(labels(s).get(Labels.CREDENTIAL)))
+        .toList();
+  }
+
+  @Override
+  public List<ServiceAccount> serviceAccounts(String namespace) {
+    return serviceAccounts.list(namespace).toList();
+  }
+
+  @Override
+  public void secretWritten(Secret written, Secret previous) {
+    if (previous == null) {
+      managedSecrets.handleRecentResourceCreate(ResourceID.fromResource(written), written);
+    } else {
+      managedSecrets.handleRecentResourceUpdate(ResourceID.fromResource(written), written, previous);
+    }
+  }
+
+  @Override
+  public String namespace() {
+    return sourceNamespace;
+  }
+
+  @Override
+  public Optional<Secret> get(String name) {
+    return sourceSecrets.get(new ResourceID(name, sourceNamespace));
+  }
+
+  /** The source-namespace Secret a credential reads, if any. */
+  static Optional<String> referencedSecret(RegistryCredential credential) {
+    if (credential.getSpec() == null || credential.getSpec().getSource() == null) {
+      return Optional.empty();
+    }
+    Source s = credential.getSpec().getSource();
+    return Stream.of(
+            s.getStaticSource() == null ? null : s.getStaticSource().getSecretRef(),
+            s.getEcr() == null ? null : s.getEcr().getCredentialsSecretRef(),
+            s.getAcr() == null ? null : s.getAcr().getCredentialsSecretRef(),
+            s.getGar() == null ? null : s.getGar().getCredentialsSecretRef())
+        .filter(Objects::nonNull)
+        .map(ref -> ref.getName())
+        .findFirst();
+  }
+
+  private static Set<ResourceID> allCredentials(Stream<RegistryCredential> credentials) {
+    return credentials.map(ResourceID::fromResource).collect(Collectors.toSet());
+  }
+
+  private static Set<ResourceID> credentialOf(Secret secret) {
+    String name = labels(secret).get(Labels.CREDENTIAL);
+    return name == null ? Set.of() : Set.of(new ResourceID(name));
+  }
+
+  private static Map<String, String> labels(HasMetadata resource) {
+    var labels = resource.getMetadata().getLabels();
+    return labels == null ? Map.of() : labels;
+  }
+}

@@ -1,0 +1,311 @@
+package io.regcred.reconciler;
+
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.regcred.api.v1alpha1.DeletionPolicy;
+import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.RegistryCredentialStatus;
+import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
+import io.regcred.model.ManagedSecret;
+import io.regcred.model.NamespaceView;
+import io.regcred.model.PullSecretEdit;
+import io.regcred.model.StatusFactory;
+import io.regcred.model.StatusFactory.SourceState;
+import io.regcred.model.SyncReport;
+import io.regcred.model.TargetSelection;
+import io.regcred.provider.RegistryToken;
+import io.regcred.provider.SourceException;
+import io.regcred.provider.SourceSecrets;
+import io.regcred.provider.TokenProvider;
+import java.net.HttpURLConnection;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reconciles a RegistryCredential: fetch the credential once, write it into every target
+ * namespace, patch the selected ServiceAccounts, prune what left the target set, report status.
+ */
+@ControllerConfiguration(name = "registrycredential")
+public class RegistryCredentialReconciler implements Reconciler<RegistryCredential>, Cleaner<RegistryCredential> {
+
+  private static final Logger log = LoggerFactory.getLogger(RegistryCredentialReconciler.class);
+
+  private final Function<SourceSecrets, List<TokenProvider>> providerFactory;
+  private List<TokenProvider> providers = List.of();
+  private final EventRecorder events;
+  private final Clock clock;
+  private final ExecutorService fanOut;
+  private final String sourceNamespace;
+  private final Map<String, Integer> consecutiveFailures = new ConcurrentHashMap<>();
+
+  private Caches caches;
+  private NamespaceSync namespaceSync;
+  private ServiceAccountPatcher serviceAccounts;
+
+  public RegistryCredentialReconciler(
+      Function<SourceSecrets, List<TokenProvider>> providerFactory,
+      EventRecorder events,
+      Clock clock,
+      ExecutorService fanOut,
+      String sourceNamespace) {
+    this.providerFactory = providerFactory;
+    this.events = events;
+    this.clock = clock;
+    this.fanOut = fanOut;
+    this.sourceNamespace = sourceNamespace;
+  }
+
+  @Override
+  public List<EventSource<?, RegistryCredential>> prepareEventSources(EventSourceContext<RegistryCredential> context) {
+    caches = new Caches(context, sourceNamespace);
+    KubernetesClient client = context.getClient();
+    serviceAccounts = new ServiceAccountPatcher(client);
+    namespaceSync = new NamespaceSync(client, caches, serviceAccounts);
+    providers = List.copyOf(providerFactory.apply(caches));
+    return caches.eventSources();
+  }
+
+  @Override
+  public UpdateControl<RegistryCredential> reconcile(RegistryCredential credential, Context<RegistryCredential> context) {
+    String name = credential.getMetadata().getName();
+    var spec = credential.getSpec();
+    String sourceKind = spec.getSource().kind();
+    RegistryCredentialStatus previous = credential.getStatus();
+
+    RegistryToken token;
+    try {
+      token = provider(credential).fetch(credential);
+    } catch (SourceException e) {
+      log.warn("source unavailable credential={} reason={} message={}", name, e.reason(), e.getMessage());
+      int failures = consecutiveFailures.merge(name, 1, Integer::sum);
+      var status =
+          StatusFactory.build(
+              previous,
+              credential.getMetadata().getGeneration(),
+              sourceKind,
+              SourceState.failed(e.reason(), e.getMessage()),
+              null,
+              Optional.empty(),
+              clock.instant());
+      if (!reasonUnchanged(previous, status, StatusFactory.SOURCE_AVAILABLE)) {
+        events.warning(credential, e.reason(), e.getMessage());
+      }
+      return statusUpdate(credential, status).rescheduleAfter(backoff(failures));
+    }
+
+    SortedSet<String> targets =
+        TargetSelection.namespaces(spec.getTarget().getNamespaces(), caches.namespaceViews());
+    String sourceHash = ManagedSecret.sha256(Serialization.asJson(spec.getSource()));
+    List<NamespaceSync.Result> results = syncAll(credential, targets, token, sourceHash);
+    int prunes = prune(credential, targets);
+
+    List<SyncFailure> failures = new ArrayList<>();
+    int writes = prunes;
+    boolean rotated = false;
+    for (var r : results) {
+      writes += r.writes();
+      rotated |= r.rotated();
+      if (!r.ok()) {
+        failures.add(r.failure());
+      }
+      if (r.newConflict()) {
+        events.warning(credential, "Conflict", r.failure().message());
+      }
+    }
+    var report = new SyncReport(targets.size(), targets.size() - failures.size(), failures, rotated, writes);
+    var status =
+        StatusFactory.build(
+            previous,
+            credential.getMetadata().getGeneration(),
+            sourceKind,
+            SourceState.available(describeSource(credential), token.expiresAt()),
+            report,
+            Optional.empty(),
+            clock.instant());
+    if (rotated) {
+      events.normal(credential, "Rotated", "credential updated in place in the target namespaces");
+    }
+    if (!reasonUnchanged(previous, status, StatusFactory.SYNCED)) {
+      var synced = condition(status, StatusFactory.SYNCED);
+      if ("True".equals(synced.getStatus())) {
+        events.normal(credential, synced.getReason(), synced.getMessage());
+      } else if (!"Conflict".equals(synced.getReason())) {
+        events.warning(credential, synced.getReason(), synced.getMessage());
+      }
+    }
+    if (writes > 0 || !failures.isEmpty()) {
+      log.info(
+          "reconciled credential={} targeted={} synced={} failed={} writes={}",
+          name,
+          report.targeted(),
+          report.synced(),
+          failures.size(),
+          writes);
+    }
+    UpdateControl<RegistryCredential> control = statusUpdate(credential, status);
+    if (failures.stream().anyMatch(f -> !"Conflict".equals(f.reason()))) {
+      int n = consecutiveFailures.merge(name, 1, Integer::sum);
+      return control.rescheduleAfter(backoff(n));
+    }
+    consecutiveFailures.remove(name);
+    return control;
+  }
+
+  @Override
+  public DeleteControl cleanup(RegistryCredential credential, Context<RegistryCredential> context) {
+    String name = credential.getMetadata().getName();
+    boolean retain = credential.getSpec().effectiveDeletionPolicy() == DeletionPolicy.Retain;
+    int removed = 0;
+    if (!retain) {
+      for (Secret secret : caches.secretsOf(name)) {
+        removeFromNamespace(secret);
+        removed++;
+      }
+    }
+    namespaceSync.forget(name);
+    consecutiveFailures.remove(name);
+    log.info("cleaned up credential={} secretsRemoved={} retained={}", name, removed, retain);
+    return DeleteControl.defaultDelete();
+  }
+
+  private List<NamespaceSync.Result> syncAll(
+      RegistryCredential credential, SortedSet<String> targets, RegistryToken token, String sourceHash) {
+    List<CompletableFuture<NamespaceSync.Result>> futures = new ArrayList<>(targets.size());
+    for (String ns : targets) {
+      Secret desired = ManagedSecret.desired(credential, ns, token, sourceHash);
+      futures.add(CompletableFuture.supplyAsync(() -> namespaceSync.sync(credential, ns, desired), fanOut));
+    }
+    return futures.stream().map(CompletableFuture::join).toList();
+  }
+
+  /**
+   * Removes our Secrets (and our ServiceAccount entries) where they are no longer wanted: a
+   * namespace that left the target set, or an old Secret name. Retain leaves everything.
+   */
+  private int prune(RegistryCredential credential, Set<String> targets) {
+    if (credential.getSpec().effectiveDeletionPolicy() == DeletionPolicy.Retain) {
+      return 0;
+    }
+    String secretName = credential.targetSecretName();
+    int writes = 0;
+    for (Secret secret : caches.secretsOf(credential.getMetadata().getName())) {
+      String ns = secret.getMetadata().getNamespace();
+      boolean wanted = targets.contains(ns) && secretName.equals(secret.getMetadata().getName());
+      if (wanted || !caches.namespaceActive(ns)) {
+        continue;
+      }
+      try {
+        writes += removeFromNamespace(secret);
+        log.info(
+            "pruned secret credential={} namespace={} secret={}",
+            credential.getMetadata().getName(),
+            ns,
+            secret.getMetadata().getName());
+      } catch (KubernetesClientException e) {
+        log.warn("prune failed credential={} namespace={} code={}", credential.getMetadata().getName(), ns, e.getCode());
+      }
+    }
+    return writes;
+  }
+
+  /** Our entry off the ServiceAccounts, then the Secret itself; gone objects are fine. */
+  private int removeFromNamespace(Secret secret) {
+    String ns = secret.getMetadata().getNamespace();
+    String secretName = secret.getMetadata().getName();
+    int writes = 0;
+    for (ServiceAccount sa : caches.serviceAccounts(ns)) {
+      if (PullSecretEdit.added(sa).contains(secretName) && serviceAccounts.removeEntry(sa, secretName)) {
+        writes++;
+      }
+    }
+    try {
+      caches.client().resource(secret).withGracePeriod(0).delete();
+      writes++;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
+        throw e;
+      }
+    }
+    return writes;
+  }
+
+  private TokenProvider provider(RegistryCredential credential) throws SourceException {
+    return providers.stream()
+        .filter(p -> p.supports(credential))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new SourceException(
+                    "SourceNotSupported",
+                    "source " + credential.getSpec().getSource().kind() + " is not supported by this operator build"));
+  }
+
+  private String describeSource(RegistryCredential credential) {
+    var source = credential.getSpec().getSource();
+    if (source.getStaticSource() != null) {
+      return "static credential read from Secret " + sourceNamespace + "/" + source.getStaticSource().getSecretRef().getName();
+    }
+    return source.kind() + " token fetched";
+  }
+
+  /** Only write status when it changed: a steady state costs no writes. */
+  private static UpdateControl<RegistryCredential> statusUpdate(RegistryCredential credential, RegistryCredentialStatus status) {
+    if (status.equals(credential.getStatus())) {
+      return UpdateControl.noUpdate();
+    }
+    credential.setStatus(status);
+    return UpdateControl.patchStatus(credential);
+  }
+
+  private static boolean reasonUnchanged(RegistryCredentialStatus previous, RegistryCredentialStatus next, String type) {
+    if (previous == null || previous.getConditions() == null) {
+      return false;
+    }
+    var before = previous.getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+    var after = condition(next, type);
+    return before.isPresent()
+        && before.get().getStatus().equals(after.getStatus())
+        && before.get().getReason().equals(after.getReason());
+  }
+
+  private static io.fabric8.kubernetes.api.model.Condition condition(RegistryCredentialStatus status, String type) {
+    return status.getConditions().stream().filter(c -> type.equals(c.getType())).findFirst().orElseThrow();
+  }
+
+  /** 5 s doubling per consecutive failure, at most 5 minutes. */
+  static Duration backoff(int failures) {
+    long seconds = 5L << Math.min(Math.max(failures - 1, 0), 6);
+    return Duration.ofSeconds(Math.min(seconds, 300));
+  }
+
+  static NamespaceView view(Namespace ns) {
+    boolean terminating =
+        ns.getMetadata().getDeletionTimestamp() != null
+            || (ns.getStatus() != null && "Terminating".equals(ns.getStatus().getPhase()));
+    return new NamespaceView(ns.getMetadata().getName(), ns.getMetadata().getLabels(), terminating);
+  }
+}

@@ -1,0 +1,79 @@
+package io.regcred.it;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.regcred.api.v1alpha1.NamespaceTarget;
+import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.RegistryCredentialSpec;
+import io.regcred.api.v1alpha1.SecretReference;
+import io.regcred.api.v1alpha1.Selector;
+import io.regcred.api.v1alpha1.Source;
+import io.regcred.api.v1alpha1.StaticSource;
+import io.regcred.api.v1alpha1.Target;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/** Small builders for the objects the integration tests create. */
+final class Fixtures {
+
+  private Fixtures() {}
+
+  static void namespace(KubernetesClient client, String name, Map<String, String> labels) {
+    client
+        .resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata().build())
+        .serverSideApply();
+  }
+
+  /** The test API server has no controller-manager, so tests create the default ServiceAccount. */
+  static void serviceAccount(KubernetesClient client, String namespace, String name) {
+    client
+        .resource(new ServiceAccountBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata().build())
+        .create();
+  }
+
+  static Secret basicAuthSecret(String namespace, String name, String username, String password) {
+    return new SecretBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(namespace)
+        .endMetadata()
+        .withType("kubernetes.io/basic-auth")
+        .withData(Map.of("username", b64(username), "password", b64(password)))
+        .build();
+  }
+
+  static RegistryCredential staticCredential(
+      String name, String sourceSecret, String server, List<String> names, Selector selector, List<String> exclude) {
+    var staticSource = new StaticSource();
+    staticSource.setSecretRef(new SecretReference(sourceSecret));
+    staticSource.setServer(server);
+    var source = new Source();
+    source.setStaticSource(staticSource);
+    var namespaces = new NamespaceTarget();
+    namespaces.setNames(names);
+    namespaces.setSelector(selector);
+    namespaces.setExclude(exclude);
+    var target = new Target();
+    target.setNamespaces(namespaces);
+    var spec = new RegistryCredentialSpec();
+    spec.setSource(source);
+    spec.setTarget(target);
+    var credential = new RegistryCredential();
+    credential.getMetadata().setName(name);
+    credential.setSpec(spec);
+    return credential;
+  }
+
+  static String b64(String value) {
+    return Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static String decode(String base64) {
+    return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+  }
+}

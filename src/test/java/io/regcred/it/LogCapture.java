@@ -1,0 +1,45 @@
+package io.regcred.it;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
+import ch.qos.logback.core.AppenderBase;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.LoggerFactory;
+
+/** Every log line of the test JVM at INFO and above, as formatted text with stack traces. */
+final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
+
+  private final List<String> lines = new CopyOnWriteArrayList<>();
+  private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+  private final Level previousLevel = root.getLevel();
+
+  LogCapture() {
+    setName("capture");
+    start();
+    root.addAppender(this);
+    root.setLevel(Level.INFO);
+  }
+
+  @Override
+  protected void append(ILoggingEvent event) {
+    String line = event.getLoggerName() + " " + event.getFormattedMessage();
+    if (event.getThrowableProxy() != null) {
+      line += "\n" + ThrowableProxyUtil.asString(event.getThrowableProxy());
+    }
+    lines.add(line);
+  }
+
+  List<String> lines() {
+    return List.copyOf(lines);
+  }
+
+  @Override
+  public void close() {
+    root.detachAppender(this);
+    root.setLevel(previousLevel);
+    stop();
+  }
+}

@@ -1,0 +1,233 @@
+package io.regcred.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.regcred.Annotations;
+import io.regcred.Labels;
+import io.regcred.api.v1alpha1.DeletionPolicy;
+import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.RegistryCredentialSpec;
+import io.regcred.api.v1alpha1.Target;
+import io.regcred.provider.RegistryAuth;
+import io.regcred.provider.RegistryToken;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ManagedSecretTest {
+
+  private static final Instant ISSUED = Instant.parse("2025-01-02T03:04:05Z");
+  private static final Instant EXPIRES = Instant.parse("2025-01-02T15:04:05Z");
+  private static final String EXPECTED_JSON =
+      "{\"auths\":{\"quay.io\":{\"username\":\"u\",\"password\":\"p\",\"auth\":\"dTpw\"}}}";
+
+  private static RegistryCredential credential(String name, String uid, DeletionPolicy policy, String secretName) {
+    RegistryCredential c = new RegistryCredential();
+    c.setMetadata(new ObjectMetaBuilder().withName(name).withUid(uid).build());
+    RegistryCredentialSpec spec = new RegistryCredentialSpec();
+    spec.setDeletionPolicy(policy);
+    Target target = new Target();
+    target.setSecretName(secretName);
+    spec.setTarget(target);
+    c.setSpec(spec);
+    return c;
+  }
+
+  private static RegistryCredential credential() {
+    return credential("quay", "uid-1", null, null);
+  }
+
+  private static RegistryToken token(String password) {
+    return RegistryToken.permanent(List.of(new RegistryAuth("quay.io", "u", password)), ISSUED);
+  }
+
+  private static String b64(String s) {
+    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The desired Secret as the API server would return it: with server-set fields and extras. */
+  private static Secret stored(Secret desired) {
+    Map<String, String> annotations = new HashMap<>(desired.getMetadata().getAnnotations());
+    annotations.put("kubectl.kubernetes.io/last-applied-configuration", "{}");
+    Map<String, String> labels = new HashMap<>(desired.getMetadata().getLabels());
+    labels.put("team", "a");
+    return new SecretBuilder(desired)
+        .editMetadata()
+        .withResourceVersion("7")
+        .withUid("secret-uid")
+        .withCreationTimestamp("2025-01-01T00:00:00Z")
+        .withLabels(labels)
+        .withAnnotations(annotations)
+        .endMetadata()
+        .build();
+  }
+
+  @Test
+  void desiredIsADockerConfigJsonSecretWithOurLabelsAndHash() {
+    Secret s = ManagedSecret.desired(credential(), "team-a", token("p"), "src-hash");
+
+    assertThat(s.getType()).isEqualTo("kubernetes.io/dockerconfigjson");
+    assertThat(s.getMetadata().getName()).isEqualTo("quay");
+    assertThat(s.getMetadata().getNamespace()).isEqualTo("team-a");
+    assertThat(s.getMetadata().getLabels())
+        .containsOnly(
+            Map.entry("app.kubernetes.io/managed-by", "regcred-operator"),
+            Map.entry("regcred.io/credential", "quay"));
+    assertThat(s.getData()).containsOnly(Map.entry(".dockerconfigjson", b64(EXPECTED_JSON)));
+    assertThat(s.getMetadata().getAnnotations())
+        .containsEntry("regcred.io/content-hash", ManagedSecret.sha256(EXPECTED_JSON))
+        .containsEntry(Annotations.SOURCE_HASH, "src-hash")
+        .doesNotContainKeys(Annotations.EXPIRES_AT, Annotations.ISSUED_AT);
+    assertThat(s.getMetadata().getAnnotations().get(Annotations.CONTENT_HASH)).matches("[0-9a-f]{64}");
+  }
+
+  @Test
+  void desiredUsesTargetSecretName() {
+    Secret s = ManagedSecret.desired(credential("quay", "uid-1", null, "pull-secret"), "ns", token("p"), "h");
+
+    assertThat(s.getMetadata().getName()).isEqualTo("pull-secret");
+    assertThat(s.getMetadata().getLabels()).containsEntry(Labels.CREDENTIAL, "quay");
+  }
+
+  @Test
+  void desiredRecordsExpiryOfExpiringTokens() {
+    RegistryToken expiring =
+        new RegistryToken(List.of(new RegistryAuth("quay.io", "u", "p")), ISSUED, Optional.of(EXPIRES));
+
+    Secret s = ManagedSecret.desired(credential(), "ns", expiring, "h");
+
+    assertThat(s.getMetadata().getAnnotations())
+        .containsEntry(Annotations.ISSUED_AT, "2025-01-02T03:04:05Z")
+        .containsEntry(Annotations.EXPIRES_AT, "2025-01-02T15:04:05Z");
+  }
+
+  @Test
+  void desiredIsOwnedByTheCredentialUnlessRetained() {
+    for (DeletionPolicy policy : new DeletionPolicy[] {null, DeletionPolicy.Delete}) {
+      Secret s = ManagedSecret.desired(credential("quay", "uid-1", policy, null), "ns", token("p"), "h");
+
+      assertThat(s.getMetadata().getOwnerReferences()).hasSize(1);
+      OwnerReference owner = s.getMetadata().getOwnerReferences().get(0);
+      assertThat(owner.getApiVersion()).isEqualTo("regcred.io/v1alpha1");
+      assertThat(owner.getKind()).isEqualTo("RegistryCredential");
+      assertThat(owner.getName()).isEqualTo("quay");
+      assertThat(owner.getUid()).isEqualTo("uid-1");
+      assertThat(owner.getController()).isTrue();
+      assertThat(owner.getBlockOwnerDeletion()).isFalse();
+    }
+
+    Secret retained = ManagedSecret.desired(credential("quay", "uid-1", DeletionPolicy.Retain, null), "ns", token("p"), "h");
+    assertThat(retained.getMetadata().getOwnerReferences()).isNullOrEmpty();
+  }
+
+  @Test
+  void upToDateForIdenticalAndForStoredCopyWithExtras() {
+    Secret desired = ManagedSecret.desired(credential(), "ns", token("p"), "h");
+
+    assertThat(ManagedSecret.upToDate(desired, ManagedSecret.desired(credential(), "ns", token("p"), "h"))).isTrue();
+    assertThat(ManagedSecret.upToDate(stored(desired), desired)).isTrue();
+  }
+
+  @Test
+  void notUpToDateWhenDataChanges() {
+    Secret existing = stored(ManagedSecret.desired(credential(), "ns", token("p"), "h"));
+
+    assertThat(ManagedSecret.upToDate(existing, ManagedSecret.desired(credential(), "ns", token("rotated"), "h"))).isFalse();
+  }
+
+  @Test
+  void notUpToDateWhenSourceHashOrLabelsDiffer() {
+    Secret desired = ManagedSecret.desired(credential(), "ns", token("p"), "h");
+    Secret unlabelled = new SecretBuilder(desired).editMetadata().withLabels(Map.of()).endMetadata().build();
+
+    assertThat(ManagedSecret.upToDate(stored(desired), ManagedSecret.desired(credential(), "ns", token("p"), "other"))).isFalse();
+    assertThat(ManagedSecret.upToDate(unlabelled, desired)).isFalse();
+  }
+
+  @Test
+  void notUpToDateWhenOwnerReferencesDiffer() {
+    Secret owned = ManagedSecret.desired(credential("quay", "uid-1", DeletionPolicy.Delete, null), "ns", token("p"), "h");
+    Secret retained = ManagedSecret.desired(credential("quay", "uid-1", DeletionPolicy.Retain, null), "ns", token("p"), "h");
+    Secret recreated = ManagedSecret.desired(credential("quay", "uid-2", DeletionPolicy.Delete, null), "ns", token("p"), "h");
+
+    assertThat(ManagedSecret.upToDate(owned, retained)).isFalse();
+    assertThat(ManagedSecret.upToDate(retained, owned)).isFalse();
+    assertThat(ManagedSecret.upToDate(owned, recreated)).isFalse();
+  }
+
+  @Test
+  void updatedTakesOurFieldsAndKeepsEverythingElse() {
+    Secret old = ManagedSecret.desired(credential("quay", "uid-1", DeletionPolicy.Retain, null), "ns", token("p"), "h");
+    Secret existing = stored(old);
+    existing.setStringData(Map.of("leftover", "x"));
+    Secret desired = ManagedSecret.desired(credential(), "ns", token("rotated"), "h2");
+
+    Secret updated = ManagedSecret.updated(existing, desired);
+
+    assertThat(updated.getMetadata().getResourceVersion()).isEqualTo("7");
+    assertThat(updated.getMetadata().getUid()).isEqualTo("secret-uid");
+    assertThat(updated.getMetadata().getCreationTimestamp()).isEqualTo("2025-01-01T00:00:00Z");
+    assertThat(updated.getMetadata().getName()).isEqualTo("quay");
+    assertThat(updated.getMetadata().getNamespace()).isEqualTo("ns");
+    assertThat(updated.getMetadata().getAnnotations())
+        .containsEntry("kubectl.kubernetes.io/last-applied-configuration", "{}")
+        .containsEntry(Annotations.SOURCE_HASH, "h2")
+        .containsEntry(Annotations.CONTENT_HASH, desired.getMetadata().getAnnotations().get(Annotations.CONTENT_HASH));
+    assertThat(updated.getMetadata().getLabels()).containsEntry("team", "a").containsAllEntriesOf(desired.getMetadata().getLabels());
+    assertThat(updated.getMetadata().getOwnerReferences()).isEqualTo(desired.getMetadata().getOwnerReferences());
+    assertThat(updated.getData()).isEqualTo(desired.getData());
+    assertThat(updated.getStringData()).isNullOrEmpty();
+    assertThat(ManagedSecret.upToDate(updated, desired)).isTrue();
+    // the existing object is left as it was
+    assertThat(existing.getData()).isEqualTo(old.getData());
+    assertThat(existing.getMetadata().getOwnerReferences()).isNullOrEmpty();
+  }
+
+  @Test
+  void updatedDropsExpiryAnnotationsOfAnEarlierExpiringToken() {
+    RegistryToken expiring =
+        new RegistryToken(List.of(new RegistryAuth("quay.io", "AWS", "old")), ISSUED, Optional.of(EXPIRES));
+    Secret existing = stored(ManagedSecret.desired(credential(), "ns", expiring, "ecr"));
+    Secret desired = ManagedSecret.desired(credential(), "ns", token("p"), "static");
+
+    Secret updated = ManagedSecret.updated(existing, desired);
+
+    assertThat(updated.getMetadata().getAnnotations())
+        .doesNotContainKeys(Annotations.EXPIRES_AT, Annotations.ISSUED_AT)
+        .containsEntry("kubectl.kubernetes.io/last-applied-configuration", "{}");
+  }
+
+  @Test
+  void ownedByNeedsBothOurLabels() {
+    Secret ours = ManagedSecret.desired(credential(), "ns", token("p"), "h");
+    Secret foreign = new SecretBuilder().withNewMetadata().withName("quay").endMetadata().build();
+    Secret otherManager =
+        new SecretBuilder()
+            .withNewMetadata()
+            .withName("quay")
+            .withLabels(Map.of(Labels.MANAGED_BY, "helm", Labels.CREDENTIAL, "quay"))
+            .endMetadata()
+            .build();
+
+    assertThat(ManagedSecret.ownedBy(ours, "quay")).isTrue();
+    assertThat(ManagedSecret.ownedBy(ours, "other")).isFalse();
+    assertThat(ManagedSecret.ownedBy(foreign, "quay")).isFalse();
+    assertThat(ManagedSecret.ownedBy(otherManager, "quay")).isFalse();
+  }
+
+  @Test
+  void sha256IsLowerCaseHex() {
+    assertThat(ManagedSecret.sha256("abc"))
+        .isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  }
+}
