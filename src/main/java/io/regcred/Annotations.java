@@ -3,7 +3,9 @@ package io.regcred;
 /** Annotations the operator writes. None of them ever holds a credential. */
 public final class Annotations {
 
-  /** SHA-256 of a written Secret's data, so an unchanged Secret is recognised without decoding it. */
+  /**
+   * SHA-256 of a written Secret's data, so an unchanged Secret is recognised without decoding it.
+   */
   public static final String CONTENT_HASH = "regcred.io/content-hash";
 
   /** When the token in a written Secret expires (RFC 3339); absent for static credentials. */

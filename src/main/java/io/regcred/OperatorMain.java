@@ -26,7 +26,8 @@ public final class OperatorMain implements AutoCloseable {
   private final HealthServer health;
 
   public OperatorMain(OperatorConfig config, KubernetesClient client, Clock clock) {
-    this.fanOut = Executors.newFixedThreadPool(config.writeThreads(), daemonThreads("regcred-write"));
+    this.fanOut =
+        Executors.newFixedThreadPool(config.writeThreads(), daemonThreads("regcred-write"));
     this.operator =
         new Operator(
             o -> {
@@ -94,5 +95,4 @@ public final class OperatorMain implements AutoCloseable {
       return t;
     };
   }
-
 }

@@ -36,15 +36,45 @@ public record OperatorConfig(
     List<String> errors = new ArrayList<>();
     String namespace = env.getOrDefault("REGCRED_NAMESPACE", defaultNamespace());
     String sourceNamespace = env.getOrDefault("REGCRED_SOURCE_NAMESPACE", namespace);
-    boolean leaderElection = parse(env, "REGCRED_LEADER_ELECTION", "true", OperatorConfig::bool, "true or false", errors);
+    boolean leaderElection =
+        parse(
+            env, "REGCRED_LEADER_ELECTION", "true", OperatorConfig::bool, "true or false", errors);
     String leaseName = env.getOrDefault("REGCRED_LEASE_NAME", "regcred-operator-leader");
-    int reconcileThreads = parse(env, "REGCRED_RECONCILE_CONCURRENCY", "4", s -> positive(s, 64), "an integer from 1 to 64", errors);
-    int writeThreads = parse(env, "REGCRED_WRITE_CONCURRENCY", "8", s -> positive(s, 128), "an integer from 1 to 128", errors);
-    int httpPort = parse(env, "REGCRED_HTTP_PORT", "8080", OperatorConfig::port, "a port from 0 to 65535", errors);
+    int reconcileThreads =
+        parse(
+            env,
+            "REGCRED_RECONCILE_CONCURRENCY",
+            "4",
+            s -> positive(s, 64),
+            "an integer from 1 to 64",
+            errors);
+    int writeThreads =
+        parse(
+            env,
+            "REGCRED_WRITE_CONCURRENCY",
+            "8",
+            s -> positive(s, 128),
+            "an integer from 1 to 128",
+            errors);
+    int httpPort =
+        parse(
+            env,
+            "REGCRED_HTTP_PORT",
+            "8080",
+            OperatorConfig::port,
+            "a port from 0 to 65535",
+            errors);
     if (!errors.isEmpty()) {
       throw new IllegalArgumentException("invalid configuration: " + String.join("; ", errors));
     }
-    return new OperatorConfig(namespace, sourceNamespace, leaderElection, leaseName, reconcileThreads, writeThreads, httpPort);
+    return new OperatorConfig(
+        namespace,
+        sourceNamespace,
+        leaderElection,
+        leaseName,
+        reconcileThreads,
+        writeThreads,
+        httpPort);
   }
 
   private static String defaultNamespace() {
@@ -59,7 +89,12 @@ public record OperatorConfig(
   }
 
   private static <T> T parse(
-      Map<String, String> env, String name, String fallback, Function<String, T> parser, String accepts, List<String> errors) {
+      Map<String, String> env,
+      String name,
+      String fallback,
+      Function<String, T> parser,
+      String accepts,
+      List<String> errors) {
     String raw = env.getOrDefault(name, fallback).trim();
     try {
       return parser.apply(raw);

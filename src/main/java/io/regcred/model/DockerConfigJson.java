@@ -62,8 +62,8 @@ public final class DockerConfigJson {
   /**
    * Reads the registry logins from a docker config ({@code legacy} for the {@code .dockercfg}
    * layout without the {@code auths} wrapper). Entries with only {@code auth}, or only {@code
-   * username} and {@code password}, are completed. Error messages name the problem and the
-   * server, never a value.
+   * username} and {@code password}, are completed. Error messages name the problem and the server,
+   * never a value.
    */
   public static List<RegistryAuth> parse(String json, boolean legacy) throws InvalidDockerConfig {
     JsonNode root;
@@ -73,11 +73,14 @@ public final class DockerConfigJson {
       var where = e.getLocation();
       throw new InvalidDockerConfig(
           "is not valid JSON"
-              + (where == null ? "" : " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")"));
+              + (where == null
+                  ? ""
+                  : " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")"));
     }
     JsonNode entries = legacy ? root : root == null ? null : root.get("auths");
     if (entries == null || !entries.isObject() || entries.isEmpty()) {
-      throw new InvalidDockerConfig(legacy ? "has no registry entries" : "has no \"auths\" entries");
+      throw new InvalidDockerConfig(
+          legacy ? "has no registry entries" : "has no \"auths\" entries");
     }
     List<RegistryAuth> result = new ArrayList<>();
     Iterator<Map.Entry<String, JsonNode>> it = entries.fields();
@@ -101,17 +104,20 @@ public final class DockerConfigJson {
       try {
         decoded = new String(Base64.getDecoder().decode(auth), StandardCharsets.UTF_8);
       } catch (IllegalArgumentException e) {
-        throw new InvalidDockerConfig("entry for " + server + " has an \"auth\" that is not base64");
+        throw new InvalidDockerConfig(
+            "entry for " + server + " has an \"auth\" that is not base64");
       }
       int colon = decoded.indexOf(':');
       if (colon < 0) {
-        throw new InvalidDockerConfig("entry for " + server + " has an \"auth\" without user:password");
+        throw new InvalidDockerConfig(
+            "entry for " + server + " has an \"auth\" without user:password");
       }
       username = decoded.substring(0, colon);
       password = decoded.substring(colon + 1);
     }
     if (username == null || password == null) {
-      throw new InvalidDockerConfig("entry for " + server + " has neither username/password nor auth");
+      throw new InvalidDockerConfig(
+          "entry for " + server + " has neither username/password nor auth");
     }
     return new RegistryAuth(server, username, password, email);
   }

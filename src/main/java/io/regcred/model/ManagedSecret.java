@@ -60,8 +60,10 @@ public final class ManagedSecret {
         .withNamespace(namespace)
         .withLabels(
             Map.of(
-                Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE,
-                Labels.CREDENTIAL, credential.getMetadata().getName()))
+                Labels.MANAGED_BY,
+                Labels.MANAGED_BY_VALUE,
+                Labels.CREDENTIAL,
+                credential.getMetadata().getName()))
         .withAnnotations(annotations)
         .withOwnerReferences(owners)
         .endMetadata()
@@ -82,13 +84,14 @@ public final class ManagedSecret {
   }
 
   /**
-   * The existing Secret brought up to date: data, our labels, annotations and owner references
-   * from the desired one; anything else on it and its resourceVersion kept, so the write is an
-   * in-place update guarded against concurrent change. Our expiry annotations are dropped when the
-   * desired Secret has none, so a token that does not expire never shows an old expiry.
+   * The existing Secret brought up to date: data, our labels, annotations and owner references from
+   * the desired one; anything else on it and its resourceVersion kept, so the write is an in-place
+   * update guarded against concurrent change. Our expiry annotations are dropped when the desired
+   * Secret has none, so a token that does not expire never shows an old expiry.
    */
   public static Secret updated(Secret existing, Secret desired) {
-    Map<String, String> labels = merged(existing.getMetadata().getLabels(), desired.getMetadata().getLabels());
+    Map<String, String> labels =
+        merged(existing.getMetadata().getLabels(), desired.getMetadata().getLabels());
     Map<String, String> annotations =
         merged(existing.getMetadata().getAnnotations(), desired.getMetadata().getAnnotations());
     Map<String, String> wanted = desired.getMetadata().getAnnotations();
@@ -111,7 +114,8 @@ public final class ManagedSecret {
   /** Lower-case hex SHA-256 of a string's UTF-8 bytes. */
   public static String sha256(String value) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JRE", e);
@@ -141,12 +145,15 @@ public final class ManagedSecret {
   }
 
   private static boolean sameOwners(List<OwnerReference> have, List<OwnerReference> want) {
-    List<String> haveUids = have == null ? List.of() : have.stream().map(OwnerReference::getUid).toList();
-    List<String> wantUids = want == null ? List.of() : want.stream().map(OwnerReference::getUid).toList();
+    List<String> haveUids =
+        have == null ? List.of() : have.stream().map(OwnerReference::getUid).toList();
+    List<String> wantUids =
+        want == null ? List.of() : want.stream().map(OwnerReference::getUid).toList();
     return haveUids.equals(wantUids);
   }
 
-  private static Map<String, String> merged(Map<String, String> base, Map<String, String> overrides) {
+  private static Map<String, String> merged(
+      Map<String, String> base, Map<String, String> overrides) {
     Map<String, String> result = base == null ? new LinkedHashMap<>() : new LinkedHashMap<>(base);
     if (overrides != null) {
       result.putAll(overrides);

@@ -14,8 +14,8 @@ import java.util.Set;
 /**
  * Edits of a ServiceAccount's {@code imagePullSecrets} that touch only our own entry. The list is
  * atomic in the Kubernetes API, so callers write the result back with the resourceVersion it was
- * read at; which entries we added is remembered in an annotation written in the same update, so
- * an entry someone else put there is never removed.
+ * read at; which entries we added is remembered in an annotation written in the same update, so an
+ * entry someone else put there is never removed.
  */
 public final class PullSecretEdit {
 
@@ -34,7 +34,9 @@ public final class PullSecretEdit {
     }
     ServiceAccount copy = new ServiceAccountBuilder(sa).build();
     List<LocalObjectReference> entries =
-        copy.getImagePullSecrets() == null ? new ArrayList<>() : new ArrayList<>(copy.getImagePullSecrets());
+        copy.getImagePullSecrets() == null
+            ? new ArrayList<>()
+            : new ArrayList<>(copy.getImagePullSecrets());
     entries.add(new LocalObjectReference(secretName));
     copy.setImagePullSecrets(entries);
     Set<String> ours = added(sa);
@@ -65,7 +67,10 @@ public final class PullSecretEdit {
     String value = annotations == null ? null : annotations.get(Annotations.ADDED_PULL_SECRETS);
     Set<String> result = new LinkedHashSet<>();
     if (value != null && !value.isBlank()) {
-      Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(result::add);
+      Arrays.stream(value.split(","))
+          .map(String::trim)
+          .filter(s -> !s.isEmpty())
+          .forEach(result::add);
     }
     return result;
   }

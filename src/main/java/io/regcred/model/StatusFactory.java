@@ -25,7 +25,8 @@ public final class StatusFactory {
   private StatusFactory() {}
 
   /** The source's side of a reconcile: available (with the token's expiry) or failed. */
-  public record SourceState(boolean available, String reason, String message, Optional<Instant> expiresAt) {
+  public record SourceState(
+      boolean available, String reason, String message, Optional<Instant> expiresAt) {
     public static SourceState available(String message, Optional<Instant> expiresAt) {
       return new SourceState(true, "CredentialAvailable", message, expiresAt);
     }
@@ -54,7 +55,14 @@ public final class StatusFactory {
     List<Condition> conditions = new ArrayList<>();
 
     Condition sourceCondition =
-        condition(prev, SOURCE_AVAILABLE, source.available(), source.reason(), source.message(), generation, now);
+        condition(
+            prev,
+            SOURCE_AVAILABLE,
+            source.available(),
+            source.reason(),
+            source.message(),
+            generation,
+            now);
 
     Condition syncedCondition;
     if (sync == null) {
@@ -63,21 +71,32 @@ public final class StatusFactory {
       syncedCondition =
           find(prev, SYNCED)
               .orElse(
-                  condition(prev, SYNCED, false, "SourceUnavailable", "nothing synced yet: the source is unavailable", generation, now));
+                  condition(
+                      prev,
+                      SYNCED,
+                      false,
+                      "SourceUnavailable",
+                      "nothing synced yet: the source is unavailable",
+                      generation,
+                      now));
       status.setExpiresAt(prev.getExpiresAt());
       status.setLastRotationTime(prev.getLastRotationTime());
     } else {
-      status.setNamespaces(NamespaceCounts.of(sync.targeted(), sync.synced(), sync.failures().size()));
+      status.setNamespaces(
+          NamespaceCounts.of(sync.targeted(), sync.synced(), sync.failures().size()));
       status.setFailures(boundedFailures(sync.failures()));
       syncedCondition = syncedCondition(prev, sync, generation, now);
       status.setExpiresAt(source.expiresAt().map(StatusFactory::format).orElse(null));
       status.setLastRotationTime(
-          sync.rotated() || prev.getLastRotationTime() == null ? format(now) : prev.getLastRotationTime());
+          sync.rotated() || prev.getLastRotationTime() == null
+              ? format(now)
+              : prev.getLastRotationTime());
     }
     status.setNextRefreshTime(nextRefresh.map(StatusFactory::format).orElse(null));
 
     boolean ready = source.available() && "True".equals(syncedCondition.getStatus());
-    String readyReason = !source.available() ? source.reason() : ready ? "Ready" : syncedCondition.getReason();
+    String readyReason =
+        !source.available() ? source.reason() : ready ? "Ready" : syncedCondition.getReason();
     String readyMessage = !source.available() ? source.message() : syncedCondition.getMessage();
     conditions.add(condition(prev, READY, ready, readyReason, readyMessage, generation, now));
     conditions.add(sourceCondition);
@@ -91,13 +110,21 @@ public final class StatusFactory {
     return instant.truncatedTo(ChronoUnit.SECONDS).toString();
   }
 
-  private static Condition syncedCondition(RegistryCredentialStatus prev, SyncReport sync, long generation, Instant now) {
+  private static Condition syncedCondition(
+      RegistryCredentialStatus prev, SyncReport sync, long generation, Instant now) {
     if (sync.failures().isEmpty()) {
       String message =
           sync.targeted() == 0
               ? "no namespace matches the target"
               : "synced to all " + sync.targeted() + " target namespaces";
-      return condition(prev, SYNCED, true, sync.targeted() == 0 ? "NoTargetNamespaces" : "AllNamespacesSynced", message, generation, now);
+      return condition(
+          prev,
+          SYNCED,
+          true,
+          sync.targeted() == 0 ? "NoTargetNamespaces" : "AllNamespacesSynced",
+          message,
+          generation,
+          now);
     }
     boolean allConflicts = sync.failures().stream().allMatch(f -> "Conflict".equals(f.reason()));
     String reason = allConflicts ? "Conflict" : "SyncFailed";
@@ -106,7 +133,10 @@ public final class StatusFactory {
             + " of "
             + sync.targeted()
             + " target namespaces failed (first: "
-            + sync.failures().stream().min(Comparator.comparing(SyncFailure::namespace)).map(f -> f.namespace() + ": " + f.message()).orElse("")
+            + sync.failures().stream()
+                .min(Comparator.comparing(SyncFailure::namespace))
+                .map(f -> f.namespace() + ": " + f.message())
+                .orElse("")
             + "); see status.failures";
     return condition(prev, SYNCED, false, reason, message, generation, now);
   }
@@ -127,7 +157,13 @@ public final class StatusFactory {
 
   /** A condition whose lastTransitionTime moves only when its status changes. */
   private static Condition condition(
-      RegistryCredentialStatus prev, String type, boolean ok, String reason, String message, long generation, Instant now) {
+      RegistryCredentialStatus prev,
+      String type,
+      boolean ok,
+      String reason,
+      String message,
+      long generation,
+      Instant now) {
     String value = ok ? "True" : "False";
     String since =
         find(prev, type)

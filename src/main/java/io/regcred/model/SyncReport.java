@@ -12,7 +12,8 @@ import java.util.List;
  * @param rotated whether a Secret's credential changed in this pass
  * @param writes API writes issued (creates, updates, deletes)
  */
-public record SyncReport(int targeted, int synced, List<SyncFailure> failures, boolean rotated, int writes) {
+public record SyncReport(
+    int targeted, int synced, List<SyncFailure> failures, boolean rotated, int writes) {
 
   public SyncReport {
     failures = List.copyOf(failures);

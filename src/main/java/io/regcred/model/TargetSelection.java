@@ -17,11 +17,12 @@ public final class TargetSelection {
   private TargetSelection() {}
 
   /**
-   * The namespaces to write into: existing namespaces that are named or selected and not
-   * excluded. Terminating namespaces are left out: nothing can be created there and their
-   * contents are going anyway.
+   * The namespaces to write into: existing namespaces that are named or selected and not excluded.
+   * Terminating namespaces are left out: nothing can be created there and their contents are going
+   * anyway.
    */
-  public static SortedSet<String> namespaces(NamespaceTarget target, Collection<NamespaceView> all) {
+  public static SortedSet<String> namespaces(
+      NamespaceTarget target, Collection<NamespaceView> all) {
     SortedSet<String> result = new TreeSet<>();
     if (target == null) {
       return result;
@@ -39,7 +40,9 @@ public final class TargetSelection {
     return result;
   }
 
-  /** Whether a ServiceAccount is selected; with neither names nor selector, only {@code default}. */
+  /**
+   * Whether a ServiceAccount is selected; with neither names nor selector, only {@code default}.
+   */
   public static boolean serviceAccountSelected(
       ServiceAccountTarget target, String name, Map<String, String> labels) {
     if (target == null || (target.getNames() == null && target.getSelector() == null)) {

@@ -3,8 +3,8 @@ package io.regcred.provider;
 import java.util.Objects;
 
 /**
- * Login for one registry server. {@link #toString()} never shows the password, so the value is
- * safe in logs and exception messages.
+ * Login for one registry server. {@link #toString()} never shows the password, so the value is safe
+ * in logs and exception messages.
  */
 public record RegistryAuth(String server, String username, String password, String email) {
 

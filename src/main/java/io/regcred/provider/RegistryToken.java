@@ -5,10 +5,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A credential fetched from a source: one login per registry server, and when it expires (empty
- * for credentials that do not expire).
+ * A credential fetched from a source: one login per registry server, and when it expires (empty for
+ * credentials that do not expire).
  */
-public record RegistryToken(List<RegistryAuth> auths, Instant issuedAt, Optional<Instant> expiresAt) {
+public record RegistryToken(
+    List<RegistryAuth> auths, Instant issuedAt, Optional<Instant> expiresAt) {
 
   public RegistryToken {
     auths = List.copyOf(auths);
@@ -24,6 +25,12 @@ public record RegistryToken(List<RegistryAuth> auths, Instant issuedAt, Optional
 
   @Override
   public String toString() {
-    return "RegistryToken[auths=" + auths + ", issuedAt=" + issuedAt + ", expiresAt=" + expiresAt + "]";
+    return "RegistryToken[auths="
+        + auths
+        + ", issuedAt="
+        + issuedAt
+        + ", expiresAt="
+        + expiresAt
+        + "]";
   }
 }

@@ -37,7 +37,9 @@ public final class SecretData {
   }
 
   private static String decode(String base64) {
-    return base64 == null ? null : new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+    return base64 == null
+        ? null
+        : new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
   }
 
   @Override

@@ -49,9 +49,11 @@ public class Caches implements ClusterView, SourceSecrets {
                 .withSecondaryToPrimaryMapper(ns -> allCredentials(primaries.list()))
                 .withOnUpdateFilter(
                     (now, before) ->
-                        !Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels())
+                        !Objects.equals(
+                                now.getMetadata().getLabels(), before.getMetadata().getLabels())
                             || !Objects.equals(
-                                now.getMetadata().getDeletionTimestamp(), before.getMetadata().getDeletionTimestamp()))
+                                now.getMetadata().getDeletionTimestamp(),
+                                before.getMetadata().getDeletionTimestamp()))
                 .build(),
             context);
     this.serviceAccounts =
@@ -62,7 +64,8 @@ public class Caches implements ClusterView, SourceSecrets {
                 .withOnUpdateFilter(
                     (now, before) ->
                         !Objects.equals(now.getImagePullSecrets(), before.getImagePullSecrets())
-                            || !Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels()))
+                            || !Objects.equals(
+                                now.getMetadata().getLabels(), before.getMetadata().getLabels()))
                 .build(),
             context);
     this.managedSecrets =
@@ -82,7 +85,11 @@ public class Caches implements ClusterView, SourceSecrets {
                     secret ->
                         primaries
                             .list()
-                            .filter(c -> referencedSecret(c).filter(secret.getMetadata().getName()::equals).isPresent())
+                            .filter(
+                                c ->
+                                    referencedSecret(c)
+                                        .filter(secret.getMetadata().getName()::equals)
+                                        .isPresent())
                             .map(ResourceID::fromResource)
                             .collect(Collectors.toSet()))
                 .build(),
@@ -113,7 +120,10 @@ public class Caches implements ClusterView, SourceSecrets {
 
   /** Whether the namespace exists and is not being deleted. */
   boolean namespaceActive(String name) {
-    return namespace(name).map(RegistryCredentialReconciler::view).filter(v -> !v.terminating()).isPresent();
+    return namespace(name)
+        .map(RegistryCredentialReconciler::view)
+        .filter(v -> !v.terminating())
+        .isPresent();
   }
 
   @Override
@@ -139,7 +149,8 @@ public class Caches implements ClusterView, SourceSecrets {
     if (previous == null) {
       managedSecrets.handleRecentResourceCreate(ResourceID.fromResource(written), written);
     } else {
-      managedSecrets.handleRecentResourceUpdate(ResourceID.fromResource(written), written, previous);
+      managedSecrets.handleRecentResourceUpdate(
+          ResourceID.fromResource(written), written, previous);
     }
   }
 

@@ -25,6 +25,7 @@ public class EventRecorder {
   private static final String COMPONENT = "regcred-operator";
 
   private final KubernetesClient client;
+
   /** Where Events about cluster-scoped objects must live. */
   public static final String EVENT_NAMESPACE = "default";
 
@@ -48,8 +49,10 @@ public class EventRecorder {
     String name =
         about.getMetadata().getName()
             + "."
-            + ManagedSecret.sha256(about.getMetadata().getUid() + type + reason + message).substring(0, 16);
-    String now = DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS));
+            + ManagedSecret.sha256(about.getMetadata().getUid() + type + reason + message)
+                .substring(0, 16);
+    String now =
+        DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS));
     try {
       var events = client.v1().events().inNamespace(namespace);
       Event existing = events.withName(name).get();

@@ -30,17 +30,21 @@ public class NamespaceSync {
   private final ClusterView view;
   private final ServiceAccountPatcher serviceAccounts;
 
-  /** Namespaces (per credential) where a foreign Secret holds our name; re-checked by reads only. */
+  /**
+   * Namespaces (per credential) where a foreign Secret holds our name; re-checked by reads only.
+   */
   private final ConcurrentHashMap<String, Set<String>> knownConflicts = new ConcurrentHashMap<>();
 
-  public NamespaceSync(KubernetesClient client, ClusterView view, ServiceAccountPatcher serviceAccounts) {
+  public NamespaceSync(
+      KubernetesClient client, ClusterView view, ServiceAccountPatcher serviceAccounts) {
     this.client = client;
     this.view = view;
     this.serviceAccounts = serviceAccounts;
   }
 
   /** The outcome in one namespace. */
-  public record Result(String namespace, SyncFailure failure, int writes, boolean rotated, boolean newConflict) {
+  public record Result(
+      String namespace, SyncFailure failure, int writes, boolean rotated, boolean newConflict) {
     public boolean ok() {
       return failure == null;
     }
@@ -53,7 +57,8 @@ public class NamespaceSync {
     boolean rotated = false;
     try {
       Optional<Secret> existing = view.managedSecret(namespace, secretName);
-      Set<String> conflicts = knownConflicts.computeIfAbsent(credentialName, k -> ConcurrentHashMap.newKeySet());
+      Set<String> conflicts =
+          knownConflicts.computeIfAbsent(credentialName, k -> ConcurrentHashMap.newKeySet());
       if (existing.isEmpty() && conflicts.contains(namespace)) {
         existing = Optional.ofNullable(readSecret(namespace, secretName));
         if (existing.isPresent() && !ManagedSecret.ownedBy(existing.get(), credentialName)) {
@@ -70,7 +75,11 @@ public class NamespaceSync {
           Secret created = client.resource(desired).create();
           view.secretWritten(created, null);
           writes++;
-          log.info("created secret credential={} namespace={} secret={}", credentialName, namespace, secretName);
+          log.info(
+              "created secret credential={} namespace={} secret={}",
+              credentialName,
+              namespace,
+              secretName);
         } catch (KubernetesClientException e) {
           if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
             throw e;
@@ -105,17 +114,24 @@ public class NamespaceSync {
           namespace,
           e.getCode(),
           ApiErrors.describe(e));
-      return new Result(namespace, new SyncFailure(namespace, ApiErrors.reason(e), ApiErrors.describe(e)), writes, rotated, false);
+      return new Result(
+          namespace,
+          new SyncFailure(namespace, ApiErrors.reason(e), ApiErrors.describe(e)),
+          writes,
+          rotated,
+          false);
     }
   }
 
   /** Our entry added to selected ServiceAccounts, and removed from ones no longer selected. */
-  private int patchServiceAccounts(RegistryCredential credential, String namespace, String secretName) {
+  private int patchServiceAccounts(
+      RegistryCredential credential, String namespace, String secretName) {
     var target = credential.getSpec().getTarget().getServiceAccounts();
     int writes = 0;
     for (ServiceAccount sa : view.serviceAccounts(namespace)) {
       boolean selected =
-          TargetSelection.serviceAccountSelected(target, sa.getMetadata().getName(), sa.getMetadata().getLabels());
+          TargetSelection.serviceAccountSelected(
+              target, sa.getMetadata().getName(), sa.getMetadata().getLabels());
       if (selected && !PullSecretEdit.references(sa, secretName)) {
         if (serviceAccounts.addEntry(sa, secretName)) {
           writes++;

@@ -46,11 +46,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reconciles a RegistryCredential: fetch the credential once, write it into every target
- * namespace, patch the selected ServiceAccounts, prune what left the target set, report status.
+ * Reconciles a RegistryCredential: fetch the credential once, write it into every target namespace,
+ * patch the selected ServiceAccounts, prune what left the target set, report status.
  */
 @ControllerConfiguration(name = "registrycredential")
-public class RegistryCredentialReconciler implements Reconciler<RegistryCredential>, Cleaner<RegistryCredential> {
+public class RegistryCredentialReconciler
+    implements Reconciler<RegistryCredential>, Cleaner<RegistryCredential> {
 
   private static final Logger log = LoggerFactory.getLogger(RegistryCredentialReconciler.class);
 
@@ -80,7 +81,8 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   }
 
   @Override
-  public List<EventSource<?, RegistryCredential>> prepareEventSources(EventSourceContext<RegistryCredential> context) {
+  public List<EventSource<?, RegistryCredential>> prepareEventSources(
+      EventSourceContext<RegistryCredential> context) {
     caches = new Caches(context, sourceNamespace);
     KubernetesClient client = context.getClient();
     serviceAccounts = new ServiceAccountPatcher(client);
@@ -90,7 +92,8 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   }
 
   @Override
-  public UpdateControl<RegistryCredential> reconcile(RegistryCredential credential, Context<RegistryCredential> context) {
+  public UpdateControl<RegistryCredential> reconcile(
+      RegistryCredential credential, Context<RegistryCredential> context) {
     String name = credential.getMetadata().getName();
     var spec = credential.getSpec();
     String sourceKind = spec.getSource().kind();
@@ -100,7 +103,11 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     try {
       token = provider(credential).fetch(credential);
     } catch (SourceException e) {
-      log.warn("source unavailable credential={} reason={} message={}", name, e.reason(), e.getMessage());
+      log.warn(
+          "source unavailable credential={} reason={} message={}",
+          name,
+          e.reason(),
+          e.getMessage());
       int failures = consecutiveFailures.merge(name, 1, Integer::sum);
       var status =
           StatusFactory.build(
@@ -136,7 +143,8 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
         events.warning(credential, "Conflict", r.failure().message());
       }
     }
-    var report = new SyncReport(targets.size(), targets.size() - failures.size(), failures, rotated, writes);
+    var report =
+        new SyncReport(targets.size(), targets.size() - failures.size(), failures, rotated, writes);
     var status =
         StatusFactory.build(
             previous,
@@ -193,11 +201,15 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   }
 
   private List<NamespaceSync.Result> syncAll(
-      RegistryCredential credential, SortedSet<String> targets, RegistryToken token, String sourceHash) {
+      RegistryCredential credential,
+      SortedSet<String> targets,
+      RegistryToken token,
+      String sourceHash) {
     List<CompletableFuture<NamespaceSync.Result>> futures = new ArrayList<>(targets.size());
     for (String ns : targets) {
       Secret desired = ManagedSecret.desired(credential, ns, token, sourceHash);
-      futures.add(CompletableFuture.supplyAsync(() -> namespaceSync.sync(credential, ns, desired), fanOut));
+      futures.add(
+          CompletableFuture.supplyAsync(() -> namespaceSync.sync(credential, ns, desired), fanOut));
     }
     return futures.stream().map(CompletableFuture::join).toList();
   }
@@ -226,7 +238,11 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
             ns,
             secret.getMetadata().getName());
       } catch (KubernetesClientException e) {
-        log.warn("prune failed credential={} namespace={} code={}", credential.getMetadata().getName(), ns, e.getCode());
+        log.warn(
+            "prune failed credential={} namespace={} code={}",
+            credential.getMetadata().getName(),
+            ns,
+            e.getCode());
       }
     }
     return writes;
@@ -238,7 +254,8 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     String secretName = secret.getMetadata().getName();
     int writes = 0;
     for (ServiceAccount sa : caches.serviceAccounts(ns)) {
-      if (PullSecretEdit.added(sa).contains(secretName) && serviceAccounts.removeEntry(sa, secretName)) {
+      if (PullSecretEdit.added(sa).contains(secretName)
+          && serviceAccounts.removeEntry(sa, secretName)) {
         writes++;
       }
     }
@@ -261,19 +278,25 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
             () ->
                 new SourceException(
                     "SourceNotSupported",
-                    "source " + credential.getSpec().getSource().kind() + " is not supported by this operator build"));
+                    "source "
+                        + credential.getSpec().getSource().kind()
+                        + " is not supported by this operator build"));
   }
 
   private String describeSource(RegistryCredential credential) {
     var source = credential.getSpec().getSource();
     if (source.getStaticSource() != null) {
-      return "static credential read from Secret " + sourceNamespace + "/" + source.getStaticSource().getSecretRef().getName();
+      return "static credential read from Secret "
+          + sourceNamespace
+          + "/"
+          + source.getStaticSource().getSecretRef().getName();
     }
     return source.kind() + " token fetched";
   }
 
   /** Only write status when it changed: a steady state costs no writes. */
-  private static UpdateControl<RegistryCredential> statusUpdate(RegistryCredential credential, RegistryCredentialStatus status) {
+  private static UpdateControl<RegistryCredential> statusUpdate(
+      RegistryCredential credential, RegistryCredentialStatus status) {
     if (status.equals(credential.getStatus())) {
       return UpdateControl.noUpdate();
     }
@@ -281,19 +304,25 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     return UpdateControl.patchStatus(credential);
   }
 
-  private static boolean reasonUnchanged(RegistryCredentialStatus previous, RegistryCredentialStatus next, String type) {
+  private static boolean reasonUnchanged(
+      RegistryCredentialStatus previous, RegistryCredentialStatus next, String type) {
     if (previous == null || previous.getConditions() == null) {
       return false;
     }
-    var before = previous.getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+    var before =
+        previous.getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
     var after = condition(next, type);
     return before.isPresent()
         && before.get().getStatus().equals(after.getStatus())
         && before.get().getReason().equals(after.getReason());
   }
 
-  private static io.fabric8.kubernetes.api.model.Condition condition(RegistryCredentialStatus status, String type) {
-    return status.getConditions().stream().filter(c -> type.equals(c.getType())).findFirst().orElseThrow();
+  private static io.fabric8.kubernetes.api.model.Condition condition(
+      RegistryCredentialStatus status, String type) {
+    return status.getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst()
+        .orElseThrow();
   }
 
   /** 5 s doubling per consecutive failure, at most 5 minutes. */

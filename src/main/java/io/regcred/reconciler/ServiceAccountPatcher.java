@@ -33,7 +33,8 @@ public class ServiceAccountPatcher {
     return edit(cached, sa -> PullSecretEdit.remove(sa, secretName));
   }
 
-  private boolean edit(ServiceAccount cached, Function<ServiceAccount, Optional<ServiceAccount>> change) {
+  private boolean edit(
+      ServiceAccount cached, Function<ServiceAccount, Optional<ServiceAccount>> change) {
     ServiceAccount current = cached;
     for (int attempt = 1; ; attempt++) {
       if (current == null) {
@@ -62,5 +63,4 @@ public class ServiceAccountPatcher {
               .get();
     }
   }
-
 }

@@ -25,14 +25,26 @@ final class Fixtures {
 
   static void namespace(KubernetesClient client, String name, Map<String, String> labels) {
     client
-        .resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata().build())
+        .resource(
+            new NamespaceBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withLabels(labels)
+                .endMetadata()
+                .build())
         .serverSideApply();
   }
 
   /** The test API server has no controller-manager, so tests create the default ServiceAccount. */
   static void serviceAccount(KubernetesClient client, String namespace, String name) {
     client
-        .resource(new ServiceAccountBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata().build())
+        .resource(
+            new ServiceAccountBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(namespace)
+                .endMetadata()
+                .build())
         .create();
   }
 
@@ -48,7 +60,12 @@ final class Fixtures {
   }
 
   static RegistryCredential staticCredential(
-      String name, String sourceSecret, String server, List<String> names, Selector selector, List<String> exclude) {
+      String name,
+      String sourceSecret,
+      String server,
+      List<String> names,
+      Selector selector,
+      List<String> exclude) {
     var staticSource = new StaticSource();
     staticSource.setSecretRef(new SecretReference(sourceSecret));
     staticSource.setServer(server);

@@ -18,7 +18,8 @@ public final class RunningOperator implements AutoCloseable {
 
   /** Starts an operator whose namespace and source namespace are {@code namespace}. */
   public static RunningOperator start(KubernetesClient client, String namespace) {
-    var config = new OperatorConfig(namespace, namespace, false, "regcred-operator-leader", 2, 8, 0);
+    var config =
+        new OperatorConfig(namespace, namespace, false, "regcred-operator-leader", 2, 8, 0);
     var main = new OperatorMain(config, client, Clock.systemUTC());
     main.start();
     return new RunningOperator(main, client);

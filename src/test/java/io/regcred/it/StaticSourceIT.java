@@ -59,11 +59,13 @@ class StaticSourceIT {
     String marker = "pw-CANARY-" + System.nanoTime();
     client.resource(basicAuthSecret(OPERATOR_NS, "fan-src", "robot", marker)).create();
     for (String ns : List.of("fan-a", "fan-b", "fan-c", "fan-d")) {
-      namespace(client, ns, ns.equals("fan-a") || ns.equals("fan-d") ? Map.of() : Map.of("pull", "fan"));
+      namespace(
+          client, ns, ns.equals("fan-a") || ns.equals("fan-d") ? Map.of() : Map.of("pull", "fan"));
       serviceAccount(client, ns, "default");
     }
     // Someone else's entry on a ServiceAccount we patch: it must survive everything we do.
-    client.resource(
+    client
+        .resource(
             new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
                 .withNewMetadata()
                 .withName("builder")
@@ -74,8 +76,17 @@ class StaticSourceIT {
         .create();
 
     var credential =
-        staticCredential("fan", "fan-src", SERVER, List.of("fan-a"), new Selector(Map.of("pull", "fan"), null), List.of("fan-c"));
-    credential.getSpec().getTarget().setServiceAccounts(new io.regcred.api.v1alpha1.ServiceAccountTarget());
+        staticCredential(
+            "fan",
+            "fan-src",
+            SERVER,
+            List.of("fan-a"),
+            new Selector(Map.of("pull", "fan"), null),
+            List.of("fan-c"));
+    credential
+        .getSpec()
+        .getTarget()
+        .setServiceAccounts(new io.regcred.api.v1alpha1.ServiceAccountTarget());
     credential.getSpec().getTarget().getServiceAccounts().setNames(List.of("default", "builder"));
     client.resource(credential).create();
 
@@ -96,10 +107,17 @@ class StaticSourceIT {
     // Onboarding: a new matching namespace gets the Secret, and an SA created later is patched.
     long start = System.nanoTime();
     namespace(client, "fan-e", Map.of("pull", "fan"));
-    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> secret("fan-e", "fan") != null);
-    System.out.printf("onboarding: Secret in new namespace after %d ms%n", (System.nanoTime() - start) / 1_000_000);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> secret("fan-e", "fan") != null);
+    System.out.printf(
+        "onboarding: Secret in new namespace after %d ms%n",
+        (System.nanoTime() - start) / 1_000_000);
     serviceAccount(client, "fan-e", "default");
-    await().atMost(Duration.ofSeconds(10)).until(() -> pullSecrets("fan-e", "default").contains("fan"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> pullSecrets("fan-e", "default").contains("fan"));
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertReady("fan", 3, 3));
 
     // Pruning: a namespace that stops matching loses the Secret and our SA entry.
@@ -109,17 +127,45 @@ class StaticSourceIT {
 
     // Change propagation: a new password updates each Secret in place; SAs are not written again.
     String uid = secret("fan-a", "fan").getMetadata().getUid();
-    String saVersion = client.serviceAccounts().inNamespace("fan-a").withName("default").get().getMetadata().getResourceVersion();
+    String saVersion =
+        client
+            .serviceAccounts()
+            .inNamespace("fan-a")
+            .withName("default")
+            .get()
+            .getMetadata()
+            .getResourceVersion();
     String marker2 = "pw2-CANARY-" + System.nanoTime();
     client.resource(basicAuthSecret(OPERATOR_NS, "fan-src", "robot", marker2)).update();
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> dockerConfig(secret("fan-a", "fan")).get("auths").get(SERVER).get("password").asText().equals(marker2));
+        .until(
+            () ->
+                dockerConfig(secret("fan-a", "fan"))
+                    .get("auths")
+                    .get(SERVER)
+                    .get("password")
+                    .asText()
+                    .equals(marker2));
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> dockerConfig(secret("fan-e", "fan")).get("auths").get(SERVER).get("password").asText().equals(marker2));
+        .until(
+            () ->
+                dockerConfig(secret("fan-e", "fan"))
+                    .get("auths")
+                    .get(SERVER)
+                    .get("password")
+                    .asText()
+                    .equals(marker2));
     assertThat(secret("fan-a", "fan").getMetadata().getUid()).isEqualTo(uid);
-    assertThat(client.serviceAccounts().inNamespace("fan-a").withName("default").get().getMetadata().getResourceVersion())
+    assertThat(
+            client
+                .serviceAccounts()
+                .inNamespace("fan-a")
+                .withName("default")
+                .get()
+                .getMetadata()
+                .getResourceVersion())
         .isEqualTo(saVersion);
 
     // No wasted writes: a resync with nothing to change writes nothing.
@@ -161,13 +207,17 @@ class StaticSourceIT {
                     .withStringData(Map.of("hand", "made"))
                     .build())
             .create();
-    client.resource(staticCredential("conf", "conf-src", SERVER, List.of("conf-a", "conf-b"), null, null)).create();
+    client
+        .resource(
+            staticCredential("conf", "conf-src", SERVER, List.of("conf-a", "conf-b"), null, null))
+        .create();
 
     await()
         .atMost(Duration.ofSeconds(20))
         .untilAsserted(
             () -> {
-              var status = client.resources(RegistryCredential.class).withName("conf").get().getStatus();
+              var status =
+                  client.resources(RegistryCredential.class).withName("conf").get().getStatus();
               assertThat(status).isNotNull();
               assertThat(status.getNamespaces().synced()).isEqualTo(1);
               assertThat(status.getFailures())
@@ -177,15 +227,21 @@ class StaticSourceIT {
                         assertThat(f.namespace()).isEqualTo("conf-b");
                         assertThat(f.reason()).isEqualTo("Conflict");
                       });
-              assertThat(condition(status.getConditions(), "Synced").getReason()).isEqualTo("Conflict");
+              assertThat(condition(status.getConditions(), "Synced").getReason())
+                  .isEqualTo("Conflict");
             });
-    await().atMost(Duration.ofSeconds(10)).until(() -> events("conf").stream().anyMatch(e -> e.getReason().equals("Conflict")));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> events("conf").stream().anyMatch(e -> e.getReason().equals("Conflict")));
     Secret after = secret("conf-b", "conf");
-    assertThat(after.getMetadata().getResourceVersion()).isEqualTo(foreign.getMetadata().getResourceVersion());
+    assertThat(after.getMetadata().getResourceVersion())
+        .isEqualTo(foreign.getMetadata().getResourceVersion());
     assertThat(after.getMetadata().getLabels()).isNullOrEmpty();
 
     client.resources(RegistryCredential.class).withName("conf").delete();
-    await().atMost(Duration.ofSeconds(20)).until(() -> client.resources(RegistryCredential.class).withName("conf").get() == null);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> client.resources(RegistryCredential.class).withName("conf").get() == null);
     assertThat(secret("conf-b", "conf")).isNotNull();
     assertThat(secret("conf-a", "conf")).isNull();
   }
@@ -194,7 +250,9 @@ class StaticSourceIT {
   void missingSourceKeepsLastGoodSecretsAndSaysWhy() {
     client.resource(basicAuthSecret(OPERATOR_NS, "miss-src", "robot", "miss-pw")).create();
     namespace(client, "miss-a", Map.of());
-    client.resource(staticCredential("miss", "miss-src", SERVER, List.of("miss-a"), null, null)).create();
+    client
+        .resource(staticCredential("miss", "miss-src", SERVER, List.of("miss-a"), null, null))
+        .create();
     await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertReady("miss", 1, 1));
     Secret good = secret("miss-a", "miss");
 
@@ -203,15 +261,29 @@ class StaticSourceIT {
         .atMost(Duration.ofSeconds(20))
         .untilAsserted(
             () -> {
-              var conditions = client.resources(RegistryCredential.class).withName("miss").get().getStatus().getConditions();
+              var conditions =
+                  client
+                      .resources(RegistryCredential.class)
+                      .withName("miss")
+                      .get()
+                      .getStatus()
+                      .getConditions();
               assertThat(condition(conditions, "SourceAvailable").getStatus()).isEqualTo("False");
-              assertThat(condition(conditions, "SourceAvailable").getReason()).isEqualTo("SourceSecretNotFound");
+              assertThat(condition(conditions, "SourceAvailable").getReason())
+                  .isEqualTo("SourceSecretNotFound");
               assertThat(condition(conditions, "Ready").getStatus()).isEqualTo("False");
             });
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> events("miss").stream().anyMatch(e -> e.getType().equals("Warning") && e.getReason().equals("SourceSecretNotFound")));
-    assertThat(secret("miss-a", "miss").getMetadata().getResourceVersion()).isEqualTo(good.getMetadata().getResourceVersion());
+        .until(
+            () ->
+                events("miss").stream()
+                    .anyMatch(
+                        e ->
+                            e.getType().equals("Warning")
+                                && e.getReason().equals("SourceSecretNotFound")));
+    assertThat(secret("miss-a", "miss").getMetadata().getResourceVersion())
+        .isEqualTo(good.getMetadata().getResourceVersion());
 
     // A malformed source is reported the same way, with its own reason.
     client
@@ -222,7 +294,10 @@ class StaticSourceIT {
                 .withNamespace(OPERATOR_NS)
                 .endMetadata()
                 .withType("kubernetes.io/dockerconfigjson")
-                .withData(Map.of(".dockerconfigjson", b64("{\"auths\":{\"x\":{\"password\":\"MALFORMED-CANARY\"}}}")))
+                .withData(
+                    Map.of(
+                        ".dockerconfigjson",
+                        b64("{\"auths\":{\"x\":{\"password\":\"MALFORMED-CANARY\"}}}")))
                 .build())
         .create();
     await()
@@ -230,10 +305,18 @@ class StaticSourceIT {
         .untilAsserted(
             () ->
                 assertThat(
-                        condition(client.resources(RegistryCredential.class).withName("miss").get().getStatus().getConditions(), "SourceAvailable")
+                        condition(
+                                client
+                                    .resources(RegistryCredential.class)
+                                    .withName("miss")
+                                    .get()
+                                    .getStatus()
+                                    .getConditions(),
+                                "SourceAvailable")
                             .getReason())
                     .isEqualTo("SourceSecretInvalid"));
-    assertThat(secret("miss-a", "miss").getMetadata().getResourceVersion()).isEqualTo(good.getMetadata().getResourceVersion());
+    assertThat(secret("miss-a", "miss").getMetadata().getResourceVersion())
+        .isEqualTo(good.getMetadata().getResourceVersion());
     assertNoLeak("MALFORMED-CANARY");
 
     client.secrets().inNamespace(OPERATOR_NS).withName("miss-src").delete();
@@ -247,7 +330,8 @@ class StaticSourceIT {
     client.resource(basicAuthSecret(OPERATOR_NS, "keep-src", "robot", "keep-pw")).create();
     namespace(client, "keep-a", Map.of());
     namespace(client, "keep-gone", Map.of());
-    var credential = staticCredential("keep", "keep-src", SERVER, List.of("keep-a", "keep-gone"), null, null);
+    var credential =
+        staticCredential("keep", "keep-src", SERVER, List.of("keep-a", "keep-gone"), null, null);
     credential.getSpec().setDeletionPolicy(DeletionPolicy.Retain);
     client.resource(credential).create();
     await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertReady("keep", 2, 2));
@@ -256,7 +340,9 @@ class StaticSourceIT {
     // Without a namespace controller a deleted namespace stays Terminating: the worst case.
     client.namespaces().withName("keep-gone").delete();
     client.resources(RegistryCredential.class).withName("keep").delete();
-    await().atMost(Duration.ofSeconds(20)).until(() -> client.resources(RegistryCredential.class).withName("keep").get() == null);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> client.resources(RegistryCredential.class).withName("keep").get() == null);
     assertThat(secret("keep-a", "keep")).isNotNull();
 
     // The same in Delete mode: the finalizer completes although one namespace is terminating.
@@ -264,12 +350,19 @@ class StaticSourceIT {
     namespace(client, "del-a", Map.of());
     namespace(client, "del-gone", Map.of());
     serviceAccount(client, "del-gone", "default");
-    client.resource(staticCredential("del", "del-src", SERVER, List.of("del-a", "del-gone"), null, null)).create();
+    client
+        .resource(
+            staticCredential("del", "del-src", SERVER, List.of("del-a", "del-gone"), null, null))
+        .create();
     await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertReady("del", 2, 2));
-    assertThat(secret("del-a", "del").getMetadata().getOwnerReferences()).singleElement().satisfies(o -> assertThat(o.getName()).isEqualTo("del"));
+    assertThat(secret("del-a", "del").getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(o -> assertThat(o.getName()).isEqualTo("del"));
     client.namespaces().withName("del-gone").delete();
     client.resources(RegistryCredential.class).withName("del").delete();
-    await().atMost(Duration.ofSeconds(20)).until(() -> client.resources(RegistryCredential.class).withName("del").get() == null);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> client.resources(RegistryCredential.class).withName("del").get() == null);
     assertThat(secret("del-a", "del")).isNull();
   }
 
@@ -300,7 +393,11 @@ class StaticSourceIT {
               }
             });
     writer.start();
-    client.resource(staticCredential("race", "race-src", SERVER, null, new Selector(Map.of("race", "yes"), null), null)).create();
+    client
+        .resource(
+            staticCredential(
+                "race", "race-src", SERVER, null, new Selector(Map.of("race", "yes"), null), null))
+        .create();
     writer.join(60_000);
     stop.set(true);
     assertThat(writerErrors).isEmpty();
@@ -311,16 +408,22 @@ class StaticSourceIT {
           .containsExactlyInAnyOrder("race", "other-0", "other-1", "other-2", "other-3", "other-4");
     }
     client.resources(RegistryCredential.class).withName("race").delete();
-    await().atMost(Duration.ofSeconds(20)).until(() -> client.resources(RegistryCredential.class).withName("race").get() == null);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> client.resources(RegistryCredential.class).withName("race").get() == null);
     for (String ns : namespaces) {
-      assertThat(pullSecrets(ns, "default")).containsExactlyInAnyOrder("other-0", "other-1", "other-2", "other-3", "other-4");
+      assertThat(pullSecrets(ns, "default"))
+          .containsExactlyInAnyOrder("other-0", "other-1", "other-2", "other-3", "other-4");
     }
   }
 
   private static void appendEntry(KubernetesClient c, String ns, String name) {
     while (true) {
       ServiceAccount sa = c.serviceAccounts().inNamespace(ns).withName("default").get();
-      List<LocalObjectReference> list = sa.getImagePullSecrets() == null ? new ArrayList<>() : new ArrayList<>(sa.getImagePullSecrets());
+      List<LocalObjectReference> list =
+          sa.getImagePullSecrets() == null
+              ? new ArrayList<>()
+              : new ArrayList<>(sa.getImagePullSecrets());
       list.add(new LocalObjectReference(name));
       sa.setImagePullSecrets(list);
       try {
@@ -374,12 +477,36 @@ class StaticSourceIT {
 
   private Map<String, String> versions() {
     Map<String, String> v = new java.util.TreeMap<>();
-    client.secrets().inAnyNamespace().withLabel("regcred.io/credential", "fan").list().getItems()
-        .forEach(s -> v.put("secret/" + s.getMetadata().getNamespace(), s.getMetadata().getResourceVersion()));
+    client
+        .secrets()
+        .inAnyNamespace()
+        .withLabel("regcred.io/credential", "fan")
+        .list()
+        .getItems()
+        .forEach(
+            s ->
+                v.put(
+                    "secret/" + s.getMetadata().getNamespace(),
+                    s.getMetadata().getResourceVersion()));
     for (String ns : List.of("fan-a", "fan-e")) {
-      v.put("sa/" + ns, client.serviceAccounts().inNamespace(ns).withName("default").get().getMetadata().getResourceVersion());
+      v.put(
+          "sa/" + ns,
+          client
+              .serviceAccounts()
+              .inNamespace(ns)
+              .withName("default")
+              .get()
+              .getMetadata()
+              .getResourceVersion());
     }
-    v.put("credential", client.resources(RegistryCredential.class).withName("fan").get().getMetadata().getResourceVersion());
+    v.put(
+        "credential",
+        client
+            .resources(RegistryCredential.class)
+            .withName("fan")
+            .get()
+            .getMetadata()
+            .getResourceVersion());
     return v;
   }
 
@@ -387,8 +514,14 @@ class StaticSourceIT {
   private void assertNoLeak(String marker) {
     assertThat(logs.lines()).noneMatch(l -> l.contains(marker));
     assertThat(client.v1().events().inAnyNamespace().list().getItems())
-        .noneMatch(e -> String.valueOf(e.getMessage()).contains(marker) || String.valueOf(e.getReason()).contains(marker));
+        .noneMatch(
+            e ->
+                String.valueOf(e.getMessage()).contains(marker)
+                    || String.valueOf(e.getReason()).contains(marker));
     assertThat(client.resources(RegistryCredential.class).list().getItems())
-        .noneMatch(c -> io.fabric8.kubernetes.client.utils.Serialization.asJson(c.getStatus()).contains(marker));
+        .noneMatch(
+            c ->
+                io.fabric8.kubernetes.client.utils.Serialization.asJson(c.getStatus())
+                    .contains(marker));
   }
 }

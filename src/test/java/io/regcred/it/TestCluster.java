@@ -39,11 +39,18 @@ public final class TestCluster {
   }
 
   private static void start() {
-    String dir = System.getProperty("regcred.testbin.dir", Path.of(System.getProperty("user.home"), ".cache/regcred-operator/testbin").toString());
+    String dir =
+        System.getProperty(
+            "regcred.testbin.dir",
+            Path.of(System.getProperty("user.home"), ".cache/regcred-operator/testbin").toString());
     String version = System.getProperty("regcred.kube.version", "1.34.4");
     if (!Files.isExecutable(Path.of(dir, "k8s", version + "-linux-amd64", "kube-apiserver"))) {
       throw new IllegalStateException(
-          "kube-apiserver " + version + " not found under " + dir + ": run hack/testbin.sh (make testbin) first");
+          "kube-apiserver "
+              + version
+              + " not found under "
+              + dir
+              + ": run hack/testbin.sh (make testbin) first");
     }
     // Configured through the builder only: the library's boolean environment variables are read
     // with a cast that fails.
@@ -65,18 +72,29 @@ public final class TestCluster {
   }
 
   private static void installCrd(KubernetesClient client) {
-    Path generated = Path.of("target/classes/META-INF/fabric8/registrycredentials.regcred.io-v1.yml");
+    Path generated =
+        Path.of("target/classes/META-INF/fabric8/registrycredentials.regcred.io-v1.yml");
     try (InputStream in = Files.newInputStream(generated)) {
-      CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
+      CustomResourceDefinition crd =
+          client.apiextensions().v1().customResourceDefinitions().load(in).item();
       client.resource(crd).serverSideApply();
       Awaitility.await()
           .atMost(30, TimeUnit.SECONDS)
           .until(
               () -> {
-                var c = client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName()).get();
+                var c =
+                    client
+                        .apiextensions()
+                        .v1()
+                        .customResourceDefinitions()
+                        .withName(crd.getMetadata().getName())
+                        .get();
                 return c.getStatus() != null
                     && c.getStatus().getConditions().stream()
-                        .anyMatch(cond -> "Established".equals(cond.getType()) && "True".equals(cond.getStatus()));
+                        .anyMatch(
+                            cond ->
+                                "Established".equals(cond.getType())
+                                    && "True".equals(cond.getStatus()));
               });
     } catch (IOException e) {
       throw new IllegalStateException("cannot read the generated CRD " + generated, e);

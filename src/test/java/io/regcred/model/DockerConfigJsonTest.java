@@ -19,7 +19,8 @@ class DockerConfigJsonTest {
   }
 
   private static InvalidDockerConfig invalid(String json, boolean legacy) {
-    InvalidDockerConfig e = catchThrowableOfType(InvalidDockerConfig.class, () -> DockerConfigJson.parse(json, legacy));
+    InvalidDockerConfig e =
+        catchThrowableOfType(InvalidDockerConfig.class, () -> DockerConfigJson.parse(json, legacy));
     assertThat(e).as("parse should reject %s", legacy ? "legacy config" : "config").isNotNull();
     assertThat(e.getMessage()).isNotBlank().doesNotContain(MARKER);
     assertThat(String.valueOf(e)).doesNotContain(MARKER);
@@ -39,7 +40,8 @@ class DockerConfigJsonTest {
 
   @Test
   void renderIncludesEmailBetweenPasswordAndAuthOnlyWhenGiven() {
-    String withEmail = DockerConfigJson.render(List.of(new RegistryAuth("quay.io", "u", "p", "me@example.com")));
+    String withEmail =
+        DockerConfigJson.render(List.of(new RegistryAuth("quay.io", "u", "p", "me@example.com")));
     String emptyEmail = DockerConfigJson.render(List.of(new RegistryAuth("quay.io", "u", "p", "")));
 
     assertThat(withEmail)
@@ -52,7 +54,9 @@ class DockerConfigJsonTest {
   void renderKeepsServerOrderAndEscapesValues() {
     String json =
         DockerConfigJson.render(
-            List.of(new RegistryAuth("z.example", "a", "q\"x"), new RegistryAuth("a.example", "b", "c")));
+            List.of(
+                new RegistryAuth("z.example", "a", "q\"x"),
+                new RegistryAuth("a.example", "b", "c")));
 
     assertThat(json).startsWith("{\"auths\":{\"z.example\":");
     assertThat(json.indexOf("z.example")).isLessThan(json.indexOf("a.example"));
@@ -68,7 +72,9 @@ class DockerConfigJsonTest {
   @Test
   void renderThenParseRoundTrips() throws Exception {
     List<RegistryAuth> auths =
-        List.of(new RegistryAuth("quay.io", "u", "p", "me@example.com"), new RegistryAuth("ghcr.io", "bot", "pw:with:colons"));
+        List.of(
+            new RegistryAuth("quay.io", "u", "p", "me@example.com"),
+            new RegistryAuth("ghcr.io", "bot", "pw:with:colons"));
 
     List<RegistryAuth> parsed = DockerConfigJson.parse(DockerConfigJson.render(auths), false);
 
@@ -81,21 +87,27 @@ class DockerConfigJsonTest {
 
     List<RegistryAuth> parsed = DockerConfigJson.parse(json, false);
 
-    assertThat(parsed).containsExactly(new RegistryAuth("registry.example", "robot", "pa:ss", null));
+    assertThat(parsed)
+        .containsExactly(new RegistryAuth("registry.example", "robot", "pa:ss", null));
   }
 
   @Test
   void parsePrefersExplicitUsernameAndPasswordOverAuth() throws Exception {
     String json =
-        "{\"auths\":{\"r.example\":{\"username\":\"u\",\"password\":\"p\",\"auth\":\"" + b64("other:value") + "\"}}}";
+        "{\"auths\":{\"r.example\":{\"username\":\"u\",\"password\":\"p\",\"auth\":\""
+            + b64("other:value")
+            + "\"}}}";
 
-    assertThat(DockerConfigJson.parse(json, false)).containsExactly(new RegistryAuth("r.example", "u", "p"));
+    assertThat(DockerConfigJson.parse(json, false))
+        .containsExactly(new RegistryAuth("r.example", "u", "p"));
   }
 
   @Test
   void parseReadsLegacyDockercfgWithoutAuthsWrapper() throws Exception {
     String legacy =
-        "{\"https://index.docker.io/v1/\":{\"auth\":\"" + b64("u:p") + "\",\"email\":\"me@example.com\"},"
+        "{\"https://index.docker.io/v1/\":{\"auth\":\""
+            + b64("u:p")
+            + "\",\"email\":\"me@example.com\"},"
             + "\"quay.io\":{\"username\":\"q\",\"password\":\"w\"}}";
 
     List<RegistryAuth> parsed = DockerConfigJson.parse(legacy, true);
@@ -115,15 +127,22 @@ class DockerConfigJsonTest {
 
   @Test
   void invalidJsonIsRejectedWithoutTheValue() {
-    assertThat(invalid("{\"auths\":{\"quay.io\":{\"username\":\"u\",\"password\":\"" + MARKER + "\"", false).getMessage())
+    assertThat(
+            invalid(
+                    "{\"auths\":{\"quay.io\":{\"username\":\"u\",\"password\":\"" + MARKER + "\"",
+                    false)
+                .getMessage())
         .contains("not valid JSON");
-    assertThat(invalid("{\"auths\": " + MARKER + "}", false).getMessage()).contains("not valid JSON");
-    assertThat(invalid("{\"quay.io\":{\"password\":\"" + MARKER + "\",}", true).getMessage()).contains("not valid JSON");
+    assertThat(invalid("{\"auths\": " + MARKER + "}", false).getMessage())
+        .contains("not valid JSON");
+    assertThat(invalid("{\"quay.io\":{\"password\":\"" + MARKER + "\",}", true).getMessage())
+        .contains("not valid JSON");
   }
 
   @Test
   void missingAuthsIsRejectedWithoutTheValue() {
-    assertThat(invalid("{\"credsStore\":\"" + MARKER + "\"}", false).getMessage()).contains("auths");
+    assertThat(invalid("{\"credsStore\":\"" + MARKER + "\"}", false).getMessage())
+        .contains("auths");
     assertThat(invalid("{\"auths\":{}}", false).getMessage()).contains("auths");
     assertThat(invalid("{\"auths\":\"" + MARKER + "\"}", false).getMessage()).contains("auths");
     assertThat(invalid("{}", true).getMessage()).contains("no registry entries");
@@ -131,7 +150,8 @@ class DockerConfigJsonTest {
 
   @Test
   void badBase64AuthIsRejectedWithoutTheValue() {
-    String json = "{\"auths\":{\"quay.io\":{\"password\":\"" + MARKER + "\",\"auth\":\"%%" + MARKER + "\"}}}";
+    String json =
+        "{\"auths\":{\"quay.io\":{\"password\":\"" + MARKER + "\",\"auth\":\"%%" + MARKER + "\"}}}";
 
     assertThat(invalid(json, false).getMessage()).contains("quay.io").contains("base64");
   }
@@ -149,6 +169,7 @@ class DockerConfigJsonTest {
     String json = "{\"auths\":{\"quay.io\":{\"password\":\"" + MARKER + "\"}}}";
 
     assertThat(invalid(json, false).getMessage()).contains("quay.io").contains("neither");
-    assertThat(invalid("{\"auths\":{\"quay.io\":\"" + MARKER + "\"}}", false).getMessage()).contains("not an object");
+    assertThat(invalid("{\"auths\":{\"quay.io\":\"" + MARKER + "\"}}", false).getMessage())
+        .contains("not an object");
   }
 }

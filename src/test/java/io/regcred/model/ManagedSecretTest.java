@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.regcred.Annotations;
@@ -31,7 +30,8 @@ class ManagedSecretTest {
   private static final String EXPECTED_JSON =
       "{\"auths\":{\"quay.io\":{\"username\":\"u\",\"password\":\"p\",\"auth\":\"dTpw\"}}}";
 
-  private static RegistryCredential credential(String name, String uid, DeletionPolicy policy, String secretName) {
+  private static RegistryCredential credential(
+      String name, String uid, DeletionPolicy policy, String secretName) {
     RegistryCredential c = new RegistryCredential();
     c.setMetadata(new ObjectMetaBuilder().withName(name).withUid(uid).build());
     RegistryCredentialSpec spec = new RegistryCredentialSpec();
@@ -88,12 +88,15 @@ class ManagedSecretTest {
         .containsEntry("regcred.io/content-hash", ManagedSecret.sha256(EXPECTED_JSON))
         .containsEntry(Annotations.SOURCE_HASH, "src-hash")
         .doesNotContainKeys(Annotations.EXPIRES_AT, Annotations.ISSUED_AT);
-    assertThat(s.getMetadata().getAnnotations().get(Annotations.CONTENT_HASH)).matches("[0-9a-f]{64}");
+    assertThat(s.getMetadata().getAnnotations().get(Annotations.CONTENT_HASH))
+        .matches("[0-9a-f]{64}");
   }
 
   @Test
   void desiredUsesTargetSecretName() {
-    Secret s = ManagedSecret.desired(credential("quay", "uid-1", null, "pull-secret"), "ns", token("p"), "h");
+    Secret s =
+        ManagedSecret.desired(
+            credential("quay", "uid-1", null, "pull-secret"), "ns", token("p"), "h");
 
     assertThat(s.getMetadata().getName()).isEqualTo("pull-secret");
     assertThat(s.getMetadata().getLabels()).containsEntry(Labels.CREDENTIAL, "quay");
@@ -102,7 +105,8 @@ class ManagedSecretTest {
   @Test
   void desiredRecordsExpiryOfExpiringTokens() {
     RegistryToken expiring =
-        new RegistryToken(List.of(new RegistryAuth("quay.io", "u", "p")), ISSUED, Optional.of(EXPIRES));
+        new RegistryToken(
+            List.of(new RegistryAuth("quay.io", "u", "p")), ISSUED, Optional.of(EXPIRES));
 
     Secret s = ManagedSecret.desired(credential(), "ns", expiring, "h");
 
@@ -114,7 +118,8 @@ class ManagedSecretTest {
   @Test
   void desiredIsOwnedByTheCredentialUnlessRetained() {
     for (DeletionPolicy policy : new DeletionPolicy[] {null, DeletionPolicy.Delete}) {
-      Secret s = ManagedSecret.desired(credential("quay", "uid-1", policy, null), "ns", token("p"), "h");
+      Secret s =
+          ManagedSecret.desired(credential("quay", "uid-1", policy, null), "ns", token("p"), "h");
 
       assertThat(s.getMetadata().getOwnerReferences()).hasSize(1);
       OwnerReference owner = s.getMetadata().getOwnerReferences().get(0);
@@ -126,7 +131,9 @@ class ManagedSecretTest {
       assertThat(owner.getBlockOwnerDeletion()).isFalse();
     }
 
-    Secret retained = ManagedSecret.desired(credential("quay", "uid-1", DeletionPolicy.Retain, null), "ns", token("p"), "h");
+    Secret retained =
+        ManagedSecret.desired(
+            credential("quay", "uid-1", DeletionPolicy.Retain, null), "ns", token("p"), "h");
     assertThat(retained.getMetadata().getOwnerReferences()).isNullOrEmpty();
   }
 
@@ -134,7 +141,10 @@ class ManagedSecretTest {
   void upToDateForIdenticalAndForStoredCopyWithExtras() {
     Secret desired = ManagedSecret.desired(credential(), "ns", token("p"), "h");
 
-    assertThat(ManagedSecret.upToDate(desired, ManagedSecret.desired(credential(), "ns", token("p"), "h"))).isTrue();
+    assertThat(
+            ManagedSecret.upToDate(
+                desired, ManagedSecret.desired(credential(), "ns", token("p"), "h")))
+        .isTrue();
     assertThat(ManagedSecret.upToDate(stored(desired), desired)).isTrue();
   }
 
@@ -142,23 +152,36 @@ class ManagedSecretTest {
   void notUpToDateWhenDataChanges() {
     Secret existing = stored(ManagedSecret.desired(credential(), "ns", token("p"), "h"));
 
-    assertThat(ManagedSecret.upToDate(existing, ManagedSecret.desired(credential(), "ns", token("rotated"), "h"))).isFalse();
+    assertThat(
+            ManagedSecret.upToDate(
+                existing, ManagedSecret.desired(credential(), "ns", token("rotated"), "h")))
+        .isFalse();
   }
 
   @Test
   void notUpToDateWhenSourceHashOrLabelsDiffer() {
     Secret desired = ManagedSecret.desired(credential(), "ns", token("p"), "h");
-    Secret unlabelled = new SecretBuilder(desired).editMetadata().withLabels(Map.of()).endMetadata().build();
+    Secret unlabelled =
+        new SecretBuilder(desired).editMetadata().withLabels(Map.of()).endMetadata().build();
 
-    assertThat(ManagedSecret.upToDate(stored(desired), ManagedSecret.desired(credential(), "ns", token("p"), "other"))).isFalse();
+    assertThat(
+            ManagedSecret.upToDate(
+                stored(desired), ManagedSecret.desired(credential(), "ns", token("p"), "other")))
+        .isFalse();
     assertThat(ManagedSecret.upToDate(unlabelled, desired)).isFalse();
   }
 
   @Test
   void notUpToDateWhenOwnerReferencesDiffer() {
-    Secret owned = ManagedSecret.desired(credential("quay", "uid-1", DeletionPolicy.Delete, null), "ns", token("p"), "h");
-    Secret retained = ManagedSecret.desired(credential("quay", "uid-1", DeletionPolicy.Retain, null), "ns", token("p"), "h");
-    Secret recreated = ManagedSecret.desired(credential("quay", "uid-2", DeletionPolicy.Delete, null), "ns", token("p"), "h");
+    Secret owned =
+        ManagedSecret.desired(
+            credential("quay", "uid-1", DeletionPolicy.Delete, null), "ns", token("p"), "h");
+    Secret retained =
+        ManagedSecret.desired(
+            credential("quay", "uid-1", DeletionPolicy.Retain, null), "ns", token("p"), "h");
+    Secret recreated =
+        ManagedSecret.desired(
+            credential("quay", "uid-2", DeletionPolicy.Delete, null), "ns", token("p"), "h");
 
     assertThat(ManagedSecret.upToDate(owned, retained)).isFalse();
     assertThat(ManagedSecret.upToDate(retained, owned)).isFalse();
@@ -167,7 +190,9 @@ class ManagedSecretTest {
 
   @Test
   void updatedTakesOurFieldsAndKeepsEverythingElse() {
-    Secret old = ManagedSecret.desired(credential("quay", "uid-1", DeletionPolicy.Retain, null), "ns", token("p"), "h");
+    Secret old =
+        ManagedSecret.desired(
+            credential("quay", "uid-1", DeletionPolicy.Retain, null), "ns", token("p"), "h");
     Secret existing = stored(old);
     existing.setStringData(Map.of("leftover", "x"));
     Secret desired = ManagedSecret.desired(credential(), "ns", token("rotated"), "h2");
@@ -182,9 +207,14 @@ class ManagedSecretTest {
     assertThat(updated.getMetadata().getAnnotations())
         .containsEntry("kubectl.kubernetes.io/last-applied-configuration", "{}")
         .containsEntry(Annotations.SOURCE_HASH, "h2")
-        .containsEntry(Annotations.CONTENT_HASH, desired.getMetadata().getAnnotations().get(Annotations.CONTENT_HASH));
-    assertThat(updated.getMetadata().getLabels()).containsEntry("team", "a").containsAllEntriesOf(desired.getMetadata().getLabels());
-    assertThat(updated.getMetadata().getOwnerReferences()).isEqualTo(desired.getMetadata().getOwnerReferences());
+        .containsEntry(
+            Annotations.CONTENT_HASH,
+            desired.getMetadata().getAnnotations().get(Annotations.CONTENT_HASH));
+    assertThat(updated.getMetadata().getLabels())
+        .containsEntry("team", "a")
+        .containsAllEntriesOf(desired.getMetadata().getLabels());
+    assertThat(updated.getMetadata().getOwnerReferences())
+        .isEqualTo(desired.getMetadata().getOwnerReferences());
     assertThat(updated.getData()).isEqualTo(desired.getData());
     assertThat(updated.getStringData()).isNullOrEmpty();
     assertThat(ManagedSecret.upToDate(updated, desired)).isTrue();
@@ -196,7 +226,8 @@ class ManagedSecretTest {
   @Test
   void updatedDropsExpiryAnnotationsOfAnEarlierExpiringToken() {
     RegistryToken expiring =
-        new RegistryToken(List.of(new RegistryAuth("quay.io", "AWS", "old")), ISSUED, Optional.of(EXPIRES));
+        new RegistryToken(
+            List.of(new RegistryAuth("quay.io", "AWS", "old")), ISSUED, Optional.of(EXPIRES));
     Secret existing = stored(ManagedSecret.desired(credential(), "ns", expiring, "ecr"));
     Secret desired = ManagedSecret.desired(credential(), "ns", token("p"), "static");
 

@@ -101,7 +101,8 @@ class PullSecretEditTest {
 
   @Test
   void removeKeepsOtherNamesWeAdded() {
-    ServiceAccount input = sa(Map.of(Annotations.ADDED_PULL_SECRETS, "first, " + OURS), "first", OURS);
+    ServiceAccount input =
+        sa(Map.of(Annotations.ADDED_PULL_SECRETS, "first, " + OURS), "first", OURS);
 
     ServiceAccount result = PullSecretEdit.remove(input, OURS).orElseThrow();
 
@@ -149,7 +150,8 @@ class PullSecretEditTest {
 
     assertThat(forAdd).isEqualTo(forAddSnapshot);
     assertThat(names(forAdd)).containsExactly("zeta");
-    assertThat(forAdd.getMetadata().getAnnotations()).doesNotContainKey(Annotations.ADDED_PULL_SECRETS);
+    assertThat(forAdd.getMetadata().getAnnotations())
+        .doesNotContainKey(Annotations.ADDED_PULL_SECRETS);
     assertThat(forRemove).isEqualTo(forRemoveSnapshot);
     assertThat(names(forRemove)).containsExactly("zeta", OURS);
     assertThat(addedAnnotation(forRemove)).isEqualTo(OURS);

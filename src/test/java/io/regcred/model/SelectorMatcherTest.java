@@ -16,7 +16,9 @@ class SelectorMatcherTest {
   }
 
   private static Selector expr(String key, Operator op, String... values) {
-    return new Selector(null, List.of(new SelectorRequirement(key, op, values.length == 0 ? null : List.of(values))));
+    return new Selector(
+        null,
+        List.of(new SelectorRequirement(key, op, values.length == 0 ? null : List.of(values))));
   }
 
   @Test
@@ -29,7 +31,8 @@ class SelectorMatcherTest {
   void emptySelectorMatchesEverything() {
     assertThat(SelectorMatcher.matches(new Selector(), Map.of())).isTrue();
     assertThat(SelectorMatcher.matches(new Selector(), Map.of("team", "a"))).isTrue();
-    assertThat(SelectorMatcher.matches(new Selector(Map.of(), List.of()), Map.of("x", "y"))).isTrue();
+    assertThat(SelectorMatcher.matches(new Selector(Map.of(), List.of()), Map.of("x", "y")))
+        .isTrue();
   }
 
   @Test
@@ -37,7 +40,8 @@ class SelectorMatcherTest {
     Selector s = labels(Map.of("team", "a", "env", "prod"));
 
     assertThat(SelectorMatcher.matches(s, Map.of("team", "a", "env", "prod"))).isTrue();
-    assertThat(SelectorMatcher.matches(s, Map.of("team", "a", "env", "prod", "extra", "x"))).isTrue();
+    assertThat(SelectorMatcher.matches(s, Map.of("team", "a", "env", "prod", "extra", "x")))
+        .isTrue();
     assertThat(SelectorMatcher.matches(s, Map.of("team", "a"))).isFalse();
     assertThat(SelectorMatcher.matches(s, Map.of("team", "a", "env", "dev"))).isFalse();
     assertThat(SelectorMatcher.matches(s, Map.of())).isFalse();
@@ -92,6 +96,7 @@ class SelectorMatcherTest {
     assertThat(SelectorMatcher.matches(s, Map.of("team", "a", "env", "prod"))).isTrue();
     assertThat(SelectorMatcher.matches(s, Map.of("team", "b", "env", "prod"))).isFalse();
     assertThat(SelectorMatcher.matches(s, Map.of("team", "a", "env", "dev"))).isFalse();
-    assertThat(SelectorMatcher.matches(s, Map.of("team", "a", "env", "prod", "legacy", "true"))).isFalse();
+    assertThat(SelectorMatcher.matches(s, Map.of("team", "a", "env", "prod", "legacy", "true")))
+        .isFalse();
   }
 }

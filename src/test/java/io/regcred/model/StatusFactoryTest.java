@@ -32,7 +32,8 @@ class StatusFactoryTest {
     return new SyncFailure(ns, reason, "could not write Secret in " + ns);
   }
 
-  private static RegistryCredentialStatus build(RegistryCredentialStatus prev, SourceState source, SyncReport sync, Instant now) {
+  private static RegistryCredentialStatus build(
+      RegistryCredentialStatus prev, SourceState source, SyncReport sync, Instant now) {
     return StatusFactory.build(prev, 3, "static", source, sync, Optional.empty(), now);
   }
 
@@ -43,7 +44,8 @@ class StatusFactoryTest {
         .orElseThrow(() -> new AssertionError("no condition " + type));
   }
 
-  private static void assertCondition(RegistryCredentialStatus status, String type, String value, String reason) {
+  private static void assertCondition(
+      RegistryCredentialStatus status, String type, String value, String reason) {
     Condition c = condition(status, type);
     assertThat(c.getStatus()).as(type + " status").isEqualTo(value);
     assertThat(c.getReason()).as(type + " reason").isEqualTo(reason);
@@ -61,11 +63,14 @@ class StatusFactoryTest {
             Optional.of(NEXT),
             T0);
 
-    assertThat(status.getConditions()).extracting(Condition::getType).containsExactly("Ready", "SourceAvailable", "Synced");
+    assertThat(status.getConditions())
+        .extracting(Condition::getType)
+        .containsExactly("Ready", "SourceAvailable", "Synced");
     assertCondition(status, StatusFactory.READY, "True", "Ready");
     assertCondition(status, StatusFactory.SOURCE_AVAILABLE, "True", "CredentialAvailable");
     assertCondition(status, StatusFactory.SYNCED, "True", "AllNamespacesSynced");
-    assertThat(condition(status, StatusFactory.SOURCE_AVAILABLE).getMessage()).isEqualTo("token fetched");
+    assertThat(condition(status, StatusFactory.SOURCE_AVAILABLE).getMessage())
+        .isEqualTo("token fetched");
     assertThat(condition(status, StatusFactory.SYNCED).getMessage()).contains("2");
     assertThat(status.getConditions())
         .allSatisfy(
@@ -84,7 +89,9 @@ class StatusFactoryTest {
 
   @Test
   void partialFailureIsSyncFailed() {
-    var sync = new SyncReport(3, 1, List.of(failure("zeta", "Forbidden"), failure("alpha", "Conflict")), false, 1);
+    var sync =
+        new SyncReport(
+            3, 1, List.of(failure("zeta", "Forbidden"), failure("alpha", "Conflict")), false, 1);
 
     RegistryCredentialStatus status = build(null, OK, sync, T0);
 
@@ -97,12 +104,15 @@ class StatusFactoryTest {
     assertThat(condition(status, StatusFactory.READY).getMessage())
         .isEqualTo(condition(status, StatusFactory.SYNCED).getMessage());
     assertThat(status.getNamespaces()).isEqualTo(new NamespaceCounts(3, 1, 2, "1/3"));
-    assertThat(status.getFailures()).extracting(SyncFailure::namespace).containsExactly("alpha", "zeta");
+    assertThat(status.getFailures())
+        .extracting(SyncFailure::namespace)
+        .containsExactly("alpha", "zeta");
   }
 
   @Test
   void onlyConflictsIsReasonConflict() {
-    var sync = new SyncReport(2, 0, List.of(failure("b", "Conflict"), failure("a", "Conflict")), false, 0);
+    var sync =
+        new SyncReport(2, 0, List.of(failure("b", "Conflict"), failure("a", "Conflict")), false, 0);
 
     RegistryCredentialStatus status = build(null, OK, sync, T0);
 
@@ -128,23 +138,34 @@ class StatusFactoryTest {
 
     RegistryCredentialStatus status =
         StatusFactory.build(
-            prev, 4, "static", SourceState.failed("SourceSecretNotFound", "Secret regcred/x not found"), null, Optional.empty(), T1);
+            prev,
+            4,
+            "static",
+            SourceState.failed("SourceSecretNotFound", "Secret regcred/x not found"),
+            null,
+            Optional.empty(),
+            T1);
 
     assertThat(status.getObservedGeneration()).isEqualTo(4L);
     assertThat(status.getNamespaces()).isEqualTo(new NamespaceCounts(3, 2, 1, "2/3"));
     assertThat(status.getFailures()).isEqualTo(prev.getFailures());
     assertThat(status.getLastRotationTime()).isEqualTo("2025-03-01T10:00:00Z");
-    assertThat(condition(status, StatusFactory.SYNCED)).isEqualTo(condition(prev, StatusFactory.SYNCED));
+    assertThat(condition(status, StatusFactory.SYNCED))
+        .isEqualTo(condition(prev, StatusFactory.SYNCED));
     assertCondition(status, StatusFactory.SOURCE_AVAILABLE, "False", "SourceSecretNotFound");
     assertCondition(status, StatusFactory.READY, "False", "SourceSecretNotFound");
-    assertThat(condition(status, StatusFactory.READY).getMessage()).isEqualTo("Secret regcred/x not found");
-    assertThat(condition(status, StatusFactory.SOURCE_AVAILABLE).getLastTransitionTime()).isEqualTo("2025-03-01T11:00:00Z");
-    assertThat(condition(status, StatusFactory.SOURCE_AVAILABLE).getObservedGeneration()).isEqualTo(4L);
+    assertThat(condition(status, StatusFactory.READY).getMessage())
+        .isEqualTo("Secret regcred/x not found");
+    assertThat(condition(status, StatusFactory.SOURCE_AVAILABLE).getLastTransitionTime())
+        .isEqualTo("2025-03-01T11:00:00Z");
+    assertThat(condition(status, StatusFactory.SOURCE_AVAILABLE).getObservedGeneration())
+        .isEqualTo(4L);
   }
 
   @Test
   void sourceFailureWithoutHistoryReportsNothingSynced() {
-    RegistryCredentialStatus status = build(null, SourceState.failed("SourceSecretInvalid", "bad"), null, T0);
+    RegistryCredentialStatus status =
+        build(null, SourceState.failed("SourceSecretInvalid", "bad"), null, T0);
 
     assertCondition(status, StatusFactory.SYNCED, "False", "SourceUnavailable");
     assertCondition(status, StatusFactory.READY, "False", "SourceSecretInvalid");
@@ -157,15 +178,20 @@ class StatusFactoryTest {
     RegistryCredentialStatus first = build(null, OK, synced(2), T0);
     RegistryCredentialStatus same = build(first, OK, synced(0), T1);
 
-    assertThat(same.getConditions()).extracting(Condition::getLastTransitionTime).containsOnly("2025-03-01T10:00:00Z");
+    assertThat(same.getConditions())
+        .extracting(Condition::getLastTransitionTime)
+        .containsOnly("2025-03-01T10:00:00Z");
     assertCondition(same, StatusFactory.SYNCED, "True", "NoTargetNamespaces");
 
     RegistryCredentialStatus failing =
         build(same, OK, new SyncReport(2, 1, List.of(failure("a", "Forbidden")), false, 0), T2);
 
-    assertThat(condition(failing, StatusFactory.SOURCE_AVAILABLE).getLastTransitionTime()).isEqualTo("2025-03-01T10:00:00Z");
-    assertThat(condition(failing, StatusFactory.SYNCED).getLastTransitionTime()).isEqualTo("2025-03-01T12:00:00Z");
-    assertThat(condition(failing, StatusFactory.READY).getLastTransitionTime()).isEqualTo("2025-03-01T12:00:00Z");
+    assertThat(condition(failing, StatusFactory.SOURCE_AVAILABLE).getLastTransitionTime())
+        .isEqualTo("2025-03-01T10:00:00Z");
+    assertThat(condition(failing, StatusFactory.SYNCED).getLastTransitionTime())
+        .isEqualTo("2025-03-01T12:00:00Z");
+    assertThat(condition(failing, StatusFactory.READY).getLastTransitionTime())
+        .isEqualTo("2025-03-01T12:00:00Z");
   }
 
   @Test
@@ -179,7 +205,9 @@ class StatusFactoryTest {
   void failuresAreSortedAndBoundedWhileCountsCoverAll() {
     int failed = StatusFactory.MAX_FAILURES + 5;
     List<SyncFailure> failures = new ArrayList<>();
-    IntStream.range(0, failed).map(i -> failed - 1 - i).forEach(i -> failures.add(failure("ns-%03d".formatted(i), "Forbidden")));
+    IntStream.range(0, failed)
+        .map(i -> failed - 1 - i)
+        .forEach(i -> failures.add(failure("ns-%03d".formatted(i), "Forbidden")));
     var sync = new SyncReport(failed + 7, 7, failures, false, 0);
 
     RegistryCredentialStatus status = build(null, OK, sync, T0);
@@ -190,15 +218,19 @@ class StatusFactoryTest {
         .isSorted()
         .startsWith("ns-000")
         .endsWith("ns-%03d".formatted(StatusFactory.MAX_FAILURES - 1));
-    assertThat(status.getNamespaces()).isEqualTo(new NamespaceCounts(failed + 7, 7, failed, "7/" + (failed + 7)));
-    assertThat(condition(status, StatusFactory.SYNCED).getMessage()).contains(failed + " of " + (failed + 7)).contains("ns-000");
+    assertThat(status.getNamespaces())
+        .isEqualTo(new NamespaceCounts(failed + 7, 7, failed, "7/" + (failed + 7)));
+    assertThat(condition(status, StatusFactory.SYNCED).getMessage())
+        .contains(failed + " of " + (failed + 7))
+        .contains("ns-000");
   }
 
   @Test
   void lastRotationTimeMovesOnlyOnRotation() {
     RegistryCredentialStatus first = build(null, OK, synced(1), T0);
     RegistryCredentialStatus unchanged = build(first, OK, synced(1), T1);
-    RegistryCredentialStatus rotated = build(unchanged, OK, new SyncReport(1, 1, List.of(), true, 1), T2);
+    RegistryCredentialStatus rotated =
+        build(unchanged, OK, new SyncReport(1, 1, List.of(), true, 1), T2);
 
     assertThat(first.getLastRotationTime()).isEqualTo("2025-03-01T10:00:00Z");
     assertThat(unchanged.getLastRotationTime()).isEqualTo("2025-03-01T10:00:00Z");
@@ -212,6 +244,7 @@ class StatusFactoryTest {
 
   @Test
   void formatIsSecondPrecisionUtc() {
-    assertThat(StatusFactory.format(Instant.parse("2025-03-01T10:00:00.987654321Z"))).isEqualTo("2025-03-01T10:00:00Z");
+    assertThat(StatusFactory.format(Instant.parse("2025-03-01T10:00:00.987654321Z")))
+        .isEqualTo("2025-03-01T10:00:00Z");
   }
 }

@@ -22,7 +22,8 @@ class TargetSelectionTest {
           new NamespaceView("team-a-old", Map.of("team", "a"), true),
           NamespaceView.active("kube-system", Map.of("team", "platform")));
 
-  private static NamespaceTarget namespaces(List<String> names, Selector selector, List<String> exclude) {
+  private static NamespaceTarget namespaces(
+      List<String> names, Selector selector, List<String> exclude) {
     NamespaceTarget t = new NamespaceTarget();
     t.setNames(names);
     t.setSelector(selector);
@@ -43,14 +44,17 @@ class TargetSelectionTest {
 
   @Test
   void namesOnlySelectsExistingNamedNamespaces() {
-    var result = TargetSelection.namespaces(namespaces(List.of("team-b", "default", "does-not-exist"), null, null), CLUSTER);
+    var result =
+        TargetSelection.namespaces(
+            namespaces(List.of("team-b", "default", "does-not-exist"), null, null), CLUSTER);
 
     assertThat(result).containsExactly("default", "team-b");
   }
 
   @Test
   void selectorOnlySelectsMatchingNamespaces() {
-    var result = TargetSelection.namespaces(namespaces(null, matchLabels("team", "a"), null), CLUSTER);
+    var result =
+        TargetSelection.namespaces(namespaces(null, matchLabels("team", "a"), null), CLUSTER);
 
     assertThat(result).containsExactly("team-a", "team-a-dev");
   }
@@ -75,7 +79,9 @@ class TargetSelectionTest {
 
   @Test
   void emptySelectorSelectsEveryActiveNamespace() {
-    var result = TargetSelection.namespaces(namespaces(null, new Selector(), List.of("kube-system")), CLUSTER);
+    var result =
+        TargetSelection.namespaces(
+            namespaces(null, new Selector(), List.of("kube-system")), CLUSTER);
 
     assertThat(result).containsExactly("default", "team-a", "team-a-dev", "team-b");
   }
@@ -91,10 +97,15 @@ class TargetSelectionTest {
 
   @Test
   void selectorExpressionsApplyToNamespaces() {
-    var selector = new Selector(null, List.of(new SelectorRequirement("env", Operator.DoesNotExist, null),
-        new SelectorRequirement("team", Operator.In, List.of("a", "b"))));
+    var selector =
+        new Selector(
+            null,
+            List.of(
+                new SelectorRequirement("env", Operator.DoesNotExist, null),
+                new SelectorRequirement("team", Operator.In, List.of("a", "b"))));
 
-    assertThat(TargetSelection.namespaces(namespaces(null, selector, null), CLUSTER)).containsExactly("team-a", "team-b");
+    assertThat(TargetSelection.namespaces(namespaces(null, selector, null), CLUSTER))
+        .containsExactly("team-a", "team-b");
   }
 
   @Test
@@ -104,10 +115,12 @@ class TargetSelectionTest {
 
   @Test
   void serviceAccountsDefaultToOnlyDefault() {
-    for (ServiceAccountTarget target : new ServiceAccountTarget[] {null, serviceAccounts(null, null)}) {
+    for (ServiceAccountTarget target :
+        new ServiceAccountTarget[] {null, serviceAccounts(null, null)}) {
       assertThat(TargetSelection.serviceAccountSelected(target, "default", Map.of())).isTrue();
       assertThat(TargetSelection.serviceAccountSelected(target, "builder", Map.of())).isFalse();
-      assertThat(TargetSelection.serviceAccountSelected(target, "builder", Map.of("pull", "yes"))).isFalse();
+      assertThat(TargetSelection.serviceAccountSelected(target, "builder", Map.of("pull", "yes")))
+          .isFalse();
       assertThat(TargetSelection.namedServiceAccounts(target)).containsExactly("default");
     }
   }
@@ -126,7 +139,8 @@ class TargetSelectionTest {
   void serviceAccountSelectorAloneSelectsByLabelAndNamesNone() {
     var target = serviceAccounts(null, matchLabels("pull", "yes"));
 
-    assertThat(TargetSelection.serviceAccountSelected(target, "app", Map.of("pull", "yes"))).isTrue();
+    assertThat(TargetSelection.serviceAccountSelected(target, "app", Map.of("pull", "yes")))
+        .isTrue();
     assertThat(TargetSelection.serviceAccountSelected(target, "default", Map.of())).isFalse();
     assertThat(TargetSelection.serviceAccountSelected(target, "other", null)).isFalse();
     assertThat(TargetSelection.namedServiceAccounts(target)).isEmpty();
@@ -137,8 +151,10 @@ class TargetSelectionTest {
     var target = serviceAccounts(List.of("builder"), matchLabels("pull", "yes"));
 
     assertThat(TargetSelection.serviceAccountSelected(target, "builder", Map.of())).isTrue();
-    assertThat(TargetSelection.serviceAccountSelected(target, "app", Map.of("pull", "yes"))).isTrue();
-    assertThat(TargetSelection.serviceAccountSelected(target, "app", Map.of("pull", "no"))).isFalse();
+    assertThat(TargetSelection.serviceAccountSelected(target, "app", Map.of("pull", "yes")))
+        .isTrue();
+    assertThat(TargetSelection.serviceAccountSelected(target, "app", Map.of("pull", "no")))
+        .isFalse();
     assertThat(TargetSelection.serviceAccountSelected(target, "default", Map.of())).isFalse();
     assertThat(TargetSelection.namedServiceAccounts(target)).containsExactly("builder");
   }

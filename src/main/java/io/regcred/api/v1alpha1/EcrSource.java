@@ -12,7 +12,8 @@ import java.util.List;
     value = "!(has(self.public) && self.public) || self.region == 'us-east-1'",
     message = "ECR Public is served only from region us-east-1")
 @ValidationRule(
-    value = "!(has(self.public) && self.public) || !has(self.registryIds) || size(self.registryIds) == 0",
+    value =
+        "!(has(self.public) && self.public) || !has(self.registryIds) || size(self.registryIds) == 0",
     message = "registryIds do not apply to ECR Public")
 public class EcrSource {
 
@@ -23,7 +24,8 @@ public class EcrSource {
   private String region;
 
   @Size(max = 32)
-  @JsonPropertyDescription("Registry (account) ids to fetch tokens for; default: the caller's account.")
+  @JsonPropertyDescription(
+      "Registry (account) ids to fetch tokens for; default: the caller's account.")
   private List<@Pattern("^[0-9]{12}$") String> registryIds;
 
   @JsonPropertyDescription("Fetch an ECR Public token (registry public.ecr.aws, region us-east-1).")

@@ -1,9 +1,9 @@
 package io.regcred.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
-import io.fabric8.generator.annotation.Pattern;
 import java.util.List;
 
 /** Google Artifact Registry and Container Registry through an OAuth2 access token. */

@@ -14,7 +14,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Group("regcred.io")
 @Version("v1alpha1")
 @ShortNames("regcred")
-@AdditionalPrinterColumn(name = "Source", jsonPath = ".status.sourceKind", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Source",
+    jsonPath = ".status.sourceKind",
+    type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
     name = "Ready",
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
@@ -23,11 +26,21 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Synced",
     jsonPath = ".status.namespaces.summary",
     type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Expires", jsonPath = ".status.expiresAt", type = AdditionalPrinterColumn.Type.DATE)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
-public class RegistryCredential extends CustomResource<RegistryCredentialSpec, RegistryCredentialStatus> {
+@AdditionalPrinterColumn(
+    name = "Expires",
+    jsonPath = ".status.expiresAt",
+    type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+public class RegistryCredential
+    extends CustomResource<RegistryCredentialSpec, RegistryCredentialStatus> {
 
-  /** The Secret name written into target namespaces: {@code spec.target.secretName}, else the resource name. */
+  /**
+   * The Secret name written into target namespaces: {@code spec.target.secretName}, else the
+   * resource name.
+   */
   public String targetSecretName() {
     var target = getSpec() == null ? null : getSpec().getTarget();
     if (target != null && target.getSecretName() != null && !target.getSecretName().isEmpty()) {

@@ -7,11 +7,13 @@ import io.fabric8.generator.annotation.Required;
 public class RegistryCredentialSpec {
 
   @Required
-  @JsonPropertyDescription("Where the registry credential comes from: exactly one of ecr, acr, gar or static.")
+  @JsonPropertyDescription(
+      "Where the registry credential comes from: exactly one of ecr, acr, gar or static.")
   private Source source;
 
   @Required
-  @JsonPropertyDescription("Which namespaces receive the pull Secret and which ServiceAccounts reference it.")
+  @JsonPropertyDescription(
+      "Which namespaces receive the pull Secret and which ServiceAccounts reference it.")
   private Target target;
 
   @JsonPropertyDescription("When to refresh an expiring token.")

@@ -20,7 +20,8 @@ public class RegistryCredentialStatus {
   @JsonPropertyDescription("The source kind in use: ecr, acr, gar or static.")
   private String sourceKind;
 
-  @JsonPropertyDescription("When the current token expires; empty for credentials that do not expire.")
+  @JsonPropertyDescription(
+      "When the current token expires; empty for credentials that do not expire.")
   private String expiresAt;
 
   @JsonPropertyDescription("When the token last changed in the written Secrets.")
@@ -32,7 +33,8 @@ public class RegistryCredentialStatus {
   @JsonPropertyDescription("Counts of target namespaces.")
   private NamespaceCounts namespaces;
 
-  @JsonPropertyDescription("Namespaces that could not be synced, sorted by name and bounded in length.")
+  @JsonPropertyDescription(
+      "Namespaces that could not be synced, sorted by name and bounded in length.")
   private List<SyncFailure> failures = new ArrayList<>();
 
   public Long getObservedGeneration() {
@@ -116,7 +118,8 @@ public class RegistryCredentialStatus {
 
   @Override
   public int hashCode() {
-    return Objects.hash(observedGeneration, conditions, sourceKind, expiresAt, namespaces, failures);
+    return Objects.hash(
+        observedGeneration, conditions, sourceKind, expiresAt, namespaces, failures);
   }
 
   /** Counts of target namespaces, and the same as one "synced/targeted" string for kubectl. */

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A Kubernetes label selector with its rules checked at admission, so a typo is rejected instead
- * of silently selecting nothing.
+ * A Kubernetes label selector with its rules checked at admission, so a typo is rejected instead of
+ * silently selecting nothing.
  */
 public class Selector {
 

@@ -1,15 +1,16 @@
 package io.regcred.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 import java.util.List;
 
 /** ServiceAccounts in each target namespace that get the Secret in their imagePullSecrets. */
 public class ServiceAccountTarget {
 
   @Size(max = 100)
-  @JsonPropertyDescription("ServiceAccounts by name; default [default] when neither names nor selector is set.")
+  @JsonPropertyDescription(
+      "ServiceAccounts by name; default [default] when neither names nor selector is set.")
   private List<@Size(max = 253) @Pattern(Validation.DNS_SUBDOMAIN) String> names;
 
   @JsonPropertyDescription("ServiceAccounts by label, in every target namespace.")

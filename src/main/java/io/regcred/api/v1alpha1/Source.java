@@ -7,21 +7,25 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** Exactly one token source. */
 @ValidationRule(
-    value = "[has(self.ecr), has(self.acr), has(self.gar), has(self.static)].filter(x, x).size() == 1",
+    value =
+        "[has(self.ecr), has(self.acr), has(self.gar), has(self.static)].filter(x, x).size() == 1",
     message = "exactly one of ecr, acr, gar or static must be set")
 public class Source {
 
   @JsonPropertyDescription("AWS Elastic Container Registry: a GetAuthorizationToken token (12 h).")
   private EcrSource ecr;
 
-  @JsonPropertyDescription("Azure Container Registry: an ACR refresh token exchanged for an Entra ID token (about 3 h).")
+  @JsonPropertyDescription(
+      "Azure Container Registry: an ACR refresh token exchanged for an Entra ID token (about 3 h).")
   private AcrSource acr;
 
-  @JsonPropertyDescription("Google Artifact Registry or Container Registry: an OAuth2 access token (1 h).")
+  @JsonPropertyDescription(
+      "Google Artifact Registry or Container Registry: an OAuth2 access token (1 h).")
   private GarSource gar;
 
   @JsonProperty("static")
-  @JsonPropertyDescription("A username/password or docker config read from a Secret in the operator's source namespace.")
+  @JsonPropertyDescription(
+      "A username/password or docker config read from a Secret in the operator's source namespace.")
   private StaticSource staticSource;
 
   public EcrSource getEcr() {

@@ -19,7 +19,8 @@ public class Target {
   @JsonPropertyDescription("Target namespaces: names and selector together, minus exclude.")
   private NamespaceTarget namespaces;
 
-  @JsonPropertyDescription("ServiceAccounts to which the Secret is added; default: names [default].")
+  @JsonPropertyDescription(
+      "ServiceAccounts to which the Secret is added; default: names [default].")
   private ServiceAccountTarget serviceAccounts;
 
   public String getSecretName() {

@@ -63,7 +63,10 @@ public final class StaticSecretProvider implements TokenProvider {
       throw new SourceException("SourceSecretInvalid", where + ": docker config " + e.getMessage());
     }
     if (data.has("username") && data.has("password")) {
-      String server = spec.getServer() == null || spec.getServer().isBlank() ? DEFAULT_SERVER : spec.getServer();
+      String server =
+          spec.getServer() == null || spec.getServer().isBlank()
+              ? DEFAULT_SERVER
+              : spec.getServer();
       String email = data.has("email") ? data.text("email") : null;
       return List.of(new RegistryAuth(server, data.text("username"), data.text("password"), email));
     }

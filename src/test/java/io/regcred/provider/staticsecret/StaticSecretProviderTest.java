@@ -55,7 +55,8 @@ class StaticSecretProviderTest {
       byName.put(
           name,
           new SecretBuilder()
-              .withMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace()).build())
+              .withMetadata(
+                  new ObjectMetaBuilder().withName(name).withNamespace(namespace()).build())
               .withData(encoded)
               .build());
     }
@@ -80,7 +81,8 @@ class StaticSecretProviderTest {
   }
 
   private SourceException failure(RegistryCredential credential) {
-    SourceException e = catchThrowableOfType(SourceException.class, () -> provider.fetch(credential));
+    SourceException e =
+        catchThrowableOfType(SourceException.class, () -> provider.fetch(credential));
     assertThat(e).isNotNull();
     assertThat(e.getMessage()).isNotBlank().doesNotContain(MARKER);
     assertThat(String.valueOf(e)).doesNotContain(MARKER);
@@ -104,12 +106,15 @@ class StaticSecretProviderTest {
         Map.of(
             ".dockerconfigjson",
             "{\"auths\":{\"quay.io\":{\"username\":\"u\",\"password\":\"p\",\"auth\":\"dTpw\"},"
-                + "\"ghcr.io\":{\"auth\":\"" + b64("bot:" + MARKER) + "\"}}}"));
+                + "\"ghcr.io\":{\"auth\":\""
+                + b64("bot:" + MARKER)
+                + "\"}}}"));
 
     RegistryToken token = provider.fetch(staticCredential("pull", "ignored.example"));
 
     assertThat(token.auths())
-        .containsExactly(new RegistryAuth("quay.io", "u", "p"), new RegistryAuth("ghcr.io", "bot", MARKER));
+        .containsExactly(
+            new RegistryAuth("quay.io", "u", "p"), new RegistryAuth("ghcr.io", "bot", MARKER));
     assertThat(token.issuedAt()).isEqualTo(NOW);
     assertThat(token.expiresAt()).isEmpty();
     assertThat(token.toString()).doesNotContain(MARKER);
@@ -130,7 +135,8 @@ class StaticSecretProviderTest {
     for (String server : new String[] {null, "", "  "}) {
       RegistryToken token = provider.fetch(staticCredential("basic", server));
 
-      assertThat(token.auths()).containsExactly(new RegistryAuth("https://index.docker.io/v1/", "u", MARKER));
+      assertThat(token.auths())
+          .containsExactly(new RegistryAuth("https://index.docker.io/v1/", "u", MARKER));
       assertThat(token.issuedAt()).isEqualTo(NOW);
       assertThat(token.expiresAt()).isEmpty();
     }
@@ -184,18 +190,28 @@ class StaticSecretProviderTest {
 
   @Test
   void malformedDockerConfigIsSourceSecretInvalidWithoutTheValue() {
-    secrets.put("not-json", Map.of(".dockerconfigjson", "{\"auths\":{\"quay.io\":{\"password\":\"" + MARKER + "\""));
+    secrets.put(
+        "not-json",
+        Map.of(".dockerconfigjson", "{\"auths\":{\"quay.io\":{\"password\":\"" + MARKER + "\""));
     secrets.put("no-auths", Map.of(".dockerconfigjson", "{\"password\":\"" + MARKER + "\"}"));
     secrets.put(
         "bad-base64",
-        Map.of(".dockerconfigjson", "{\"auths\":{\"quay.io\":{\"password\":\"" + MARKER + "\",\"auth\":\"%" + MARKER + "\"}}}"));
+        Map.of(
+            ".dockerconfigjson",
+            "{\"auths\":{\"quay.io\":{\"password\":\""
+                + MARKER
+                + "\",\"auth\":\"%"
+                + MARKER
+                + "\"}}}"));
     secrets.put("bad-legacy", Map.of(".dockercfg", "[\"" + MARKER + "\"]"));
 
     for (String name : new String[] {"not-json", "no-auths", "bad-base64", "bad-legacy"}) {
       SourceException e = failure(staticCredential(name, null));
 
       assertThat(e.reason()).as(name).isEqualTo("SourceSecretInvalid");
-      assertThat(e.getMessage()).as(name).startsWith("Secret regcred-system/" + name + ": docker config ");
+      assertThat(e.getMessage())
+          .as(name)
+          .startsWith("Secret regcred-system/" + name + ": docker config ");
     }
   }
 
