@@ -1,0 +1,122 @@
+package io.regcred.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.regcred.api.v1alpha1.RegistryCredential;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Bad specs are rejected at admission by the CRD's schema and CEL rules, with a clear message. */
+class CrdValidationIT {
+
+  static KubernetesClient client;
+
+  @BeforeAll
+  static void connect() {
+    client = TestCluster.newAdminClient();
+  }
+
+  @AfterAll
+  static void close() {
+    client.close();
+  }
+
+  static final String VALID_TARGET = "target: {namespaces: {names: [team-a]}}";
+
+  static Stream<Arguments> invalidSpecs() {
+    return Stream.of(
+        Arguments.of(
+            "no source", "source: {}\n  " + VALID_TARGET, "exactly one of ecr, acr, gar or static"),
+        Arguments.of(
+            "two sources",
+            "source: {static: {secretRef: {name: a}}, gar: {servers: [gcr.io]}}\n  " + VALID_TARGET,
+            "exactly one of ecr, acr, gar or static"),
+        Arguments.of(
+            "secretName not DNS-1123",
+            "source: {static: {secretRef: {name: a}}}\n  target: {secretName: Bad_Name, namespaces: {names: [team-a]}}",
+            "spec.target.secretName"),
+        Arguments.of(
+            "selector operator unknown",
+            "source: {static: {secretRef: {name: a}}}\n  target: {namespaces: {selector: {matchExpressions: [{key: team, operator: Maybe}]}}}",
+            "Unsupported value: \"Maybe\""),
+        Arguments.of(
+            "In without values",
+            "source: {static: {secretRef: {name: a}}}\n  target: {namespaces: {selector: {matchExpressions: [{key: team, operator: In}]}}}",
+            "values must be non-empty for In and NotIn"),
+        Arguments.of(
+            "bad label key",
+            "source: {static: {secretRef: {name: a}}}\n  target: {namespaces: {selector: {matchLabels: {'bad key!': x}}}}",
+            "matchLabels keys must be valid label keys"),
+        Arguments.of(
+            "bad label value",
+            "source: {static: {secretRef: {name: a}}}\n  target: {namespaces: {selector: {matchLabels: {team: 'not valid!'}}}}",
+            "spec.target.namespaces.selector.matchLabels.team"),
+        Arguments.of(
+            "unknown deletionPolicy",
+            "source: {static: {secretRef: {name: a}}}\n  "
+                + VALID_TARGET
+                + "\n  deletionPolicy: Orphan",
+            "Unsupported value: \"Orphan\""),
+        Arguments.of(
+            "no target namespaces",
+            "source: {static: {secretRef: {name: a}}}\n  target: {namespaces: {}}",
+            "set names, selector, or both"),
+        Arguments.of(
+            "ECR public outside us-east-1",
+            "source: {ecr: {region: eu-west-1, public: true}}\n  " + VALID_TARGET,
+            "ECR Public is served only from region us-east-1"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalidSpecs")
+  void rejects(String description, String spec, String expectedMessage) {
+    String yaml =
+        "apiVersion: regcred.io/v1alpha1\nkind: RegistryCredential\nmetadata: {name: invalid}\nspec:\n  "
+            + spec
+            + "\n";
+    assertThatThrownBy(() -> client.resource(yaml).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
+        .hasMessageContaining(expectedMessage);
+  }
+
+  @ParameterizedTest(name = "accepts {0}")
+  @MethodSource("validSpecs")
+  void accepts(String description, String spec) {
+    String name = "valid-" + Math.abs(description.hashCode());
+    String yaml =
+        "apiVersion: regcred.io/v1alpha1\nkind: RegistryCredential\nmetadata: {name: "
+            + name
+            + "}\nspec:\n  "
+            + spec
+            + "\n";
+    var created =
+        client
+            .resources(RegistryCredential.class)
+            .resource(client.getKubernetesSerialization().unmarshal(yaml, RegistryCredential.class))
+            .create();
+    assertThat(created.getMetadata().getUid()).isNotBlank();
+    // No operator runs in this class: remove the object directly.
+    client.resources(RegistryCredential.class).withName(name).delete();
+  }
+
+  static List<Arguments> validSpecs() {
+    return List.of(
+        Arguments.of(
+            "static",
+            "source: {static: {secretRef: {name: a}, server: quay.io}}\n  " + VALID_TARGET),
+        Arguments.of(
+            "selector with expressions",
+            "source: {gar: {servers: [europe-docker.pkg.dev, gcr.io]}}\n  target: {secretName: pull.secret, namespaces: {selector: {matchLabels: {example.com/team: a-1}, matchExpressions: [{key: tier, operator: NotIn, values: [sandbox]}, {key: legacy, operator: DoesNotExist}]}, exclude: [kube-system]}}"),
+        Arguments.of(
+            "ecr public", "source: {ecr: {region: us-east-1, public: true}}\n  " + VALID_TARGET));
+  }
+}
