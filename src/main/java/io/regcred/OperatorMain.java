@@ -2,6 +2,7 @@ package io.regcred;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.regcred.config.OperatorConfig;
@@ -13,6 +14,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +26,7 @@ public final class OperatorMain implements AutoCloseable {
   private final Operator operator;
   private final ExecutorService fanOut;
   private final HealthServer health;
+  private final AtomicBoolean stopping = new AtomicBoolean();
 
   public OperatorMain(OperatorConfig config, KubernetesClient client, Clock clock) {
     this.fanOut =
@@ -35,8 +38,7 @@ public final class OperatorMain implements AutoCloseable {
                   .withConcurrentReconciliationThreads(config.reconcileThreads())
                   .withCloseClientOnStop(false);
               if (config.leaderElection()) {
-                o.withLeaderElectionConfiguration(
-                    new LeaderElectionConfiguration(config.leaseName(), config.namespace()));
+                o.withLeaderElectionConfiguration(leaderElection(config));
               }
             });
     var events = new EventRecorder(client, clock);
@@ -51,6 +53,34 @@ public final class OperatorMain implements AutoCloseable {
     this.health = config.httpPort() > 0 ? new HealthServer(config.httpPort(), operator) : null;
   }
 
+  /**
+   * A Lease in the operator's namespace. Losing it while running exits the process, so two replicas
+   * never both write; a shutdown in progress does not count as losing it.
+   */
+  private LeaderElectionConfiguration leaderElection(OperatorConfig config) {
+    var callbacks =
+        new LeaderCallbacks(
+            () -> log.info("became leader lease={}", config.leaseName()),
+            () -> {
+              if (!stopping.get()) {
+                log.error(
+                    "lost leadership lease={}; exiting so a fresh process can rejoin",
+                    config.leaseName());
+                System.exit(1);
+              }
+            },
+            leader -> log.info("leader is {} lease={}", leader, config.leaseName()));
+    return new LeaderElectionConfiguration(
+        config.leaseName(),
+        config.namespace(),
+        LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+        LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+        LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+        null,
+        callbacks,
+        false);
+  }
+
   public void start() {
     operator.start();
     if (health != null) {
@@ -60,6 +90,7 @@ public final class OperatorMain implements AutoCloseable {
 
   @Override
   public void close() {
+    stopping.set(true);
     if (health != null) {
       health.stop();
     }

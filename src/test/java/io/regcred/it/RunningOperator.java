@@ -18,8 +18,13 @@ public final class RunningOperator implements AutoCloseable {
 
   /** Starts an operator whose namespace and source namespace are {@code namespace}. */
   public static RunningOperator start(KubernetesClient client, String namespace) {
-    var config =
-        new OperatorConfig(namespace, namespace, false, "regcred-operator-leader", 2, 8, 0);
+    return start(
+        client,
+        new OperatorConfig(namespace, namespace, false, "regcred-operator-leader", 2, 8, 0));
+  }
+
+  /** Starts an operator with the given configuration. */
+  public static RunningOperator start(KubernetesClient client, OperatorConfig config) {
     var main = new OperatorMain(config, client, Clock.systemUTC());
     main.start();
     return new RunningOperator(main, client);

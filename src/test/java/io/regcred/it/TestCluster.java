@@ -22,6 +22,7 @@ public final class TestCluster {
 
   private static KubeAPIServer server;
   private static Config adminConfig;
+  private static String kubeconfigYaml;
 
   private TestCluster() {}
 
@@ -31,6 +32,15 @@ public final class TestCluster {
       start();
     }
     return adminConfig;
+  }
+
+  /** An admin kubeconfig for kubectl, written to a temporary file. */
+  public static synchronized Path kubeconfigFile() throws IOException {
+    adminConfig();
+    Path file = Files.createTempFile("regcred-kubeconfig", ".yaml");
+    Files.writeString(file, kubeconfigYaml);
+    file.toFile().deleteOnExit();
+    return file;
   }
 
   /** A new admin client; callers close it. */
@@ -65,7 +75,8 @@ public final class TestCluster {
                 .build());
     server.start();
     Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "kube-apiserver-stop"));
-    adminConfig = Config.fromKubeconfig(server.getKubeConfigYaml());
+    kubeconfigYaml = server.getKubeConfigYaml();
+    adminConfig = Config.fromKubeconfig(kubeconfigYaml);
     try (KubernetesClient client = new KubernetesClientBuilder().withConfig(adminConfig).build()) {
       installCrd(client);
     }
