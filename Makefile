@@ -1,0 +1,39 @@
+# regcred-operator. `make help` lists the targets.
+SHELL := /usr/bin/env bash
+MVN := ./mvnw -B
+
+.PHONY: help deps testbin build test unit demo demo-down fmt crd clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+deps: ## Install missing machine packages (docker-registry, skopeo, htpasswd, openssl)
+	@hack/deps.sh
+
+testbin: ## Build kube-apiserver and etcd once per version into ~/.cache/regcred-operator
+	@hack/testbin.sh >/dev/null
+
+build: ## Build the operator jar and its runtime dependencies (target/regcred-operator.jar, target/lib)
+	$(MVN) -q package -DskipTests
+
+test: deps testbin ## Run every test: unit, real API server, real registry; plus format and CRD checks
+	$(MVN) verify
+
+unit: ## Only the unit tests (no server)
+	$(MVN) test
+
+demo: deps testbin ## Local control plane + registry + operator; prove a pull with the written Secret
+	@hack/demo.sh up
+
+demo-down: ## Stop the demo
+	@hack/demo.sh down
+
+fmt: ## Format the Java sources
+	$(MVN) -q spotless:apply
+
+crd: ## Regenerate the CRD from the Java types into crds/
+	$(MVN) -q process-classes
+	cp target/classes/META-INF/fabric8/registrycredentials.regcred.io-v1.yml crds/
+
+clean: ## Remove build output
+	$(MVN) -q clean

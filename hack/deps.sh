@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the machine packages the tests and the demo use, only those that are missing:
+# Debian's docker-registry (CNCF distribution), skopeo, htpasswd and openssl.
+set -euo pipefail
+
+missing=()
+command -v docker-registry >/dev/null || missing+=(docker-registry)
+command -v skopeo >/dev/null || missing+=(skopeo)
+command -v htpasswd >/dev/null || missing+=(apache2-utils)
+command -v openssl >/dev/null || missing+=(openssl)
+command -v kubectl >/dev/null || { echo "kubectl is required on PATH" >&2; exit 1; }
+command -v go >/dev/null || { echo "Go is required to build the test control plane" >&2; exit 1; }
+
+if ((${#missing[@]})); then
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  echo "installing: ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
