@@ -49,10 +49,15 @@ public final class TestCluster {
   }
 
   private static void start() {
-    String dir =
-        System.getProperty(
-            "regcred.testbin.dir",
-            Path.of(System.getProperty("user.home"), ".cache/regcred-operator/testbin").toString());
+    // The same override hack/testbin.sh honours, then the build's property, then its default.
+    String dir = System.getenv("REGCRED_TESTBIN_DIR");
+    if (dir == null || dir.isBlank()) {
+      dir =
+          System.getProperty(
+              "regcred.testbin.dir",
+              Path.of(System.getProperty("user.home"), ".cache/regcred-operator/testbin")
+                  .toString());
+    }
     String version = System.getProperty("regcred.kube.version", "1.34.4");
     if (!Files.isExecutable(Path.of(dir, "k8s", version + "-linux-amd64", "kube-apiserver"))) {
       throw new IllegalStateException(
