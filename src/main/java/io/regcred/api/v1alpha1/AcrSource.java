@@ -10,7 +10,7 @@ public class AcrSource {
 
   @Required
   @Size(max = 253)
-  @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$")
+  @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+(:[0-9]{1,5})?$")
   @JsonPropertyDescription("Registry login server, such as myregistry.azurecr.io.")
   private String server;
 
