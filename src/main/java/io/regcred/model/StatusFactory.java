@@ -26,13 +26,26 @@ public final class StatusFactory {
 
   /** The source's side of a reconcile: available (with the token's expiry) or failed. */
   public record SourceState(
-      boolean available, String reason, String message, Optional<Instant> expiresAt) {
+      boolean available,
+      String reason,
+      String message,
+      Optional<Instant> expiresAt,
+      boolean expiring) {
     public static SourceState available(String message, Optional<Instant> expiresAt) {
-      return new SourceState(true, "CredentialAvailable", message, expiresAt);
+      return new SourceState(true, "CredentialAvailable", message, expiresAt, false);
     }
 
     public static SourceState failed(String reason, String message) {
-      return new SourceState(false, reason, message, Optional.empty());
+      return new SourceState(false, reason, message, Optional.empty(), false);
+    }
+
+    /**
+     * The fetch failed while an earlier token is still in the Secrets: its expiry stays visible,
+     * and in the token's last tenth of life Ready says {@code Expiring}.
+     */
+    public static SourceState failed(
+        String reason, String message, Instant lastGoodExpiry, boolean expiring) {
+      return new SourceState(false, reason, message, Optional.of(lastGoodExpiry), expiring);
     }
   }
 
@@ -79,7 +92,8 @@ public final class StatusFactory {
                       "nothing synced yet: the source is unavailable",
                       generation,
                       now));
-      status.setExpiresAt(prev.getExpiresAt());
+      status.setExpiresAt(
+          source.expiresAt().map(StatusFactory::format).orElse(prev.getExpiresAt()));
       status.setLastRotationTime(prev.getLastRotationTime());
     } else {
       status.setNamespaces(
@@ -96,8 +110,16 @@ public final class StatusFactory {
 
     boolean ready = source.available() && "True".equals(syncedCondition.getStatus());
     String readyReason =
-        !source.available() ? source.reason() : ready ? "Ready" : syncedCondition.getReason();
-    String readyMessage = !source.available() ? source.message() : syncedCondition.getMessage();
+        source.expiring()
+            ? "Expiring"
+            : !source.available() ? source.reason() : ready ? "Ready" : syncedCondition.getReason();
+    String readyMessage =
+        source.expiring()
+            ? "the token in the Secrets expires at "
+                + source.expiresAt().map(StatusFactory::format).orElse("?")
+                + " and refreshing it fails: "
+                + source.message()
+            : !source.available() ? source.message() : syncedCondition.getMessage();
     conditions.add(condition(prev, READY, ready, readyReason, readyMessage, generation, now));
     conditions.add(sourceCondition);
     conditions.add(syncedCondition);

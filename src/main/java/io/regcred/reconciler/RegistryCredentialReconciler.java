@@ -21,6 +21,7 @@ import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
 import io.regcred.model.ManagedSecret;
 import io.regcred.model.NamespaceView;
 import io.regcred.model.PullSecretEdit;
+import io.regcred.model.RefreshSchedule;
 import io.regcred.model.StatusFactory;
 import io.regcred.model.StatusFactory.SourceState;
 import io.regcred.model.SyncReport;
@@ -32,6 +33,7 @@ import io.regcred.provider.TokenProvider;
 import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,7 +63,9 @@ public class RegistryCredentialReconciler
   private final Clock clock;
   private final ExecutorService fanOut;
   private final String sourceNamespace;
-  private final Map<String, Integer> consecutiveFailures = new ConcurrentHashMap<>();
+  private final Map<String, Integer> fetchFailures = new ConcurrentHashMap<>();
+  private final Map<String, Integer> syncFailures = new ConcurrentHashMap<>();
+  private final TokenStore tokens = new TokenStore();
 
   private Caches caches;
   private NamespaceSync namespaceSync;
@@ -99,34 +103,31 @@ public class RegistryCredentialReconciler
     String sourceKind = spec.getSource().kind();
     RegistryCredentialStatus previous = credential.getStatus();
 
+    String sourceHash = ManagedSecret.sha256(Serialization.asJson(spec.getSource()));
+    Optional<Duration> beforeExpiry = beforeExpiry(credential);
+    Instant now = clock.instant();
+    Optional<RegistryToken> current = tokens.current(name, sourceHash, caches.secretsOf(name));
     RegistryToken token;
-    try {
-      token = provider(credential).fetch(credential);
-    } catch (SourceException e) {
-      log.warn(
-          "source unavailable credential={} reason={} message={}",
-          name,
-          e.reason(),
-          e.getMessage());
-      int failures = consecutiveFailures.merge(name, 1, Integer::sum);
-      var status =
-          StatusFactory.build(
-              previous,
-              credential.getMetadata().getGeneration(),
-              sourceKind,
-              SourceState.failed(e.reason(), e.getMessage()),
-              null,
-              Optional.empty(),
-              clock.instant());
-      if (!reasonUnchanged(previous, status, StatusFactory.SOURCE_AVAILABLE)) {
-        events.warning(credential, e.reason(), e.getMessage());
+    if (current.isPresent()
+        && now.isBefore(refreshTime(credential, current.get(), beforeExpiry).orElse(now))) {
+      token = current.get(); // one fetch per rotation, however many reconciles and namespaces
+    } else {
+      try {
+        token = provider(credential).fetch(credential);
+        tokens.remember(name, token, sourceHash);
+        fetchFailures.remove(name);
+        log.info(
+            "fetched credential={} source={} expiresAt={}",
+            name,
+            sourceKind,
+            token.expiresAt().orElse(null));
+      } catch (SourceException e) {
+        return sourceFailed(credential, e, current, now);
       }
-      return statusUpdate(credential, status).rescheduleAfter(backoff(failures));
     }
 
     SortedSet<String> targets =
         TargetSelection.namespaces(spec.getTarget().getNamespaces(), caches.namespaceViews());
-    String sourceHash = ManagedSecret.sha256(Serialization.asJson(spec.getSource()));
     List<NamespaceSync.Result> results = syncAll(credential, targets, token, sourceHash);
     int prunes = prune(credential, targets);
 
@@ -152,8 +153,8 @@ public class RegistryCredentialReconciler
             sourceKind,
             SourceState.available(describeSource(credential), token.expiresAt()),
             report,
-            Optional.empty(),
-            clock.instant());
+            refreshTime(credential, token, beforeExpiry),
+            now);
     if (rotated) {
       events.normal(credential, "Rotated", "credential updated in place in the target namespaces");
     }
@@ -175,12 +176,92 @@ public class RegistryCredentialReconciler
           writes);
     }
     UpdateControl<RegistryCredential> control = statusUpdate(credential, status);
+    Optional<Duration> untilRefresh =
+        refreshTime(credential, token, beforeExpiry)
+            .map(at -> atLeastASecond(Duration.between(now, at)));
     if (failures.stream().anyMatch(f -> !"Conflict".equals(f.reason()))) {
-      int n = consecutiveFailures.merge(name, 1, Integer::sum);
-      return control.rescheduleAfter(backoff(n));
+      Duration retry =
+          RefreshSchedule.retryDelay(
+              syncFailures.merge(name, 1, Integer::sum), now, token.expiresAt());
+      return control.rescheduleAfter(
+          untilRefresh.filter(d -> d.compareTo(retry) < 0).orElse(retry));
     }
-    consecutiveFailures.remove(name);
-    return control;
+    syncFailures.remove(name);
+    // The operator schedules the refresh itself; the framework's periodic resync is no substitute.
+    return untilRefresh.map(control::rescheduleAfter).orElse(control);
+  }
+
+  /**
+   * The source failed: Secrets stay as they are, the status says why (and shows the expiry of the
+   * token still in the Secrets), and the fetch is retried with backoff that never passes that
+   * expiry.
+   */
+  private UpdateControl<RegistryCredential> sourceFailed(
+      RegistryCredential credential,
+      SourceException e,
+      Optional<RegistryToken> lastGood,
+      Instant now) {
+    String name = credential.getMetadata().getName();
+    log.warn(
+        "source unavailable credential={} reason={} message={}", name, e.reason(), e.getMessage());
+    int failures = fetchFailures.merge(name, 1, Integer::sum);
+    Optional<Instant> lastExpiry = lastGood.flatMap(RegistryToken::expiresAt);
+    boolean expiring =
+        lastGood.isPresent()
+            && lastExpiry.isPresent()
+            && RefreshSchedule.expiring(lastGood.get().issuedAt(), lastExpiry.get(), now);
+    SourceState source =
+        lastExpiry.isPresent()
+            ? SourceState.failed(e.reason(), e.getMessage(), lastExpiry.get(), expiring)
+            : SourceState.failed(e.reason(), e.getMessage());
+    var status =
+        StatusFactory.build(
+            credential.getStatus(),
+            credential.getMetadata().getGeneration(),
+            credential.getSpec().getSource().kind(),
+            source,
+            null,
+            Optional.empty(),
+            now);
+    if (!reasonUnchanged(credential.getStatus(), status, StatusFactory.SOURCE_AVAILABLE)) {
+      events.warning(credential, e.reason(), e.getMessage());
+    }
+    if (expiring && !reasonUnchanged(credential.getStatus(), status, StatusFactory.READY)) {
+      events.warning(credential, "Expiring", condition(status, StatusFactory.READY).getMessage());
+    }
+    return statusUpdate(credential, status)
+        .rescheduleAfter(RefreshSchedule.retryDelay(failures, now, lastExpiry));
+  }
+
+  /** When a token must be replaced; empty for credentials that do not expire. */
+  private static Optional<Instant> refreshTime(
+      RegistryCredential credential, RegistryToken token, Optional<Duration> beforeExpiry) {
+    return token
+        .expiresAt()
+        .map(
+            expires ->
+                RefreshSchedule.nextRefresh(
+                    token.issuedAt(),
+                    expires,
+                    beforeExpiry,
+                    RefreshSchedule.jitterFor(
+                        credential.getMetadata().getUid() + token.issuedAt())));
+  }
+
+  private static Optional<Duration> beforeExpiry(RegistryCredential credential) {
+    var refresh = credential.getSpec().getRefresh();
+    if (refresh == null || refresh.getBeforeExpiry() == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(RefreshSchedule.parseDuration(refresh.getBeforeExpiry()));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty(); // the schema admits only valid durations
+    }
+  }
+
+  private static Duration atLeastASecond(Duration d) {
+    return d.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : d;
   }
 
   @Override
@@ -195,7 +276,9 @@ public class RegistryCredentialReconciler
       }
     }
     namespaceSync.forget(name);
-    consecutiveFailures.remove(name);
+    fetchFailures.remove(name);
+    syncFailures.remove(name);
+    tokens.forget(name);
     log.info("cleaned up credential={} secretsRemoved={} retained={}", name, removed, retain);
     return DeleteControl.defaultDelete();
   }
@@ -323,12 +406,6 @@ public class RegistryCredentialReconciler
         .filter(c -> type.equals(c.getType()))
         .findFirst()
         .orElseThrow();
-  }
-
-  /** 5 s doubling per consecutive failure, at most 5 minutes. */
-  static Duration backoff(int failures) {
-    long seconds = 5L << Math.min(Math.max(failures - 1, 0), 6);
-    return Duration.ofSeconds(Math.min(seconds, 300));
   }
 
   static NamespaceView view(Namespace ns) {

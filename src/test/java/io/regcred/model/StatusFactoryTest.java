@@ -247,4 +247,38 @@ class StatusFactoryTest {
     assertThat(StatusFactory.format(Instant.parse("2025-03-01T10:00:00.987654321Z")))
         .isEqualTo("2025-03-01T10:00:00Z");
   }
+
+  @Test
+  void failingRefreshInTheTokensLastTenthSaysExpiring() {
+    Instant now = Instant.parse("2026-11-23T11:00:00Z");
+    Instant expires = Instant.parse("2026-11-23T11:30:00Z");
+    var status =
+        StatusFactory.build(
+            null,
+            4,
+            "ecr",
+            StatusFactory.SourceState.failed(
+                "ProviderUnavailable",
+                "ECR GetAuthorizationToken failed: ServerException (HTTP 500)",
+                expires,
+                true),
+            null,
+            java.util.Optional.empty(),
+            now);
+    var ready =
+        status.getConditions().stream()
+            .filter(c -> c.getType().equals("Ready"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(ready.getStatus()).isEqualTo("False");
+    assertThat(ready.getReason()).isEqualTo("Expiring");
+    assertThat(ready.getMessage()).contains("2026-11-23T11:30:00Z").contains("HTTP 500");
+    assertThat(status.getExpiresAt()).isEqualTo("2026-11-23T11:30:00Z");
+    var source =
+        status.getConditions().stream()
+            .filter(c -> c.getType().equals("SourceAvailable"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(source.getReason()).isEqualTo("ProviderUnavailable");
+  }
 }
