@@ -5,9 +5,13 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.regcred.config.OperatorConfig;
 import io.regcred.health.HealthServer;
-import io.regcred.provider.staticsecret.StaticSecretProvider;
+import io.regcred.metrics.OperatorMetrics;
+import io.regcred.provider.Providers;
+import io.regcred.provider.SourceSecrets;
+import io.regcred.provider.TokenProvider;
 import io.regcred.reconciler.EventRecorder;
 import io.regcred.reconciler.RegistryCredentialReconciler;
 import java.time.Clock;
@@ -15,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,15 +31,27 @@ public final class OperatorMain implements AutoCloseable {
   private final Operator operator;
   private final ExecutorService fanOut;
   private final HealthServer health;
+  private final OperatorMetrics metrics;
   private final AtomicBoolean stopping = new AtomicBoolean();
 
   public OperatorMain(OperatorConfig config, KubernetesClient client, Clock clock) {
+    this(config, client, clock, Providers.fromEnvironment(System.getenv(), clock));
+  }
+
+  /** With the given token providers (tests point real SDKs at local fakes this way). */
+  public OperatorMain(
+      OperatorConfig config,
+      KubernetesClient client,
+      Clock clock,
+      Function<SourceSecrets, List<TokenProvider>> providers) {
+    this.metrics = new OperatorMetrics(clock);
     this.fanOut =
         Executors.newFixedThreadPool(config.writeThreads(), daemonThreads("regcred-write"));
     this.operator =
         new Operator(
             o -> {
               o.withKubernetesClient(client)
+                  .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()))
                   .withConcurrentReconciliationThreads(config.reconcileThreads())
                   .withCloseClientOnStop(false);
               if (config.leaderElection()) {
@@ -44,13 +61,10 @@ public final class OperatorMain implements AutoCloseable {
     var events = new EventRecorder(client, clock);
     var reconciler =
         new RegistryCredentialReconciler(
-            secrets -> List.of(new StaticSecretProvider(secrets, clock)),
-            events,
-            clock,
-            fanOut,
-            config.sourceNamespace());
+            providers, events, metrics, clock, fanOut, config.sourceNamespace());
     operator.register(reconciler);
-    this.health = config.httpPort() > 0 ? new HealthServer(config.httpPort(), operator) : null;
+    this.health =
+        config.httpPort() > 0 ? new HealthServer(config.httpPort(), operator, metrics) : null;
   }
 
   /**
@@ -79,6 +93,11 @@ public final class OperatorMain implements AutoCloseable {
         null,
         callbacks,
         false);
+  }
+
+  /** The metrics registry, for tests and embedding. */
+  public OperatorMetrics metrics() {
+    return metrics;
   }
 
   public void start() {

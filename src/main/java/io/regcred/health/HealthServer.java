@@ -3,6 +3,7 @@ package io.regcred.health;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.javaoperatorsdk.operator.Operator;
+import io.regcred.metrics.OperatorMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -10,20 +11,22 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.BooleanSupplier;
 
 /**
- * {@code /healthz}: the process answers. {@code /readyz}: the operator has started and every
- * informer is healthy, so a lost watch takes the pod out of service until it recovers.
+ * {@code /metrics}: Prometheus text. {@code /healthz}: the process answers. {@code /readyz}: the
+ * operator has started and every informer is healthy, so a lost watch takes the pod out of service
+ * until it recovers.
  */
 public final class HealthServer {
 
   private final HttpServer server;
 
-  public HealthServer(int port, Operator operator) {
+  public HealthServer(int port, Operator operator, OperatorMetrics metrics) {
     try {
       server = HttpServer.create(new InetSocketAddress(port), 0);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on port " + port, e);
     }
     server.createContext("/healthz", ex -> respond(ex, () -> true));
+    server.createContext("/metrics", ex -> metricsPage(ex, metrics));
     server.createContext(
         "/readyz",
         ex ->
@@ -40,6 +43,16 @@ public final class HealthServer {
 
   public void stop() {
     server.stop(0);
+  }
+
+  private static void metricsPage(HttpExchange exchange, OperatorMetrics metrics)
+      throws IOException {
+    byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    exchange.sendResponseHeaders(200, body.length);
+    try (var out = exchange.getResponseBody()) {
+      out.write(body);
+    }
   }
 
   private static void respond(HttpExchange exchange, BooleanSupplier check) throws IOException {

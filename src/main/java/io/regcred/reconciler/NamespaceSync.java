@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
+import io.regcred.metrics.OperatorMetrics;
 import io.regcred.model.ManagedSecret;
 import io.regcred.model.PullSecretEdit;
 import io.regcred.model.TargetSelection;
@@ -29,6 +30,7 @@ public class NamespaceSync {
   private final KubernetesClient client;
   private final ClusterView view;
   private final ServiceAccountPatcher serviceAccounts;
+  private final OperatorMetrics metrics;
 
   /**
    * Namespaces (per credential) where a foreign Secret holds our name; re-checked by reads only.
@@ -36,7 +38,11 @@ public class NamespaceSync {
   private final ConcurrentHashMap<String, Set<String>> knownConflicts = new ConcurrentHashMap<>();
 
   public NamespaceSync(
-      KubernetesClient client, ClusterView view, ServiceAccountPatcher serviceAccounts) {
+      KubernetesClient client,
+      ClusterView view,
+      ServiceAccountPatcher serviceAccounts,
+      OperatorMetrics metrics) {
+    this.metrics = metrics;
     this.client = client;
     this.view = view;
     this.serviceAccounts = serviceAccounts;
@@ -74,6 +80,7 @@ public class NamespaceSync {
         try {
           Secret created = client.resource(desired).create();
           view.secretWritten(created, null);
+          metrics.write("secret", "created");
           writes++;
           log.info(
               "created secret credential={} namespace={} secret={}",
@@ -96,6 +103,7 @@ public class NamespaceSync {
         Secret previous = existing.get();
         Secret updated = client.resource(ManagedSecret.updated(previous, desired)).update();
         view.secretWritten(updated, previous);
+        metrics.write("secret", "updated");
         writes++;
         rotated = !Objects.equals(previous.getData(), desired.getData());
         log.info(
@@ -108,6 +116,7 @@ public class NamespaceSync {
       writes += patchServiceAccounts(credential, namespace, secretName);
       return new Result(namespace, null, writes, rotated, false);
     } catch (KubernetesClientException e) {
+      metrics.write("secret", "failed");
       log.warn(
           "sync failed credential={} namespace={} code={} reason={}",
           credentialName,
@@ -134,6 +143,7 @@ public class NamespaceSync {
               target, sa.getMetadata().getName(), sa.getMetadata().getLabels());
       if (selected && !PullSecretEdit.references(sa, secretName)) {
         if (serviceAccounts.addEntry(sa, secretName)) {
+          metrics.write("serviceaccount", "updated");
           writes++;
           log.info(
               "added pull secret credential={} namespace={} serviceAccount={}",
@@ -143,6 +153,7 @@ public class NamespaceSync {
         }
       } else if (!selected && PullSecretEdit.added(sa).contains(secretName)) {
         if (serviceAccounts.removeEntry(sa, secretName)) {
+          metrics.write("serviceaccount", "updated");
           writes++;
         }
       }

@@ -18,6 +18,7 @@ import io.regcred.api.v1alpha1.DeletionPolicy;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
+import io.regcred.metrics.OperatorMetrics;
 import io.regcred.model.ManagedSecret;
 import io.regcred.model.NamespaceView;
 import io.regcred.model.PullSecretEdit;
@@ -60,6 +61,7 @@ public class RegistryCredentialReconciler
   private final Function<SourceSecrets, List<TokenProvider>> providerFactory;
   private List<TokenProvider> providers = List.of();
   private final EventRecorder events;
+  private final OperatorMetrics metrics;
   private final Clock clock;
   private final ExecutorService fanOut;
   private final String sourceNamespace;
@@ -74,11 +76,13 @@ public class RegistryCredentialReconciler
   public RegistryCredentialReconciler(
       Function<SourceSecrets, List<TokenProvider>> providerFactory,
       EventRecorder events,
+      OperatorMetrics metrics,
       Clock clock,
       ExecutorService fanOut,
       String sourceNamespace) {
     this.providerFactory = providerFactory;
     this.events = events;
+    this.metrics = metrics;
     this.clock = clock;
     this.fanOut = fanOut;
     this.sourceNamespace = sourceNamespace;
@@ -90,7 +94,7 @@ public class RegistryCredentialReconciler
     caches = new Caches(context, sourceNamespace);
     KubernetesClient client = context.getClient();
     serviceAccounts = new ServiceAccountPatcher(client);
-    namespaceSync = new NamespaceSync(client, caches, serviceAccounts);
+    namespaceSync = new NamespaceSync(client, caches, serviceAccounts, metrics);
     providers = List.copyOf(providerFactory.apply(caches));
     return caches.eventSources();
   }
@@ -114,6 +118,7 @@ public class RegistryCredentialReconciler
     } else {
       try {
         token = provider(credential).fetch(credential);
+        metrics.providerCall(sourceKind, name, true);
         tokens.remember(name, token, sourceHash);
         fetchFailures.remove(name);
         log.info(
@@ -122,6 +127,7 @@ public class RegistryCredentialReconciler
             sourceKind,
             token.expiresAt().orElse(null));
       } catch (SourceException e) {
+        metrics.providerCall(sourceKind, name, false);
         return sourceFailed(credential, e, current, now);
       }
     }
@@ -175,6 +181,8 @@ public class RegistryCredentialReconciler
           failures.size(),
           writes);
     }
+    metrics.credentialState(
+        name, token.expiresAt(), report.targeted(), report.synced(), failures.size());
     UpdateControl<RegistryCredential> control = statusUpdate(credential, status);
     Optional<Duration> untilRefresh =
         refreshTime(credential, token, beforeExpiry)
@@ -206,6 +214,7 @@ public class RegistryCredentialReconciler
         "source unavailable credential={} reason={} message={}", name, e.reason(), e.getMessage());
     int failures = fetchFailures.merge(name, 1, Integer::sum);
     Optional<Instant> lastExpiry = lastGood.flatMap(RegistryToken::expiresAt);
+    metrics.tokenExpiry(name, lastExpiry);
     boolean expiring =
         lastGood.isPresent()
             && lastExpiry.isPresent()
@@ -279,6 +288,7 @@ public class RegistryCredentialReconciler
     fetchFailures.remove(name);
     syncFailures.remove(name);
     tokens.forget(name);
+    metrics.forget(name);
     log.info("cleaned up credential={} secretsRemoved={} retained={}", name, removed, retain);
     return DeleteControl.defaultDelete();
   }

@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.regcred.api.v1alpha1.RegistryCredential;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +63,12 @@ class RegistryPullIT {
       assertThat(afterRotation.exitCode()).as(afterRotation.output()).isZero();
       var stale = registry.inspect(image, first);
       assertThat(stale.exitCode()).as("old Secret content must stop working").isNotZero();
+
+      // Leave nothing for the next test class's operator to adopt.
+      client.resources(RegistryCredential.class).withName("pull").delete();
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> client.resources(RegistryCredential.class).withName("pull").get() == null);
     }
   }
 

@@ -1,0 +1,127 @@
+package io.regcred.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The operator's own metrics, next to the framework's reconcile metrics in the same registry.
+ * Labels are credential names, source kinds and results: never a value from a Secret.
+ */
+public final class OperatorMetrics {
+
+  private final PrometheusMeterRegistry registry;
+  private final Clock clock;
+  private final Map<String, CredentialState> credentials = new ConcurrentHashMap<>();
+
+  public OperatorMetrics(Clock clock) {
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    this.clock = clock;
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  /** One call to a token source (a cloud API, or reading the static Secret). */
+  public void providerCall(String source, String credential, boolean success) {
+    Counter.builder("regcred_provider_calls")
+        .description("Token fetches by source kind, credential and result")
+        .tag("source", source)
+        .tag("credential", credential)
+        .tag("result", success ? "success" : "failure")
+        .register(registry)
+        .increment();
+  }
+
+  /** A write to the API server: kind is secret or serviceaccount; result e.g. created, updated. */
+  public void write(String kind, String result) {
+    Counter.builder("regcred_writes")
+        .description("Writes of Secrets and ServiceAccounts by result")
+        .tag("kind", kind)
+        .tag("result", result)
+        .register(registry)
+        .increment();
+  }
+
+  /** What the last reconcile of a credential found. */
+  public void credentialState(
+      String credential, Optional<Instant> expiresAt, int targeted, int synced, int failed) {
+    CredentialState state = credentials.computeIfAbsent(credential, this::register);
+    state.expiresAt = expiresAt.orElse(null);
+    state.targeted = targeted;
+    state.synced = synced;
+    state.failed = failed;
+  }
+
+  /** Only the token's expiry is known (the source failed; counts stay as they were). */
+  public void tokenExpiry(String credential, Optional<Instant> expiresAt) {
+    expiresAt.ifPresent(
+        at -> credentials.computeIfAbsent(credential, this::register).expiresAt = at);
+  }
+
+  /** A deleted credential's gauges go with it. */
+  public void forget(String credential) {
+    CredentialState state = credentials.remove(credential);
+    if (state != null) {
+      state.meters.forEach(registry::remove);
+    }
+  }
+
+  private CredentialState register(String credential) {
+    CredentialState state = new CredentialState();
+    state.meters.add(
+        Gauge.builder("regcred_token_expiry_seconds", state, s -> secondsUntil(s.expiresAt))
+            .description(
+                "Seconds until the credential's token expires (NaN when it does not expire)")
+            .tag("credential", credential)
+            .register(registry));
+    for (String which : List.of("targeted", "synced", "failed")) {
+      state.meters.add(
+          Gauge.builder(
+                  "regcred_namespaces",
+                  state,
+                  s ->
+                      switch (which) {
+                        case "targeted" -> s.targeted;
+                        case "synced" -> s.synced;
+                        default -> s.failed;
+                      })
+              .description("Target namespaces of a credential by state")
+              .tag("credential", credential)
+              .tag("state", which)
+              .register(registry));
+    }
+    return state;
+  }
+
+  private double secondsUntil(Instant instant) {
+    return instant == null
+        ? Double.NaN
+        : Duration.between(clock.instant(), instant).toMillis() / 1000.0;
+  }
+
+  private static final class CredentialState {
+    volatile Instant expiresAt;
+    volatile int targeted;
+    volatile int synced;
+    volatile int failed;
+    final List<Meter> meters = new ArrayList<>();
+  }
+}
