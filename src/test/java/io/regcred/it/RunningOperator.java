@@ -3,7 +3,11 @@ package io.regcred.it;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.regcred.OperatorMain;
 import io.regcred.config.OperatorConfig;
+import io.regcred.provider.SourceSecrets;
+import io.regcred.provider.TokenProvider;
 import java.time.Clock;
+import java.util.List;
+import java.util.function.Function;
 
 /** The operator running in the test JVM against the test API server, as OperatorMain wires it. */
 public final class RunningOperator implements AutoCloseable {
@@ -25,9 +29,26 @@ public final class RunningOperator implements AutoCloseable {
 
   /** Starts an operator with the given configuration. */
   public static RunningOperator start(KubernetesClient client, OperatorConfig config) {
-    var main = new OperatorMain(config, client, Clock.systemUTC());
+    return start(client, new OperatorMain(config, client, Clock.systemUTC()));
+  }
+
+  /** Starts an operator with the given token providers (real SDKs pointed at local fakes). */
+  public static RunningOperator start(
+      KubernetesClient client,
+      String namespace,
+      Function<SourceSecrets, List<TokenProvider>> providers) {
+    var config =
+        new OperatorConfig(namespace, namespace, false, "regcred-operator-leader", 2, 8, 0);
+    return start(client, new OperatorMain(config, client, Clock.systemUTC(), providers));
+  }
+
+  private static RunningOperator start(KubernetesClient client, OperatorMain main) {
     main.start();
     return new RunningOperator(main, client);
+  }
+
+  public OperatorMain main() {
+    return main;
   }
 
   @Override

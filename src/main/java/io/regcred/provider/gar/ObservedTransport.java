@@ -1,0 +1,296 @@
+package io.regcred.provider.gar;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.api.client.http.HttpTransport;
+import com.google.api.client.http.LowLevelHttpRequest;
+import com.google.api.client.http.LowLevelHttpResponse;
+import com.google.api.client.http.javanet.NetHttpTransport;
+import com.google.auth.http.HttpTransportFactory;
+import io.regcred.provider.ProviderHttp;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * The HTTP transport handed to the Google auth library: a {@link NetHttpTransport} with the TLS
+ * trust of {@link ProviderHttp}, whose connect and read timeouts are capped at the provider
+ * timeout, and which notes the HTTP status and OAuth error code of every response on the calling
+ * thread.
+ *
+ * <p>The notes exist because the library drops the status on several paths (the STS exchange turns
+ * error bodies into an exception without a status, the metadata server errors carry it only in a
+ * message that also holds the body). Only the status and a code that looks like an OAuth or Google
+ * error code are kept, never a body.
+ *
+ * <p>{@link HttpTransport#buildRequest(String, String)} is protected, so the delegate's is reached
+ * by reflection; where that is refused, the plain transport is used, without the cap and the notes.
+ */
+final class ObservedTransport extends HttpTransport {
+
+  /** What the current thread's last HTTP exchange answered. */
+  static final class Observation {
+    private int lastStatus = -1;
+    private String lastErrorCode;
+    private int responses;
+
+    /** The status of the last response on this thread, or -1 if none arrived. */
+    int lastStatus() {
+      return lastStatus;
+    }
+
+    /** The OAuth {@code error} (or Google {@code error.status}) of the last response, if any. */
+    String lastErrorCode() {
+      return lastErrorCode;
+    }
+
+    int responses() {
+      return responses;
+    }
+  }
+
+  private static final ThreadLocal<Observation> CURRENT = new ThreadLocal<>();
+  private static final Method BUILD_REQUEST = buildRequestMethod();
+  private static final int ERROR_BODY_LIMIT = 16 * 1024;
+  private static final Pattern OAUTH_CODE = Pattern.compile("[a-z][a-z0-9_]{0,63}");
+  private static final Pattern GOOGLE_STATUS = Pattern.compile("[A-Z][A-Z0-9_]{0,63}");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final NetHttpTransport delegate;
+  private final int timeoutMillis;
+
+  private ObservedTransport(NetHttpTransport delegate, int timeoutMillis) {
+    this.delegate = delegate;
+    this.timeoutMillis = timeoutMillis;
+  }
+
+  /** A factory for transports that use the given TLS trust and timeout. */
+  static HttpTransportFactory factory(ProviderHttp http) {
+    NetHttpTransport net =
+        new NetHttpTransport.Builder()
+            .setSslSocketFactory(http.sslContext().getSocketFactory())
+            .build();
+    if (BUILD_REQUEST == null) {
+      return () -> net;
+    }
+    long millis = Math.max(1, Math.min(Integer.MAX_VALUE, http.timeout().toMillis()));
+    HttpTransport observed = new ObservedTransport(net, (int) millis);
+    return () -> observed;
+  }
+
+  /** Starts noting responses on this thread; pair with {@link #end()}. */
+  static Observation begin() {
+    Observation o = new Observation();
+    CURRENT.set(o);
+    return o;
+  }
+
+  static void end() {
+    CURRENT.remove();
+  }
+
+  /** Whether responses are noted (the reflective hook is available). */
+  static boolean observing() {
+    return BUILD_REQUEST != null;
+  }
+
+  private static Method buildRequestMethod() {
+    try {
+      Method m = HttpTransport.class.getDeclaredMethod("buildRequest", String.class, String.class);
+      m.setAccessible(true);
+      return m;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  @Override
+  protected LowLevelHttpRequest buildRequest(String method, String url) throws IOException {
+    LowLevelHttpRequest inner;
+    try {
+      inner = (LowLevelHttpRequest) BUILD_REQUEST.invoke(delegate, method, url);
+    } catch (InvocationTargetException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IOException("building the HTTP request failed", cause);
+    } catch (IllegalAccessException e) {
+      throw new IOException("building the HTTP request failed", e);
+    }
+    return new Request(inner);
+  }
+
+  @Override
+  public boolean supportsMethod(String method) throws IOException {
+    return delegate.supportsMethod(method);
+  }
+
+  @Override
+  public boolean isMtls() {
+    return delegate.isMtls();
+  }
+
+  @Override
+  public void shutdown() throws IOException {
+    delegate.shutdown();
+  }
+
+  private int cap(int millis) {
+    return millis <= 0 ? timeoutMillis : Math.min(millis, timeoutMillis);
+  }
+
+  private final class Request extends LowLevelHttpRequest {
+    private final LowLevelHttpRequest inner;
+
+    Request(LowLevelHttpRequest inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public void addHeader(String name, String value) throws IOException {
+      inner.addHeader(name, value);
+    }
+
+    @Override
+    public void setTimeout(int connectTimeout, int readTimeout) throws IOException {
+      inner.setTimeout(cap(connectTimeout), cap(readTimeout));
+    }
+
+    @Override
+    public void setWriteTimeout(int writeTimeout) throws IOException {
+      inner.setWriteTimeout(cap(writeTimeout));
+    }
+
+    @Override
+    public LowLevelHttpResponse execute() throws IOException {
+      inner.setContentType(getContentType());
+      inner.setContentEncoding(getContentEncoding());
+      inner.setContentLength(getContentLength());
+      inner.setStreamingContent(getStreamingContent());
+      LowLevelHttpResponse response = inner.execute();
+      Observation o = CURRENT.get();
+      if (o == null) {
+        return response;
+      }
+      o.responses++;
+      o.lastStatus = response.getStatusCode();
+      o.lastErrorCode = null;
+      if (o.lastStatus < 400) {
+        return response;
+      }
+      InputStream content = response.getContent();
+      if (content == null) {
+        return response;
+      }
+      byte[] head = content.readNBytes(ERROR_BODY_LIMIT);
+      o.lastErrorCode = errorCode(head, response.getContentEncoding());
+      return new Response(
+          response, new SequenceInputStream(new ByteArrayInputStream(head), content));
+    }
+  }
+
+  /** The OAuth error code or Google status of an error body, if it has one of the usual shapes. */
+  static String errorCode(byte[] body, String contentEncoding) {
+    try {
+      InputStream in = new ByteArrayInputStream(body);
+      if (contentEncoding != null && contentEncoding.toLowerCase(Locale.ROOT).contains("gzip")) {
+        in = new GZIPInputStream(in);
+      }
+      JsonNode root = JSON.readTree(in);
+      if (root == null || !root.isObject()) {
+        return null;
+      }
+      JsonNode error = root.get("error");
+      if (error != null && error.isTextual() && OAUTH_CODE.matcher(error.asText()).matches()) {
+        return error.asText();
+      }
+      if (error != null && error.isObject()) {
+        JsonNode status = error.get("status");
+        if (status != null
+            && status.isTextual()
+            && GOOGLE_STATUS.matcher(status.asText()).matches()) {
+          return status.asText();
+        }
+      }
+      return null;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** The delegate's response with the part of the body already read put back in front. */
+  private static final class Response extends LowLevelHttpResponse {
+    private final LowLevelHttpResponse inner;
+    private final InputStream content;
+
+    Response(LowLevelHttpResponse inner, InputStream content) {
+      this.inner = inner;
+      this.content = content;
+    }
+
+    @Override
+    public InputStream getContent() {
+      return content;
+    }
+
+    @Override
+    public String getContentEncoding() throws IOException {
+      return inner.getContentEncoding();
+    }
+
+    @Override
+    public long getContentLength() throws IOException {
+      return inner.getContentLength();
+    }
+
+    @Override
+    public String getContentType() throws IOException {
+      return inner.getContentType();
+    }
+
+    @Override
+    public String getStatusLine() throws IOException {
+      return inner.getStatusLine();
+    }
+
+    @Override
+    public int getStatusCode() throws IOException {
+      return inner.getStatusCode();
+    }
+
+    @Override
+    public String getReasonPhrase() throws IOException {
+      return inner.getReasonPhrase();
+    }
+
+    @Override
+    public int getHeaderCount() throws IOException {
+      return inner.getHeaderCount();
+    }
+
+    @Override
+    public String getHeaderName(int index) throws IOException {
+      return inner.getHeaderName(index);
+    }
+
+    @Override
+    public String getHeaderValue(int index) throws IOException {
+      return inner.getHeaderValue(index);
+    }
+
+    @Override
+    public void disconnect() throws IOException {
+      inner.disconnect();
+    }
+  }
+}

@@ -1,0 +1,298 @@
+package io.regcred.it;
+
+import static io.regcred.it.Fixtures.namespace;
+import static io.regcred.it.StaticSourceIT.condition;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.provider.ProviderHttp;
+import io.regcred.provider.ecr.AwsEndpoints;
+import io.regcred.provider.ecr.EcrTokenProvider;
+import io.regcred.provider.ecr.FakeAws;
+import io.regcred.provider.ecr.FakeAws.Operation;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * ECR end to end: the real AWS SDK against a local fake that speaks GetAuthorizationToken and
+ * checks SigV4, the operator on a real API server. One fetch per rotation, rotation from the
+ * token's own expiry, outages, restarts and spec changes.
+ */
+class EcrRotationIT {
+
+  static final String NS = "regcred-ecr";
+  static final String KEY_ID = "AKIDREGCREDTEST0001";
+  static final String SECRET_KEY = "sk-CANARY-" + System.nanoTime();
+  static final Operation GET_TOKEN = Operation.ECR;
+
+  static KubernetesClient client;
+  static LogCapture logs;
+  FakeAws aws;
+  RunningOperator operator;
+
+  @BeforeAll
+  static void setUp() {
+    logs = new LogCapture();
+    client = TestCluster.newAdminClient();
+    namespace(client, NS, Map.of());
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("aws-keys")
+                .withNamespace(NS)
+                .endMetadata()
+                .withStringData(
+                    Map.of("AWS_ACCESS_KEY_ID", KEY_ID, "AWS_SECRET_ACCESS_KEY", SECRET_KEY))
+                .build())
+        .serverSideApply();
+  }
+
+  @AfterAll
+  static void tearDown() {
+    client.close();
+    logs.close();
+  }
+
+  @AfterEach
+  void stop() {
+    for (var c : client.resources(RegistryCredential.class).list().getItems()) {
+      client.resource(c).delete();
+    }
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> client.resources(RegistryCredential.class).list().getItems().isEmpty());
+    operator.close();
+    aws.close();
+  }
+
+  private void startAws(Duration lifetime) throws Exception {
+    aws =
+        FakeAws.start("eu-west-1")
+            .allow(KEY_ID, SECRET_KEY)
+            .tokenLifetime(lifetime)
+            .passwordPrefix("ecrpw-CANARY-");
+    operator = startOperator();
+  }
+
+  private RunningOperator startOperator() {
+    var endpoints =
+        new AwsEndpoints(Optional.of(aws.uri()), Optional.of(aws.uri()), Optional.of(aws.uri()));
+    return RunningOperator.start(
+        TestCluster.newAdminClient(),
+        NS,
+        secrets ->
+            List.of(
+                new EcrTokenProvider(
+                    secrets, Clock.systemUTC(), endpoints, ProviderHttp.defaults())));
+  }
+
+  private static void credential(String name, String label, List<String> registryIds) {
+    String yaml =
+        "apiVersion: regcred.io/v1alpha1\nkind: RegistryCredential\nmetadata: {name: "
+            + name
+            + "}\nspec:\n"
+            + "  source: {ecr: {region: eu-west-1, registryIds: "
+            + registryIds.stream().map(id -> "\"" + id + "\"").toList()
+            + ", credentialsSecretRef: {name: aws-keys}}}\n"
+            + "  target: {namespaces: {selector: {matchLabels: {ecr: "
+            + label
+            + "}}}}\n";
+    client.resource(yaml).serverSideApply();
+  }
+
+  @Test
+  void oneFetchForAllNamespacesAndRotationBeforeExpiryInPlace() throws Exception {
+    startAws(Duration.ofSeconds(20));
+    for (String ns : List.of("ecr-a", "ecr-b", "ecr-c")) {
+      namespace(client, ns, Map.of("ecr", "rot"));
+    }
+    credential("rot", "rot", List.of("111111111111", "222222222222"));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertReady("rot", 3));
+    assertThat(aws.calls(GET_TOKEN)).isEqualTo(1);
+    assertThat(aws.accessKeyIds(GET_TOKEN)).containsOnly(KEY_ID);
+
+    Secret first = secret("ecr-b", "rot");
+    JsonNode auths = dockerConfig(first).get("auths");
+    assertThat(auths.fieldNames())
+        .toIterable()
+        .containsExactlyInAnyOrder(
+            "111111111111.dkr.ecr.eu-west-1.amazonaws.com",
+            "222222222222.dkr.ecr.eu-west-1.amazonaws.com");
+    JsonNode entry = auths.get("111111111111.dkr.ecr.eu-west-1.amazonaws.com");
+    assertThat(entry.get("username").asText()).isEqualTo("AWS");
+    String password = entry.get("password").asText();
+    assertThat(password).startsWith("ecrpw-CANARY-");
+    Instant expiresAt =
+        Instant.parse(first.getMetadata().getAnnotations().get("regcred.io/expires-at"));
+    var status = client.resources(RegistryCredential.class).withName("rot").get().getStatus();
+    assertThat(Instant.parse(status.getExpiresAt()))
+        .isEqualTo(expiresAt.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    assertThat(Instant.parse(status.getNextRefreshTime())).isBefore(expiresAt);
+
+    // Rotation comes from the token's own expiry (half its life, with jitter), well before it.
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> !passwordIn("ecr-b", "rot").equals(password));
+    Instant rotatedAt = Instant.now();
+    System.out.printf(
+        "ECR rotation: %d ms before the old token expired%n",
+        Duration.between(rotatedAt, expiresAt).toMillis());
+    assertThat(rotatedAt).isBefore(expiresAt);
+    assertThat(secret("ecr-b", "rot").getMetadata().getUid())
+        .isEqualTo(first.getMetadata().getUid());
+    assertThat(aws.calls(GET_TOKEN)).isEqualTo(2);
+    String second = passwordIn("ecr-b", "rot");
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                passwordIn("ecr-a", "rot").equals(second)
+                    && passwordIn("ecr-c", "rot").equals(second));
+    assertNoLeak();
+  }
+
+  @Test
+  void outageKeepsTheLastSecretsAndSaysWhyThenExpiringMakesItLoud() throws Exception {
+    startAws(Duration.ofSeconds(20));
+    namespace(client, "ecr-out", Map.of("ecr", "out"));
+    credential("out", "out", List.of("123456789012"));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertReady("out", 1));
+    Secret good = secret("ecr-out", "out");
+    aws.failNextWithServerError(GET_TOKEN, 1000);
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              var conditions =
+                  client
+                      .resources(RegistryCredential.class)
+                      .withName("out")
+                      .get()
+                      .getStatus()
+                      .getConditions();
+              assertThat(condition(conditions, "SourceAvailable").getStatus()).isEqualTo("False");
+              assertThat(condition(conditions, "SourceAvailable").getReason())
+                  .isEqualTo("ProviderUnavailable");
+            });
+    assertThat(secret("ecr-out", "out").getMetadata().getResourceVersion())
+        .isEqualTo(good.getMetadata().getResourceVersion());
+    // In the token's last tenth of life, Ready says Expiring, and a Warning Event says so too.
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        condition(
+                                client
+                                    .resources(RegistryCredential.class)
+                                    .withName("out")
+                                    .get()
+                                    .getStatus()
+                                    .getConditions(),
+                                "Ready")
+                            .getReason())
+                    .isEqualTo("Expiring"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                client.v1().events().inNamespace("default").list().getItems().stream()
+                    .anyMatch(
+                        e ->
+                            "out".equals(e.getInvolvedObject().getName())
+                                && "Expiring".equals(e.getReason())));
+    int attempts = aws.calls(GET_TOKEN);
+    assertThat(attempts).as("retries kept going before expiry").isGreaterThanOrEqualTo(3);
+    assertThat(secret("ecr-out", "out").getMetadata().getResourceVersion())
+        .isEqualTo(good.getMetadata().getResourceVersion());
+    assertNoLeak();
+  }
+
+  @Test
+  void restartedOperatorReusesTheLiveTokenAndSpecChangesFetchAtOnce() throws Exception {
+    startAws(Duration.ofHours(12));
+    namespace(client, "ecr-r1", Map.of("ecr", "restart"));
+    credential("restart", "restart", List.of("123456789012"));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertReady("restart", 1));
+    String password = passwordIn("ecr-r1", "restart");
+    assertThat(aws.calls(GET_TOKEN)).isEqualTo(1);
+
+    operator.close();
+    operator = startOperator();
+    // A new namespace proves the new operator has reconciled; it gets the same token, unfetched.
+    namespace(client, "ecr-r2", Map.of("ecr", "restart"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> secret("ecr-r2", "restart") != null);
+    assertThat(passwordIn("ecr-r2", "restart")).isEqualTo(password);
+    assertThat(aws.calls(GET_TOKEN)).isEqualTo(1);
+
+    // A spec change (another account) needs a new token now, not at the next refresh.
+    credential("restart", "restart", List.of("123456789012", "333333333333"));
+    await().atMost(Duration.ofSeconds(20)).until(() -> aws.calls(GET_TOKEN) == 2);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                dockerConfig(secret("ecr-r1", "restart"))
+                    .get("auths")
+                    .has("333333333333.dkr.ecr.eu-west-1.amazonaws.com"));
+    assertNoLeak();
+  }
+
+  // --- helpers
+
+  private static void assertReady(String name, int synced) {
+    var status = client.resources(RegistryCredential.class).withName(name).get().getStatus();
+    assertThat(status).isNotNull();
+    assertThat(condition(status.getConditions(), "Ready").getStatus()).isEqualTo("True");
+    assertThat(status.getNamespaces().synced()).isEqualTo(synced);
+    assertThat(status.getSourceKind()).isEqualTo("ecr");
+  }
+
+  private static Secret secret(String ns, String name) {
+    return client.secrets().inNamespace(ns).withName(name).get();
+  }
+
+  private static String passwordIn(String ns, String name) throws Exception {
+    JsonNode auths = dockerConfig(secret(ns, name)).get("auths");
+    return auths.elements().next().get("password").asText();
+  }
+
+  private static JsonNode dockerConfig(Secret secret) throws Exception {
+    return new ObjectMapper().readTree(Fixtures.decode(secret.getData().get(".dockerconfigjson")));
+  }
+
+  private void assertNoLeak() {
+    List<String> secrets = new java.util.ArrayList<>(aws.issuedPasswords());
+    secrets.add(SECRET_KEY);
+    String metrics = operator.main().metrics().scrape();
+    for (String value : secrets) {
+      assertThat(logs.lines()).noneMatch(l -> l.contains(value));
+      assertThat(metrics).doesNotContain(value);
+      assertThat(client.v1().events().inAnyNamespace().list().getItems())
+          .noneMatch(e -> String.valueOf(e.getMessage()).contains(value));
+      assertThat(client.resources(RegistryCredential.class).list().getItems())
+          .noneMatch(
+              c ->
+                  io.fabric8.kubernetes.client.utils.Serialization.asJson(c.getStatus())
+                      .contains(value));
+    }
+    assertThat(metrics).contains("regcred_token_expiry_seconds").contains("regcred_provider_calls");
+  }
+}

@@ -1,0 +1,625 @@
+package io.regcred.provider.ecr;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.regcred.provider.TestTls;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * A local AWS for the ECR provider: ECR and ECR Public GetAuthorizationToken (AWS JSON 1.1) and STS
+ * AssumeRole (query protocol, XML), all on {@code POST /} of one server. Every request must carry a
+ * valid SigV4 signature, recomputed here, from a key the test registered, scoped to the right
+ * service, region and date; session credentials must send their token. Anything else is refused
+ * with the error shape the real service uses, and the refusal is recorded.
+ */
+public final class FakeAws implements AutoCloseable {
+
+  public static final String DEFAULT_REGISTRY_ID = "123456789012";
+  public static final String ECR_TARGET =
+      "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken";
+  public static final String ECR_PUBLIC_TARGET = "SpencerFrontendService.GetAuthorizationToken";
+  public static final String JSON_CONTENT_TYPE = "application/x-amz-json-1.1";
+
+  /** The operations the fake serves. */
+  public enum Operation {
+    ECR("ecr"),
+    ECR_PUBLIC("ecr-public"),
+    ASSUME_ROLE("sts");
+
+    final String signingService;
+
+    Operation(String signingService) {
+      this.signingService = signingService;
+    }
+  }
+
+  private record Identity(String secretKey, String sessionToken) {}
+
+  private record Failure(int status, String code, String message, Duration delay) {}
+
+  /** What the fake received for one AssumeRole call (no secrets in here). */
+  public record AssumeRoleCall(
+      String accessKeyId, String roleArn, String roleSessionName, String externalId) {}
+
+  private static final DateTimeFormatter AMZ_DATE =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final HttpServer server;
+  private final ExecutorService executor = Executors.newCachedThreadPool();
+  private final String scheme;
+  private final String region;
+  private final Map<String, Identity> identities = new ConcurrentHashMap<>();
+  private final Map<Operation, AtomicInteger> calls = new EnumMap<>(Operation.class);
+  private final Map<Operation, List<String>> keyIdsSeen = new EnumMap<>(Operation.class);
+  private final Map<Operation, Queue<Failure>> pending = new EnumMap<>(Operation.class);
+  private final List<String> rejections = new CopyOnWriteArrayList<>();
+  private final List<String> issuedPasswords = new CopyOnWriteArrayList<>();
+  private final List<String> assumedKeyIds = new CopyOnWriteArrayList<>();
+  private final List<List<String>> registryIdRequests = new CopyOnWriteArrayList<>();
+  private final List<AssumeRoleCall> assumeRoleCalls = new CopyOnWriteArrayList<>();
+
+  private volatile Clock clock = Clock.systemUTC();
+  private volatile Duration lifetime = Duration.ofHours(12);
+  private volatile String passwordPrefix = "fake-ecr-password-";
+  private volatile String rawToken;
+
+  private FakeAws(HttpServer server, String scheme, String region) {
+    this.server = server;
+    this.scheme = scheme;
+    this.region = region;
+    for (Operation op : Operation.values()) {
+      calls.put(op, new AtomicInteger());
+      keyIdsSeen.put(op, new CopyOnWriteArrayList<>());
+      pending.put(op, new ConcurrentLinkedQueue<>());
+    }
+    server.createContext("/", this::handle);
+    server.setExecutor(executor);
+    server.start();
+  }
+
+  /**
+   * A plain HTTP fake on 127.0.0.1 for clients in {@code region} (ECR and STS; ECR Public is always
+   * us-east-1).
+   */
+  public static FakeAws start(String region) throws IOException {
+    return new FakeAws(HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0), "http", region);
+  }
+
+  /** The same over HTTPS with the {@link TestTls} certificate. */
+  public static FakeAws startTls(String region) throws IOException {
+    return new FakeAws(TestTls.get().newServer(), "https", region);
+  }
+
+  public URI uri() {
+    return URI.create(scheme + "://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  /** Accepts long-term keys. */
+  public FakeAws allow(String accessKeyId, String secretKey) {
+    identities.put(accessKeyId, new Identity(secretKey, null));
+    return this;
+  }
+
+  /** Accepts session credentials; requests must then carry {@code X-Amz-Security-Token}. */
+  public FakeAws allowSession(String accessKeyId, String secretKey, String sessionToken) {
+    identities.put(accessKeyId, new Identity(secretKey, sessionToken));
+    return this;
+  }
+
+  /** Stamps tokens with this clock's time (default: the system clock). */
+  public FakeAws clock(Clock clock) {
+    this.clock = clock;
+    return this;
+  }
+
+  /** How long issued ECR tokens live (default 12 h). */
+  public FakeAws tokenLifetime(Duration lifetime) {
+    this.lifetime = lifetime;
+    return this;
+  }
+
+  /** Issued passwords start with this (a marker for canary tests). */
+  public FakeAws passwordPrefix(String prefix) {
+    this.passwordPrefix = prefix;
+    return this;
+  }
+
+  /** Issues this base64 text as the authorization token instead of {@code AWS:<password>}. */
+  public FakeAws issueRawToken(String decoded) {
+    this.rawToken = decoded;
+    return this;
+  }
+
+  /**
+   * The next {@code count} calls of {@code op} fail with this status and error code; the message of
+   * the error body is {@code message}, so tests can check it is never echoed.
+   */
+  public FakeAws failNext(Operation op, int count, int status, String code, String message) {
+    for (int i = 0; i < count; i++) {
+      pending.get(op).add(new Failure(status, code, message, Duration.ZERO));
+    }
+    return this;
+  }
+
+  /** The next {@code count} calls of {@code op} fail with a 500 ServerException. */
+  public FakeAws failNextWithServerError(Operation op, int count) {
+    String code = op == Operation.ASSUME_ROLE ? "InternalFailure" : "ServerException";
+    return failNext(op, count, 500, code, "internal failure");
+  }
+
+  /**
+   * The next {@code count} calls of {@code op} are answered (normally) only after {@code delay}.
+   */
+  public FakeAws delayNext(Operation op, int count, Duration delay) {
+    for (int i = 0; i < count; i++) {
+      pending.get(op).add(new Failure(0, null, null, delay));
+    }
+    return this;
+  }
+
+  public int calls(Operation op) {
+    return calls.get(op).get();
+  }
+
+  /** Access key ids of the requests for {@code op}, in order, valid or not. */
+  public List<String> accessKeyIds(Operation op) {
+    return List.copyOf(keyIdsSeen.get(op));
+  }
+
+  /** Why requests were refused (empty when every request was well-formed and signed). */
+  public List<String> rejections() {
+    return List.copyOf(rejections);
+  }
+
+  public List<String> issuedPasswords() {
+    return List.copyOf(issuedPasswords);
+  }
+
+  public String lastIssuedPassword() {
+    return issuedPasswords.get(issuedPasswords.size() - 1);
+  }
+
+  /** Access key ids of the session credentials AssumeRole handed out. */
+  public List<String> assumedKeyIds() {
+    return List.copyOf(assumedKeyIds);
+  }
+
+  public List<AssumeRoleCall> assumeRoleCalls() {
+    return List.copyOf(assumeRoleCalls);
+  }
+
+  /** The registryIds of each ECR request (empty list for {@code {}}). */
+  public List<List<String>> registryIdRequests() {
+    return List.copyOf(registryIdRequests);
+  }
+
+  /** The expiry the fake stamps on a token it issues now. */
+  public Instant expiresAtNow() {
+    return clock.instant().plus(lifetime);
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+
+  // --- request handling ---
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      byte[] body = exchange.getRequestBody().readAllBytes();
+      String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
+      Operation op;
+      if (ECR_TARGET.equals(target)) {
+        op = Operation.ECR;
+      } else if (ECR_PUBLIC_TARGET.equals(target)) {
+        op = Operation.ECR_PUBLIC;
+      } else if (target == null && form(body).containsKey("Action")) {
+        op = Operation.ASSUME_ROLE;
+      } else {
+        reject(exchange, null, 400, "UnknownOperationException", "unknown X-Amz-Target");
+        return;
+      }
+      calls.get(op).incrementAndGet();
+      if (!"POST".equals(exchange.getRequestMethod())
+          || !"/".equals(exchange.getRequestURI().getRawPath())) {
+        reject(exchange, op, 404, "UnknownOperationException", "not POST /");
+        return;
+      }
+      Failure failure = pending.get(op).poll();
+      if (failure != null && !failure.delay().isZero()) {
+        try {
+          Thread.sleep(failure.delay().toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        failure = null;
+      }
+      String keyId = verify(exchange, op, body);
+      if (keyId == null) {
+        return;
+      }
+      if (failure != null) {
+        sendError(exchange, op, failure.status(), failure.code(), failure.message());
+        return;
+      }
+      switch (op) {
+        case ECR -> ecr(exchange, body);
+        case ECR_PUBLIC -> ecrPublic(exchange);
+        case ASSUME_ROLE -> assumeRole(exchange, body, keyId);
+      }
+    } catch (RuntimeException e) {
+      rejections.add("fake failed: " + e);
+      throw e;
+    }
+  }
+
+  /**
+   * The caller's access key id if the request is well-formed and signed; else refuses it and
+   * returns null.
+   */
+  private String verify(HttpExchange exchange, Operation op, byte[] body) throws IOException {
+    String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+    if (op == Operation.ASSUME_ROLE) {
+      Map<String, String> form = form(body);
+      if (contentType == null || !contentType.startsWith("application/x-www-form-urlencoded")) {
+        return reject(exchange, op, 400, "InvalidParameterValue", "content type " + contentType);
+      }
+      if (!"AssumeRole".equals(form.get("Action")) || !"2011-06-15".equals(form.get("Version"))) {
+        return reject(exchange, op, 400, "InvalidAction", "action " + form.get("Action"));
+      }
+    } else if (!JSON_CONTENT_TYPE.equals(contentType)) {
+      return reject(
+          exchange, op, 400, "UnrecognizedClientException", "content type " + contentType);
+    }
+    String expectedRegion = op == Operation.ECR_PUBLIC ? "us-east-1" : region;
+    return verifySignature(exchange, op, body, expectedRegion);
+  }
+
+  private String verifySignature(
+      HttpExchange exchange, Operation op, byte[] body, String expectedRegion) throws IOException {
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    String amzDate = exchange.getRequestHeaders().getFirst("X-Amz-Date");
+    String prefix = "AWS4-HMAC-SHA256 ";
+    if (authorization == null || !authorization.startsWith(prefix) || amzDate == null) {
+      return denied(exchange, op, "not SigV4-signed");
+    }
+    Map<String, String> parts = new LinkedHashMap<>();
+    for (String part : authorization.substring(prefix.length()).split(",")) {
+      String[] kv = part.strip().split("=", 2);
+      if (kv.length == 2) {
+        parts.put(kv[0], kv[1]);
+      }
+    }
+    String credential = parts.get("Credential");
+    String signedHeaders = parts.get("SignedHeaders");
+    String signature = parts.get("Signature");
+    if (credential == null || signedHeaders == null || signature == null) {
+      return denied(exchange, op, "incomplete Authorization header");
+    }
+    String[] scope = credential.split("/");
+    if (scope.length != 5 || !"aws4_request".equals(scope[4])) {
+      return badSignature(exchange, op, "malformed credential scope");
+    }
+    String keyId = scope[0];
+    keyIdsSeen.get(op).add(keyId);
+    Identity identity = identities.get(keyId);
+    if (identity == null) {
+      return denied(exchange, op, "unknown access key id " + keyId);
+    }
+    String token = exchange.getRequestHeaders().getFirst("X-Amz-Security-Token");
+    if (identity.sessionToken() != null && !identity.sessionToken().equals(token)) {
+      return denied(exchange, op, "session credentials without their token");
+    }
+    if (identity.sessionToken() == null && token != null) {
+      return denied(exchange, op, "a security token with long-term keys");
+    }
+    if (!scope[3].equals(op.signingService)) {
+      return badSignature(exchange, op, "signed for service " + scope[3]);
+    }
+    if (!scope[2].equals(expectedRegion)) {
+      return badSignature(exchange, op, "signed for region " + scope[2]);
+    }
+    if (amzDate.length() < 8 || !scope[1].equals(amzDate.substring(0, 8))) {
+      return badSignature(exchange, op, "scope date does not match X-Amz-Date");
+    }
+    try {
+      Instant signedAt = LocalDateTime.parse(amzDate, AMZ_DATE).toInstant(ZoneOffset.UTC);
+      if (Duration.between(signedAt, Instant.now()).abs().compareTo(Duration.ofMinutes(15)) > 0) {
+        return badSignature(exchange, op, "signature expired");
+      }
+    } catch (DateTimeParseException e) {
+      return badSignature(exchange, op, "bad X-Amz-Date");
+    }
+    if (!signedHeaders.contains("host") || !signedHeaders.contains("x-amz-date")) {
+      return badSignature(exchange, op, "host or x-amz-date not signed");
+    }
+    String expected = sign(exchange, body, signedHeaders, amzDate, scope, identity.secretKey());
+    if (!MessageDigest.isEqual(
+        expected.getBytes(StandardCharsets.US_ASCII),
+        signature.getBytes(StandardCharsets.US_ASCII))) {
+      return badSignature(exchange, op, "signature mismatch");
+    }
+    return keyId;
+  }
+
+  /** SigV4 as AWS computes it: canonical request, string to sign, derived key. */
+  private static String sign(
+      HttpExchange exchange,
+      byte[] body,
+      String signedHeaders,
+      String amzDate,
+      String[] scope,
+      String secretKey) {
+    StringBuilder canonical = new StringBuilder();
+    canonical.append(exchange.getRequestMethod()).append('\n');
+    canonical.append(exchange.getRequestURI().getRawPath()).append('\n');
+    String query = exchange.getRequestURI().getRawQuery();
+    canonical.append(query == null ? "" : query).append('\n');
+    for (String name : signedHeaders.split(";")) {
+      List<String> values = exchange.getRequestHeaders().get(name);
+      List<String> trimmed = new ArrayList<>();
+      if (values != null) {
+        for (String v : values) {
+          trimmed.add(v.strip().replaceAll("\\s+", " "));
+        }
+      }
+      canonical.append(name).append(':').append(String.join(",", trimmed)).append('\n');
+    }
+    canonical.append('\n').append(signedHeaders).append('\n').append(hex(sha256(body)));
+    String credentialScope = String.join("/", scope[1], scope[2], scope[3], scope[4]);
+    String stringToSign =
+        "AWS4-HMAC-SHA256\n"
+            + amzDate
+            + "\n"
+            + credentialScope
+            + "\n"
+            + hex(sha256(canonical.toString().getBytes(StandardCharsets.UTF_8)));
+    byte[] key = ("AWS4" + secretKey).getBytes(StandardCharsets.UTF_8);
+    for (int i = 1; i <= 4; i++) {
+      key = hmac(key, scope[i]);
+    }
+    return hex(hmac(key, stringToSign));
+  }
+
+  private void ecr(HttpExchange exchange, byte[] body) throws IOException {
+    List<String> ids = new ArrayList<>();
+    JsonNode request = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
+    request.path("registryIds").forEach(id -> ids.add(id.asText()));
+    registryIdRequests.add(List.copyOf(ids));
+    if (ids.isEmpty()) {
+      ids.add(DEFAULT_REGISTRY_ID);
+    }
+    String token = issueToken();
+    String expiresAt = epochSeconds(expiresAtNow());
+    StringBuilder json = new StringBuilder("{\"authorizationData\":[");
+    for (int i = 0; i < ids.size(); i++) {
+      if (i > 0) {
+        json.append(',');
+      }
+      json.append("{\"authorizationToken\":\"")
+          .append(token)
+          .append("\",\"expiresAt\":")
+          .append(expiresAt)
+          .append(",\"proxyEndpoint\":\"https://")
+          .append(ids.get(i))
+          .append(".dkr.ecr.")
+          .append(region)
+          .append(".amazonaws.com\"}");
+    }
+    json.append("]}");
+    send(exchange, 200, JSON_CONTENT_TYPE, json.toString());
+  }
+
+  private void ecrPublic(HttpExchange exchange) throws IOException {
+    String json =
+        "{\"authorizationData\":{\"authorizationToken\":\""
+            + issueToken()
+            + "\",\"expiresAt\":"
+            + epochSeconds(expiresAtNow())
+            + "}}";
+    send(exchange, 200, JSON_CONTENT_TYPE, json);
+  }
+
+  private void assumeRole(HttpExchange exchange, byte[] body, String callerKeyId)
+      throws IOException {
+    Map<String, String> form = form(body);
+    assumeRoleCalls.add(
+        new AssumeRoleCall(
+            callerKeyId, form.get("RoleArn"), form.get("RoleSessionName"), form.get("ExternalId")));
+    String keyId = "ASIA" + random(8).toUpperCase(Locale.ROOT);
+    String secretKey = "assumed-secret-" + random(16);
+    String sessionToken = "assumed-session-" + random(24);
+    allowSession(keyId, secretKey, sessionToken);
+    assumedKeyIds.add(keyId);
+    // The SDK compares the expiry with its own clock, so this one is real time.
+    Instant expiration = Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS);
+    String xml =
+        "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+            + "<AssumeRoleResult><Credentials>"
+            + "<AccessKeyId>"
+            + keyId
+            + "</AccessKeyId><SecretAccessKey>"
+            + secretKey
+            + "</SecretAccessKey><SessionToken>"
+            + sessionToken
+            + "</SessionToken><Expiration>"
+            + expiration
+            + "</Expiration></Credentials>"
+            + "<AssumedRoleUser><AssumedRoleId>AROAFAKE:"
+            + form.get("RoleSessionName")
+            + "</AssumedRoleId><Arn>arn:aws:sts::123456789012:assumed-role/fake/"
+            + form.get("RoleSessionName")
+            + "</Arn></AssumedRoleUser></AssumeRoleResult>"
+            + "<ResponseMetadata><RequestId>"
+            + random(8)
+            + "</RequestId></ResponseMetadata></AssumeRoleResponse>";
+    send(exchange, 200, "text/xml", xml);
+  }
+
+  private String issueToken() {
+    String decoded = rawToken;
+    if (decoded == null) {
+      String password = passwordPrefix + random(32);
+      issuedPasswords.add(password);
+      decoded = "AWS:" + password;
+    }
+    return Base64.getEncoder().encodeToString(decoded.getBytes(StandardCharsets.UTF_8));
+  }
+
+  // --- errors ---
+
+  private String denied(HttpExchange exchange, Operation op, String why) throws IOException {
+    return op == Operation.ASSUME_ROLE
+        ? reject(exchange, op, 403, "InvalidClientTokenId", why)
+        : reject(exchange, op, 400, "UnrecognizedClientException", why);
+  }
+
+  private String badSignature(HttpExchange exchange, Operation op, String why) throws IOException {
+    return op == Operation.ASSUME_ROLE
+        ? reject(exchange, op, 403, "SignatureDoesNotMatch", why)
+        : reject(exchange, op, 400, "InvalidSignatureException", why);
+  }
+
+  /**
+   * Records why and answers with the service's error shape; returns null. Like some real services,
+   * the message echoes request input (here the Authorization and security token headers).
+   */
+  private String reject(HttpExchange exchange, Operation op, int status, String code, String why)
+      throws IOException {
+    rejections.add((op == null ? "?" : op.name()) + ": " + code + ": " + why);
+    String echo =
+        why
+            + "; Authorization="
+            + exchange.getRequestHeaders().getFirst("Authorization")
+            + "; token="
+            + exchange.getRequestHeaders().getFirst("X-Amz-Security-Token");
+    sendError(exchange, op, status, code, echo);
+    return null;
+  }
+
+  private void sendError(HttpExchange exchange, Operation op, int status, String code, String msg)
+      throws IOException {
+    if (op == Operation.ASSUME_ROLE) {
+      String type = status >= 500 ? "Receiver" : "Sender";
+      String xml =
+          "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>"
+              + type
+              + "</Type><Code>"
+              + code
+              + "</Code><Message>"
+              + xmlEscape(msg)
+              + "</Message></Error><RequestId>"
+              + random(8)
+              + "</RequestId></ErrorResponse>";
+      send(exchange, status, "text/xml", xml);
+    } else {
+      exchange.getResponseHeaders().add("x-amzn-ErrorType", code);
+      String json =
+          "{\"__type\":\"" + code + "\",\"message\":" + JSON.writeValueAsString(msg) + "}";
+      send(exchange, status, JSON_CONTENT_TYPE, json);
+    }
+  }
+
+  // --- helpers ---
+
+  private static void send(HttpExchange exchange, int status, String contentType, String body)
+      throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().add("Content-Type", contentType);
+    exchange.getResponseHeaders().add("x-amzn-RequestId", random(8));
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  private static Map<String, String> form(byte[] body) {
+    Map<String, String> form = new LinkedHashMap<>();
+    String text = new String(body, StandardCharsets.UTF_8);
+    if (text.isEmpty() || text.startsWith("{")) {
+      return form;
+    }
+    for (String pair : text.split("&")) {
+      String[] kv = pair.split("=", 2);
+      form.put(
+          URLDecoder.decode(kv[0], StandardCharsets.UTF_8),
+          kv.length == 2 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
+    }
+    return form;
+  }
+
+  private static String epochSeconds(Instant t) {
+    return t.getEpochSecond() + "." + String.format(Locale.ROOT, "%03d", t.getNano() / 1_000_000);
+  }
+
+  private static String xmlEscape(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+  }
+
+  private static String random(int bytes) {
+    byte[] b = new byte[bytes];
+    RANDOM.nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+
+  private static byte[] sha256(byte[] data) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(data);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static byte[] hmac(byte[] key, String data) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String hex(byte[] bytes) {
+    return HexFormat.of().formatHex(bytes);
+  }
+}

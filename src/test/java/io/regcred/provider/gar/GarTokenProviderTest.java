@@ -1,0 +1,647 @@
+package io.regcred.provider.gar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.auth.oauth2.GoogleCredentials;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.regcred.api.v1alpha1.GarSource;
+import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.RegistryCredentialSpec;
+import io.regcred.api.v1alpha1.SecretReference;
+import io.regcred.api.v1alpha1.Source;
+import io.regcred.api.v1alpha1.StaticSource;
+import io.regcred.provider.ProviderHttp;
+import io.regcred.provider.RegistryAuth;
+import io.regcred.provider.RegistryToken;
+import io.regcred.provider.SourceException;
+import io.regcred.provider.SourceSecrets;
+import io.regcred.provider.TestTls;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GarTokenProviderTest {
+
+  private static final Instant NOW = Instant.parse("2025-04-05T06:07:08Z");
+  private static final String EMAIL = "puller@regcred-test.iam.gserviceaccount.com";
+  private static final String KEY_ID = "0123456789abcdef0123456789abcdef01234567";
+  private static final String ACCESS_MARKER = "ya29.ACCESS-MARKER-4f1c";
+  private static final String STS_MARKER = "ya29.STS-MARKER-77aa";
+  private static final String IMPERSONATED_MARKER = "ya29.IMPERSONATED-MARKER-1b2c";
+  private static final String SUBJECT_MARKER = "eyJhbGciOi.SUBJECT-MARKER-9d8e.sig";
+  private static final String JSON_MARKER = "JSON-MARKER-5a5a";
+  private static final String AUDIENCE =
+      "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/p/providers/q";
+  private static final List<String> SERVERS = List.of("europe-docker.pkg.dev", "gcr.io");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static KeyPair keys;
+  private static KeyPair otherKeys;
+
+  @TempDir Path tmp;
+
+  private final InMemorySecrets secrets = new InMemorySecrets();
+  private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+  private final List<FakeGoogle> fakes = new ArrayList<>();
+
+  @BeforeAll
+  static void generateKeys() throws Exception {
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    keys = generator.generateKeyPair();
+    otherKeys = generator.generateKeyPair();
+  }
+
+  @AfterEach
+  void closeFakes() {
+    fakes.forEach(FakeGoogle::close);
+  }
+
+  /** Source Secrets held in a map, as the source namespace would. */
+  private static final class InMemorySecrets implements SourceSecrets {
+    private final Map<String, Secret> byName = new HashMap<>();
+
+    @Override
+    public String namespace() {
+      return "regcred-system";
+    }
+
+    @Override
+    public Optional<Secret> get(String name) {
+      return Optional.ofNullable(byName.get(name));
+    }
+
+    void put(String name, Map<String, String> data) {
+      Map<String, String> encoded = new HashMap<>();
+      data.forEach(
+          (k, v) ->
+              encoded.put(
+                  k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+      byName.put(
+          name,
+          new SecretBuilder()
+              .withMetadata(
+                  new ObjectMetaBuilder().withName(name).withNamespace(namespace()).build())
+              .withData(encoded)
+              .build());
+    }
+  }
+
+  // ---- fixtures ------------------------------------------------------------------------------
+
+  private FakeGoogle fake(boolean https) throws IOException {
+    FakeGoogle fake = https ? FakeGoogle.https() : FakeGoogle.http();
+    fake.publicKey = keys.getPublic();
+    fake.keyId = KEY_ID;
+    fake.clientEmail = EMAIL;
+    fake.subjectToken = SUBJECT_MARKER;
+    fake.audience = AUDIENCE;
+    fake.accessToken = ACCESS_MARKER;
+    fake.stsAccessToken = STS_MARKER;
+    fake.impersonatedToken = IMPERSONATED_MARKER;
+    fakes.add(fake);
+    return fake;
+  }
+
+  private GarTokenProvider provider() {
+    return provider(TestTls.get().providerHttp());
+  }
+
+  private GarTokenProvider provider(ProviderHttp http) {
+    return new GarTokenProvider(
+        secrets,
+        clock,
+        http,
+        transport -> {
+          throw new IOException("no ADC in this test");
+        });
+  }
+
+  private static String pem(KeyPair pair) {
+    return "-----BEGIN PRIVATE KEY-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+            .encodeToString(pair.getPrivate().getEncoded())
+        + "\n-----END PRIVATE KEY-----\n";
+  }
+
+  /** The body of the PEM, which must never appear anywhere. */
+  private static String pemBody(KeyPair pair) {
+    return Base64.getEncoder().encodeToString(pair.getPrivate().getEncoded()).substring(40, 104);
+  }
+
+  private static String serviceAccountKey(String tokenUri, KeyPair pair) {
+    ObjectNode key = JSON.createObjectNode();
+    key.put("type", "service_account");
+    key.put("project_id", "regcred-test");
+    key.put("private_key_id", KEY_ID);
+    key.put("private_key", pem(pair));
+    key.put("client_email", EMAIL);
+    key.put("client_id", "123456789012345678901");
+    key.put("token_uri", tokenUri);
+    return key.toString();
+  }
+
+  private String externalAccountKey(FakeGoogle fake, boolean impersonate) throws IOException {
+    Path subject = tmp.resolve("subject-token");
+    Files.writeString(subject, SUBJECT_MARKER);
+    return externalAccountKey(fake, impersonate, subject);
+  }
+
+  private static String externalAccountKey(FakeGoogle fake, boolean impersonate, Path subject) {
+    ObjectNode key = JSON.createObjectNode();
+    key.put("type", "external_account");
+    key.put("audience", AUDIENCE);
+    key.put("subject_token_type", "urn:ietf:params:oauth:token-type:jwt");
+    key.put("token_url", fake.tokenUrl());
+    key.putObject("credential_source").put("file", subject.toString());
+    if (impersonate) {
+      key.put("service_account_impersonation_url", fake.impersonationUrl(EMAIL));
+    }
+    return key.toString();
+  }
+
+  private static RegistryCredential garCredential(String secretName) {
+    GarSource gar = new GarSource();
+    gar.setServers(SERVERS);
+    if (secretName != null) {
+      gar.setCredentialsSecretRef(new SecretReference(secretName));
+    }
+    Source source = new Source();
+    source.setGar(gar);
+    RegistryCredentialSpec spec = new RegistryCredentialSpec();
+    spec.setSource(source);
+    RegistryCredential c = new RegistryCredential();
+    c.setMetadata(new ObjectMetaBuilder().withName("cred").build());
+    c.setSpec(spec);
+    return c;
+  }
+
+  private static final List<String> CANARIES =
+      List.of(
+          ACCESS_MARKER,
+          STS_MARKER,
+          IMPERSONATED_MARKER,
+          SUBJECT_MARKER,
+          "SUBJECT-MARKER",
+          JSON_MARKER,
+          "PRIVATE KEY",
+          "assertion=",
+          "eyJ");
+
+  private static SourceException failure(GarTokenProvider provider, RegistryCredential c) {
+    SourceException e = catchThrowableOfType(SourceException.class, () -> provider.fetch(c));
+    assertThat(e).as("fetch should fail").isNotNull();
+    assertThat(e.getMessage()).isNotBlank();
+    for (String canary : List.of(pemBody(keys), pemBody(otherKeys))) {
+      assertThat(e.getMessage()).doesNotContain(canary);
+    }
+    for (String canary : CANARIES) {
+      assertThat(e.getMessage()).doesNotContain(canary);
+      assertThat(String.valueOf(e)).doesNotContain(canary);
+    }
+    assertThat(e.getCause()).isNull();
+    return e;
+  }
+
+  private static void assertExpiresIn(RegistryToken token, long seconds) {
+    Instant expected = Instant.now().plusSeconds(seconds);
+    assertThat(token.expiresAt()).isPresent();
+    assertThat(token.expiresAt().get()).isCloseTo(expected, within(3, ChronoUnit.SECONDS));
+  }
+
+  // ---- supports ------------------------------------------------------------------------------
+
+  @Test
+  void supportsOnlyGarSources() {
+    RegistryCredential other = garCredential("x");
+    other.getSpec().getSource().setGar(null);
+    other.getSpec().getSource().setStaticSource(new StaticSource());
+
+    assertThat(provider().supports(garCredential("x"))).isTrue();
+    assertThat(provider().supports(garCredential(null))).isTrue();
+    assertThat(provider().supports(other)).isFalse();
+  }
+
+  // ---- service-account key -------------------------------------------------------------------
+
+  @Test
+  void serviceAccountKeyGivesOneAccessTokenForEveryServer() throws Exception {
+    FakeGoogle google = fake(false);
+    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
+
+    RegistryToken token = provider().fetch(garCredential("gar-key"));
+
+    assertThat(token.auths())
+        .containsExactly(
+            new RegistryAuth("europe-docker.pkg.dev", "oauth2accesstoken", ACCESS_MARKER),
+            new RegistryAuth("gcr.io", "oauth2accesstoken", ACCESS_MARKER));
+    assertThat(token.issuedAt()).isEqualTo(NOW);
+    assertExpiresIn(token, 3599);
+    assertThat(token.toString()).doesNotContain(ACCESS_MARKER);
+    assertThat(google.problems).isEmpty();
+    assertThat(google.jwtCalls).hasValue(1);
+    // What the library signs: kid = private_key_id, iss = client_email, the scope, and an aud
+    // that is Google's token URI even though token_uri points at the fake.
+    assertThat(google.lastJwtHeader.path("kid").asText()).isEqualTo(KEY_ID);
+    assertThat(google.lastJwtHeader.path("alg").asText()).isEqualTo("RS256");
+    assertThat(google.lastJwtClaims.path("iss").asText()).isEqualTo(EMAIL);
+    assertThat(google.lastJwtClaims.path("scope").asText()).isEqualTo(FakeGoogle.SCOPE);
+    assertThat(google.lastJwtClaims.path("aud").asText()).isEqualTo(FakeGoogle.GOOGLE_TOKEN_URI);
+    assertThat(
+            google.lastJwtClaims.path("exp").asLong() - google.lastJwtClaims.path("iat").asLong())
+        .isEqualTo(3600);
+  }
+
+  @Test
+  void expiryFollowsExpiresIn() throws Exception {
+    FakeGoogle google = fake(false);
+    google.expiresIn = 1234;
+    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
+
+    RegistryToken token = provider().fetch(garCredential("gar-key"));
+
+    assertExpiresIn(token, 1234);
+  }
+
+  @Test
+  void everyFetchMakesOneTokenCall() throws Exception {
+    FakeGoogle google = fake(false);
+    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
+    GarTokenProvider provider = provider();
+
+    provider.fetch(garCredential("gar-key"));
+    provider.fetch(garCredential("gar-key"));
+    provider.fetch(garCredential("gar-key"));
+
+    assertThat(google.jwtCalls).hasValue(3);
+  }
+
+  @Test
+  void serviceAccountKeyOverHttps() throws Exception {
+    FakeGoogle google = fake(true);
+    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
+
+    RegistryToken token = provider().fetch(garCredential("gar-key"));
+
+    assertThat(token.auths()).extracting(RegistryAuth::password).containsOnly(ACCESS_MARKER);
+  }
+
+  @Test
+  void untrustedCertificateIsUnreachable() throws Exception {
+    FakeGoogle google = fake(true);
+    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
+
+    SourceException e = failure(provider(ProviderHttp.defaults()), garCredential("gar-key"));
+
+    assertThat(e.reason()).isEqualTo("ProviderUnreachable");
+    assertThat(e.getMessage()).contains("SSLHandshakeException");
+    assertThat(google.jwtCalls).hasValue(0);
+  }
+
+  @Test
+  void wrongKeyIsAccessDenied() throws Exception {
+    FakeGoogle google = fake(false);
+    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), otherKeys)));
+
+    SourceException e = failure(provider(), garCredential("gar-key"));
+
+    assertThat(e.reason()).isEqualTo("AccessDenied");
+    assertThat(e.getMessage())
+        .contains("Google OAuth2 token")
+        .contains("HTTP 400")
+        .contains("invalid_grant")
+        .contains("regcred-system/gar-key");
+    assertThat(google.problems).containsExactly("Invalid JWT Signature.");
+    assertThat(google.jwtCalls).hasValue(1);
+  }
+
+  @Test
+  void unauthorizedAndForbiddenAreAccessDenied() throws Exception {
+    FakeGoogle google = fake(false);
+    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
+
+    google.tokenReply = FakeGoogle.Reply.oauthError(401, "invalid_client", "echo " + ACCESS_MARKER);
+    assertThat(failure(provider(), garCredential("gar-key")).reason()).isEqualTo("AccessDenied");
+
+    google.tokenReply = FakeGoogle.Reply.oauthError(403, "access_denied", "echo " + JSON_MARKER);
+    SourceException e = failure(provider(), garCredential("gar-key"));
+    assertThat(e.reason()).isEqualTo("AccessDenied");
+    assertThat(e.getMessage()).contains("HTTP 403").contains("access_denied");
+  }
+
+  @Test
+  void serverErrorIsProviderUnavailableWithoutRetries() throws Exception {
+    FakeGoogle google = fake(false);
+    google.tokenReply =
+        new FakeGoogle.Reply(500, "text/html", "<html>oops " + ACCESS_MARKER + "</html>");
+    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
+
+    SourceException e = failure(provider(), garCredential("gar-key"));
+
+    assertThat(e.reason()).isEqualTo("ProviderUnavailable");
+    assertThat(e.getMessage()).contains("HTTP 500");
+    assertThat(google.jwtCalls).hasValue(1);
+  }
+
+  @Test
+  void tooManyRequestsIsProviderUnavailable() throws Exception {
+    FakeGoogle google = fake(false);
+    google.tokenReply = FakeGoogle.Reply.oauthError(429, "rate_limit_exceeded", "slow down");
+    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
+
+    SourceException e = failure(provider(), garCredential("gar-key"));
+
+    assertThat(e.reason()).isEqualTo("ProviderUnavailable");
+    assertThat(e.getMessage()).contains("HTTP 429").contains("rate_limit_exceeded");
+  }
+
+  @Test
+  void malformedTokenResponseIsProviderError() throws Exception {
+    FakeGoogle google = fake(false);
+    google.tokenReply =
+        new FakeGoogle.Reply(200, "application/json", "{\"token\":\"" + ACCESS_MARKER + "\"}");
+    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
+
+    SourceException e = failure(provider(), garCredential("gar-key"));
+
+    assertThat(e.reason()).isEqualTo("ProviderError");
+  }
+
+  @Test
+  void connectionRefusedIsProviderUnreachable() throws Exception {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    secrets.put(
+        "gar-key",
+        Map.of("key.json", serviceAccountKey("http://127.0.0.1:" + port + "/token", keys)));
+
+    long start = System.nanoTime();
+    SourceException e = failure(provider(), garCredential("gar-key"));
+
+    assertThat(e.reason()).isEqualTo("ProviderUnreachable");
+    assertThat(e.getMessage()).contains("ConnectException");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+  }
+
+  @Test
+  void slowEndpointTimesOutAfterTheProviderTimeout() throws Exception {
+    FakeGoogle google = fake(false);
+    google.tokenDelayMillis = 3000;
+    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
+    ProviderHttp http = new ProviderHttp(TestTls.get().clientContext(), Duration.ofMillis(400));
+
+    long start = System.nanoTime();
+    SourceException e = failure(provider(http), garCredential("gar-key"));
+
+    assertThat(e.reason()).isEqualTo("ProviderUnreachable");
+    assertThat(e.getMessage()).contains("SocketTimeoutException");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2500));
+    assertThat(google.jwtCalls).hasValue(1);
+  }
+
+  // ---- external account (workload identity federation) --------------------------------------
+
+  @Test
+  void externalAccountExchangesTheSubjectTokenAtSts() throws Exception {
+    FakeGoogle google = fake(true);
+    secrets.put("wif", Map.of("key.json", externalAccountKey(google, false)));
+
+    RegistryToken token = provider().fetch(garCredential("wif"));
+
+    assertThat(token.auths())
+        .containsExactly(
+            new RegistryAuth("europe-docker.pkg.dev", "oauth2accesstoken", STS_MARKER),
+            new RegistryAuth("gcr.io", "oauth2accesstoken", STS_MARKER));
+    assertExpiresIn(token, 3600);
+    assertThat(google.problems).isEmpty();
+    assertThat(google.stsCalls).hasValue(1);
+    assertThat(google.jwtCalls).hasValue(0);
+    assertThat(google.lastStsForm)
+        .containsEntry("grant_type", FakeGoogle.TOKEN_EXCHANGE)
+        .containsEntry("subject_token", SUBJECT_MARKER)
+        .containsEntry("subject_token_type", "urn:ietf:params:oauth:token-type:jwt")
+        .containsEntry("audience", AUDIENCE)
+        .containsEntry("requested_token_type", FakeGoogle.ACCESS_TOKEN_TYPE)
+        .containsEntry("scope", FakeGoogle.SCOPE);
+  }
+
+  @Test
+  void externalAccountWithImpersonation() throws Exception {
+    FakeGoogle google = fake(true);
+    Instant expiry = Instant.now().plusSeconds(1800).truncatedTo(ChronoUnit.SECONDS);
+    google.impersonatedExpiry = expiry;
+    secrets.put("wif", Map.of("key.json", externalAccountKey(google, true)));
+
+    RegistryToken token = provider().fetch(garCredential("wif"));
+
+    assertThat(token.auths())
+        .extracting(RegistryAuth::password)
+        .containsExactly(IMPERSONATED_MARKER, IMPERSONATED_MARKER);
+    assertThat(token.expiresAt()).contains(expiry);
+    assertThat(google.problems).isEmpty();
+    assertThat(google.stsCalls).hasValue(1);
+    assertThat(google.impersonationCalls).hasValue(1);
+    assertThat(google.lastImpersonationBody.path("lifetime").asText()).isEqualTo("3600s");
+  }
+
+  @Test
+  void wrongSubjectTokenIsAccessDenied() throws Exception {
+    FakeGoogle google = fake(true);
+    google.subjectToken = "the-token-sts-expects";
+    secrets.put("wif", Map.of("key.json", externalAccountKey(google, false)));
+
+    SourceException e = failure(provider(), garCredential("wif"));
+
+    assertThat(e.reason()).isEqualTo("AccessDenied");
+    assertThat(e.getMessage()).contains("HTTP 400").contains("invalid_grant");
+    assertThat(google.stsCalls).hasValue(1);
+  }
+
+  @Test
+  void stsServerErrorWithoutJsonIsProviderUnavailable() throws Exception {
+    FakeGoogle google = fake(true);
+    google.tokenReply = new FakeGoogle.Reply(503, "text/html", "<p>" + STS_MARKER + "</p>");
+    secrets.put("wif", Map.of("key.json", externalAccountKey(google, false)));
+
+    SourceException e = failure(provider(), garCredential("wif"));
+
+    assertThat(e.reason()).isEqualTo("ProviderUnavailable");
+    assertThat(e.getMessage()).contains("HTTP 503");
+  }
+
+  @Test
+  void stsServerErrorWithJsonIsProviderUnavailable() throws Exception {
+    FakeGoogle google = fake(true);
+    google.tokenReply = FakeGoogle.Reply.oauthError(500, "server_error", "echo " + SUBJECT_MARKER);
+    secrets.put("wif", Map.of("key.json", externalAccountKey(google, false)));
+
+    SourceException e = failure(provider(), garCredential("wif"));
+
+    assertThat(e.reason()).isEqualTo("ProviderUnavailable");
+    assertThat(e.getMessage()).contains("HTTP 500").contains("server_error");
+  }
+
+  @Test
+  void impersonationRefusalIsAccessDenied() throws Exception {
+    FakeGoogle google = fake(true);
+    google.impersonationReply =
+        new FakeGoogle.Reply(
+            403,
+            "application/json",
+            "{\"error\":{\"code\":403,\"message\":\"Permission denied for "
+                + STS_MARKER
+                + "\",\"status\":\"PERMISSION_DENIED\"}}");
+    secrets.put("wif", Map.of("key.json", externalAccountKey(google, true)));
+
+    SourceException e = failure(provider(), garCredential("wif"));
+
+    assertThat(e.reason()).isEqualTo("AccessDenied");
+    assertThat(e.getMessage()).contains("HTTP 403").contains("PERMISSION_DENIED");
+    assertThat(google.stsCalls).hasValue(1);
+    assertThat(google.impersonationCalls).hasValue(1);
+  }
+
+  @Test
+  void missingCredentialSourceFileIsCredentialUnavailable() throws Exception {
+    FakeGoogle google = fake(true);
+    secrets.put(
+        "wif", Map.of("key.json", externalAccountKey(google, false, tmp.resolve("missing"))));
+
+    SourceException e = failure(provider(), garCredential("wif"));
+
+    assertThat(e.reason()).isEqualTo("CredentialUnavailable");
+    assertThat(google.stsCalls).hasValue(0);
+  }
+
+  @Test
+  void externalAccountWithPlainHttpTokenUrlIsInvalid() throws Exception {
+    FakeGoogle google = fake(false);
+    secrets.put("wif", Map.of("key.json", externalAccountKey(google, false)));
+
+    SourceException e = failure(provider(), garCredential("wif"));
+
+    assertThat(e.reason()).isEqualTo("SourceSecretInvalid");
+    assertThat(e.getMessage()).contains("external_account");
+    assertThat(google.stsCalls).hasValue(0);
+  }
+
+  // ---- Application Default Credentials -------------------------------------------------------
+
+  @Test
+  void withoutSecretUsesApplicationDefaultCredentialsWithTheProviderTransport() throws Exception {
+    FakeGoogle google = fake(true);
+    String key = serviceAccountKey(google.tokenUrl(), keys);
+    GarTokenProvider provider =
+        new GarTokenProvider(
+            secrets,
+            clock,
+            TestTls.get().providerHttp(),
+            transport ->
+                GoogleCredentials.fromStream(
+                    new ByteArrayInputStream(key.getBytes(StandardCharsets.UTF_8)), transport));
+
+    RegistryToken token = provider.fetch(garCredential(null));
+
+    assertThat(token.auths()).extracting(RegistryAuth::password).containsOnly(ACCESS_MARKER);
+    assertThat(google.lastJwtClaims.path("scope").asText()).isEqualTo(FakeGoogle.SCOPE);
+    assertThat(google.jwtCalls).hasValue(1);
+  }
+
+  @Test
+  void missingApplicationDefaultCredentialsAreCredentialUnavailable() {
+    SourceException e = failure(provider(), garCredential(null));
+
+    assertThat(e.reason()).isEqualTo("CredentialUnavailable");
+    assertThat(e.getMessage()).contains("Application Default Credentials");
+  }
+
+  // ---- the source Secret ---------------------------------------------------------------------
+
+  @Test
+  void missingSecretIsSourceSecretNotFound() {
+    SourceException e = failure(provider(), garCredential("absent"));
+
+    assertThat(e.reason()).isEqualTo("SourceSecretNotFound");
+    assertThat(e.getMessage()).contains("regcred-system/absent");
+  }
+
+  @Test
+  void missingKeyIsSourceSecretInvalid() {
+    secrets.put("gar-key", Map.of("other.json", "{}"));
+
+    SourceException e = failure(provider(), garCredential("gar-key"));
+
+    assertThat(e.reason()).isEqualTo("SourceSecretInvalid");
+    assertThat(e.getMessage()).contains("key.json");
+  }
+
+  @Test
+  void unparsableJsonIsSourceSecretInvalidWithoutTheJson() {
+    secrets.put("gar-key", Map.of("key.json", "{\"type\":\"service_account\", " + JSON_MARKER));
+
+    SourceException e = failure(provider(), garCredential("gar-key"));
+
+    assertThat(e.reason()).isEqualTo("SourceSecretInvalid");
+    assertThat(e.getMessage()).contains("not valid JSON");
+  }
+
+  @Test
+  void unsupportedTypeIsSourceSecretInvalid() {
+    secrets.put(
+        "gar-key",
+        Map.of(
+            "key.json",
+            "{\"type\":\"authorized_user\",\"refresh_token\":\"" + JSON_MARKER + "\"}"));
+    assertThat(failure(provider(), garCredential("gar-key")).getMessage())
+        .contains("type authorized_user");
+
+    secrets.put("gar-key", Map.of("key.json", "{\"type\":\"" + JSON_MARKER + "\"}"));
+    assertThat(failure(provider(), garCredential("gar-key")).reason())
+        .isEqualTo("SourceSecretInvalid");
+
+    secrets.put("gar-key", Map.of("key.json", "[\"" + JSON_MARKER + "\"]"));
+    assertThat(failure(provider(), garCredential("gar-key")).reason())
+        .isEqualTo("SourceSecretInvalid");
+  }
+
+  @Test
+  void brokenPrivateKeyIsSourceSecretInvalidWithoutTheKey() {
+    String key =
+        serviceAccountKey("https://oauth2.googleapis.com/token", keys)
+            .replace("-----BEGIN PRIVATE KEY-----", "-----BEGIN PRIVATE KEY-----" + JSON_MARKER);
+    secrets.put("gar-key", Map.of("key.json", key));
+
+    SourceException e = failure(provider(), garCredential("gar-key"));
+
+    assertThat(e.reason()).isEqualTo("SourceSecretInvalid");
+    assertThat(e.getMessage()).contains("service_account");
+  }
+}
