@@ -10,13 +10,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.LoggerFactory;
 
 /** Every log line of the test JVM at INFO and above, as formatted text with stack traces. */
-final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
+public final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
 
   private final List<String> lines = new CopyOnWriteArrayList<>();
   private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
   private final Level previousLevel = root.getLevel();
 
-  LogCapture() {
+  public LogCapture() {
     setName("capture");
     start();
     root.addAppender(this);
@@ -32,7 +32,7 @@ final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoClosea
     lines.add(line);
   }
 
-  List<String> lines() {
+  public List<String> lines() {
     return List.copyOf(lines);
   }
 

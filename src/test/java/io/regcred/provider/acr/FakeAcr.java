@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * configured lifetime from now (3 h by default). It can refuse, fail, stall, or leave out {@code
  * exp}. Refusals echo the access token back, as a careless server might.
  */
-final class FakeAcr implements AutoCloseable {
+public final class FakeAcr implements AutoCloseable {
 
   private final HttpsServer server;
   private final ExecutorService executor = Executors.newCachedThreadPool();
@@ -37,7 +37,7 @@ final class FakeAcr implements AutoCloseable {
   private final List<String> issued = new CopyOnWriteArrayList<>();
   private final List<Map<String, String>> forms = new CopyOnWriteArrayList<>();
 
-  FakeAcr(FakeEntra entra, String tenant, Clock clock) throws IOException {
+  public FakeAcr(FakeEntra entra, String tenant, Clock clock) throws IOException {
     this.entra = entra;
     this.tenant = tenant;
     this.clock = clock;
@@ -48,11 +48,11 @@ final class FakeAcr implements AutoCloseable {
   }
 
   /** The login server as spec.source.acr.server: {@code 127.0.0.1:<port>}. */
-  String server() {
+  public String server() {
     return "127.0.0.1:" + server.getAddress().getPort();
   }
 
-  void lifetime(Duration lifetime) {
+  public void lifetime(Duration lifetime) {
     this.lifetime = lifetime;
   }
 
@@ -70,12 +70,12 @@ final class FakeAcr implements AutoCloseable {
     this.omitExp = omitExp;
   }
 
-  int exchangeCalls() {
+  public int exchangeCalls() {
     return exchangeCalls.get();
   }
 
   /** Refresh tokens handed out, in order. */
-  List<String> issued() {
+  public List<String> issued() {
     return List.copyOf(issued);
   }
 

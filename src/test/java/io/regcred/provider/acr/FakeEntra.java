@@ -30,7 +30,7 @@ import java.util.stream.Collectors;
  * <p>Refusals echo what the client sent in {@code error_description}, as a careless server might,
  * so tests can check that the provider never repeats it.
  */
-final class FakeEntra implements AutoCloseable {
+public final class FakeEntra implements AutoCloseable {
 
   static final Set<String> OIDC_SCOPES = Set.of("openid", "profile", "offline_access");
   static final String JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -47,7 +47,7 @@ final class FakeEntra implements AutoCloseable {
   private final List<String> unknownRequests = new CopyOnWriteArrayList<>();
   private final List<Map<String, String>> tokenForms = new CopyOnWriteArrayList<>();
 
-  FakeEntra(String tenant, String clientId) throws IOException {
+  public FakeEntra(String tenant, String clientId) throws IOException {
     this.tenant = tenant;
     this.clientId = clientId;
     this.server = TestTls.get().newServer();
@@ -57,12 +57,12 @@ final class FakeEntra implements AutoCloseable {
   }
 
   /** The authority host to give azure-identity, such as {@code https://127.0.0.1:4711/}. */
-  URI authorityHost() {
+  public URI authorityHost() {
     return URI.create("https://127.0.0.1:" + server.getAddress().getPort() + "/");
   }
 
   /** Accept this client secret for the client id. */
-  FakeEntra acceptClientSecret(String secret) {
+  public FakeEntra acceptClientSecret(String secret) {
     this.clientSecret = secret;
     return this;
   }
@@ -78,7 +78,7 @@ final class FakeEntra implements AutoCloseable {
     this.failStatus = status;
   }
 
-  int tokenCalls() {
+  public int tokenCalls() {
     return tokenCalls.get();
   }
 

@@ -49,8 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
 class GarTokenProviderTest {
 
   private static final Instant NOW = Instant.parse("2025-04-05T06:07:08Z");
-  private static final String EMAIL = "puller@regcred-test.iam.gserviceaccount.com";
-  private static final String KEY_ID = "0123456789abcdef0123456789abcdef01234567";
+  static final String EMAIL = "puller@regcred-test.iam.gserviceaccount.com";
+  static final String KEY_ID = "0123456789abcdef0123456789abcdef01234567";
   private static final String ACCESS_MARKER = "ya29.ACCESS-MARKER-4f1c";
   private static final String STS_MARKER = "ya29.STS-MARKER-77aa";
   private static final String IMPERSONATED_MARKER = "ya29.IMPERSONATED-MARKER-1b2c";
@@ -155,7 +155,7 @@ class GarTokenProviderTest {
     return Base64.getEncoder().encodeToString(pair.getPrivate().getEncoded()).substring(40, 104);
   }
 
-  private static String serviceAccountKey(String tokenUri, KeyPair pair) {
+  static String serviceAccountKey(String tokenUri, KeyPair pair) {
     ObjectNode key = JSON.createObjectNode();
     key.put("type", "service_account");
     key.put("project_id", "regcred-test");
