@@ -47,6 +47,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Reconciles a RegistryCredential: fetch the credential once, write it into every target namespace,
@@ -102,6 +103,12 @@ public class RegistryCredentialReconciler
   @Override
   public UpdateControl<RegistryCredential> reconcile(
       RegistryCredential credential, Context<RegistryCredential> context) {
+    try (var ignored = MDC.putCloseable("credential", credential.getMetadata().getName())) {
+      return reconcileCredential(credential);
+    }
+  }
+
+  private UpdateControl<RegistryCredential> reconcileCredential(RegistryCredential credential) {
     String name = credential.getMetadata().getName();
     var spec = credential.getSpec();
     String sourceKind = spec.getSource().kind();
