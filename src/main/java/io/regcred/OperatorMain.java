@@ -33,6 +33,7 @@ public final class OperatorMain implements AutoCloseable {
   private final HealthServer health;
   private final OperatorMetrics metrics;
   private final AtomicBoolean stopping = new AtomicBoolean();
+  private final AtomicBoolean leading = new AtomicBoolean();
 
   public OperatorMain(OperatorConfig config, KubernetesClient client, Clock clock) {
     this(config, client, clock, Providers.fromEnvironment(System.getenv(), clock));
@@ -64,7 +65,13 @@ public final class OperatorMain implements AutoCloseable {
             providers, events, metrics, clock, fanOut, config.sourceNamespace());
     operator.register(reconciler);
     this.health =
-        config.httpPort() > 0 ? new HealthServer(config.httpPort(), operator, metrics) : null;
+        config.httpPort() > 0
+            ? new HealthServer(
+                config.httpPort(),
+                operator,
+                metrics,
+                () -> !config.leaderElection() || leading.get())
+            : null;
   }
 
   /**
@@ -74,8 +81,12 @@ public final class OperatorMain implements AutoCloseable {
   private LeaderElectionConfiguration leaderElection(OperatorConfig config) {
     var callbacks =
         new LeaderCallbacks(
-            () -> log.info("became leader lease={}", config.leaseName()),
             () -> {
+              leading.set(true);
+              log.info("became leader lease={}", config.leaseName());
+            },
+            () -> {
+              leading.set(false);
               if (!stopping.get()) {
                 log.error(
                     "lost leadership lease={}; exiting so a fresh process can rejoin",
@@ -90,7 +101,7 @@ public final class OperatorMain implements AutoCloseable {
         LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
         LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
         LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
-        null,
+        config.leaderIdentity(),
         callbacks,
         false);
   }

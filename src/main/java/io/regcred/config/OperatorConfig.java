@@ -15,6 +15,7 @@ import java.util.function.Function;
  * @param sourceNamespace the only namespace source Secrets are read from
  * @param leaderElection whether to take a Lease before reconciling
  * @param leaseName name of the Lease
+ * @param leaderIdentity this replica's name in the Lease (the pod name in a cluster)
  * @param reconcileThreads credentials reconciled at once
  * @param writeThreads namespaces written at once within one credential
  * @param httpPort port of the health (and metrics) endpoints; 0 disables them
@@ -24,6 +25,7 @@ public record OperatorConfig(
     String sourceNamespace,
     boolean leaderElection,
     String leaseName,
+    String leaderIdentity,
     int reconcileThreads,
     int writeThreads,
     int httpPort) {
@@ -40,6 +42,11 @@ public record OperatorConfig(
         parse(
             env, "REGCRED_LEADER_ELECTION", "true", OperatorConfig::bool, "true or false", errors);
     String leaseName = env.getOrDefault("REGCRED_LEASE_NAME", "regcred-operator-leader");
+    String leaderIdentity =
+        env.getOrDefault(
+            "REGCRED_LEADER_IDENTITY",
+            env.getOrDefault(
+                "POD_NAME", env.getOrDefault("HOSTNAME", java.util.UUID.randomUUID().toString())));
     int reconcileThreads =
         parse(
             env,
@@ -72,6 +79,7 @@ public record OperatorConfig(
         sourceNamespace,
         leaderElection,
         leaseName,
+        leaderIdentity,
         reconcileThreads,
         writeThreads,
         httpPort);

@@ -19,7 +19,13 @@ public final class HealthServer {
 
   private final HttpServer server;
 
-  public HealthServer(int port, Operator operator, OperatorMetrics metrics) {
+  /**
+   * @param leading whether this replica holds the Lease (always true without leader election): a
+   *     standby has no informers running and is ready as long as it is up, so that rollouts of two
+   *     replicas complete
+   */
+  public HealthServer(
+      int port, Operator operator, OperatorMetrics metrics, BooleanSupplier leading) {
     try {
       server = HttpServer.create(new InetSocketAddress(port), 0);
     } catch (IOException e) {
@@ -34,7 +40,8 @@ public final class HealthServer {
                 ex,
                 () ->
                     operator.getRuntimeInfo().isStarted()
-                        && operator.getRuntimeInfo().allEventSourcesAreHealthy()));
+                        && (!leading.getAsBoolean()
+                            || operator.getRuntimeInfo().allEventSourcesAreHealthy())));
   }
 
   public void start() {

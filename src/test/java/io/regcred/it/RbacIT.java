@@ -51,7 +51,8 @@ class RbacIT {
               .withImpersonateGroups(
                   "system:serviceaccounts", "system:serviceaccounts:" + NS, "system:authenticated")
               .build();
-      var config = new OperatorConfig(NS, NS, true, "regcred-operator-leader", 2, 8, 0);
+      var config =
+          new OperatorConfig(NS, NS, true, "regcred-operator-leader", "test-operator", 2, 8, 0);
       try (RunningOperator operator =
           RunningOperator.start(
               new KubernetesClientBuilder().withConfig(asOperator).build(), config)) {

@@ -24,7 +24,8 @@ public final class RunningOperator implements AutoCloseable {
   public static RunningOperator start(KubernetesClient client, String namespace) {
     return start(
         client,
-        new OperatorConfig(namespace, namespace, false, "regcred-operator-leader", 2, 8, 0));
+        new OperatorConfig(
+            namespace, namespace, false, "regcred-operator-leader", "test-operator", 2, 8, 0));
   }
 
   /** Starts an operator with the given configuration. */
@@ -38,7 +39,8 @@ public final class RunningOperator implements AutoCloseable {
       String namespace,
       Function<SourceSecrets, List<TokenProvider>> providers) {
     var config =
-        new OperatorConfig(namespace, namespace, false, "regcred-operator-leader", 2, 8, 0);
+        new OperatorConfig(
+            namespace, namespace, false, "regcred-operator-leader", "test-operator", 2, 8, 0);
     return start(client, new OperatorMain(config, client, Clock.systemUTC(), providers));
   }
 

@@ -1,0 +1,444 @@
+package io.regcred.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import com.marcnuri.helm.TemplateCommand;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Helm chart (charts/regcred-operator) and the kustomize trees (config/default,
+ * config/prometheus) describe the same operator, and everything they render is accepted by a real
+ * API server: every object goes through {@code kubectl apply --server-side --dry-run=server}
+ * (strict field validation, admission, CRD schemas) against the test cluster.
+ *
+ * <p>{@code helm template} (and helm-java's template command) leaves out the chart's crds/
+ * directory, which Helm installs on its own; the tests add those files to the chart's objects, as
+ * {@code helm template --include-crds} would.
+ */
+class ManifestsIT {
+
+  static final Path CHART = Path.of("charts/regcred-operator");
+  static final Path CRD = Path.of("crds/registrycredentials.regcred.io-v1.yml");
+  static final String RELEASE = "regcred-operator";
+  static final String CHART_NS = "regcred-chart";
+  static final String KUSTOMIZE_NS = "regcred-system";
+  static final Set<String> CORE_KINDS =
+      Set.of(
+          "CustomResourceDefinition",
+          "ServiceAccount",
+          "ClusterRole",
+          "ClusterRoleBinding",
+          "Role",
+          "RoleBinding",
+          "Deployment");
+
+  static KubernetesClient client;
+  static Path kubeconfig;
+
+  @BeforeAll
+  static void cluster() throws IOException {
+    client = TestCluster.newAdminClient();
+    kubeconfig = TestCluster.kubeconfigFile();
+    installMonitoringCrds();
+    // Dry-runs of namespaced objects need their namespace to exist for real.
+    Fixtures.namespace(client, CHART_NS, Map.of());
+    Fixtures.namespace(client, KUSTOMIZE_NS, Map.of());
+  }
+
+  @AfterAll
+  static void close() {
+    if (client != null) {
+      client.close();
+    }
+  }
+
+  @Test
+  void chartCrdIsTheGeneratedCrd() throws IOException {
+    try (Stream<Path> files = Files.list(CHART.resolve("crds"))) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .containsExactly(CRD.getFileName().toString());
+    }
+    assertThat(Files.mismatch(CRD, CHART.resolve("crds").resolve(CRD.getFileName())))
+        .as(
+            "charts/regcred-operator/crds/ must be a copy of "
+                + CRD
+                + ": cp "
+                + CRD
+                + " "
+                + CHART.resolve("crds"))
+        .isEqualTo(-1L);
+  }
+
+  @Test
+  void chartLints() {
+    LintResult lint = new Helm(CHART).lint().strict().call();
+    assertThat(lint.isFailed()).as(String.join("\n", lint.getMessages())).isFalse();
+  }
+
+  @Test
+  void chartDefaultsMatchConfigDefaultAndTheServerAcceptsBoth() throws Exception {
+    String chartYaml = renderChart(Map.of());
+    String kustomizeYaml = run(List.of("kubectl", "kustomize", "config/default"), null);
+
+    dryRunApply(chartYaml);
+    dryRunApply(kustomizeYaml);
+
+    List<HasMetadata> chart = load(chartYaml);
+    List<HasMetadata> kustomize = load(kustomizeYaml);
+    assertThat(kindsAndNames(chart, CORE_KINDS)).isEqualTo(kindsAndNames(kustomize, CORE_KINDS));
+    assertThat(kindsAndNames(chart, Set.of("ServiceMonitor", "PrometheusRule"))).isEmpty();
+
+    assertThat(one(chart, ClusterRole.class).getRules())
+        .isEqualTo(one(kustomize, ClusterRole.class).getRules());
+    assertThat(one(chart, Role.class).getRules()).isEqualTo(one(kustomize, Role.class).getRules());
+    assertThat(one(chart, Role.class).getMetadata().getNamespace()).isEqualTo(CHART_NS);
+    assertThat(one(chart, ClusterRoleBinding.class).getSubjects())
+        .singleElement()
+        .satisfies(s -> assertThat(s.getNamespace()).isEqualTo(CHART_NS));
+    assertThat(one(chart, CustomResourceDefinition.class).getSpec())
+        .isEqualTo(one(kustomize, CustomResourceDefinition.class).getSpec());
+
+    Deployment chartDeployment = one(chart, Deployment.class);
+    Deployment kustomizeDeployment = one(kustomize, Deployment.class);
+    assertThat(chartDeployment.getSpec().getReplicas()).isEqualTo(2);
+    assertThat(chartDeployment.getSpec().getTemplate().getSpec().getSecurityContext())
+        .isEqualTo(kustomizeDeployment.getSpec().getTemplate().getSpec().getSecurityContext());
+    assertThat(chartDeployment.getSpec().getTemplate().getSpec().getVolumes())
+        .isEqualTo(kustomizeDeployment.getSpec().getTemplate().getSpec().getVolumes());
+    assertThat(chartDeployment.getSpec().getTemplate().getSpec().getServiceAccountName())
+        .isEqualTo(kustomizeDeployment.getSpec().getTemplate().getSpec().getServiceAccountName());
+    Container chartContainer = container(chartDeployment);
+    Container kustomizeContainer = container(kustomizeDeployment);
+    assertThat(chartContainer)
+        .usingRecursiveComparison()
+        .comparingOnlyFields(
+            "name",
+            "image",
+            "imagePullPolicy",
+            "ports",
+            "startupProbe",
+            "livenessProbe",
+            "readinessProbe",
+            "resources",
+            "securityContext",
+            "volumeMounts")
+        .isEqualTo(kustomizeContainer);
+    // Every variable of config/manager, with the same value; the chart adds its settings.
+    Map<String, EnvVar> chartEnv = env(chartContainer);
+    env(kustomizeContainer).forEach((name, var) -> assertThat(chartEnv).containsEntry(name, var));
+    assertThat(chartEnv.get("REGCRED_NAMESPACE").getValueFrom().getFieldRef().getFieldPath())
+        .isEqualTo("metadata.namespace");
+    assertThat(chartEnv.get("REGCRED_SOURCE_NAMESPACE").getValueFrom().getFieldRef().getFieldPath())
+        .isEqualTo("metadata.namespace");
+    assertThat(chartEnv.get("REGCRED_LOG_FORMAT").getValue()).isEqualTo("json");
+    assertThat(chartEnv.get("REGCRED_LEADER_ELECTION").getValue()).isEqualTo("true");
+
+    Service metrics = one(chart, Service.class);
+    assertThat(metrics.getSpec().getPorts())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.getName()).isEqualTo("http-metrics");
+              assertThat(p.getPort()).isEqualTo(8080);
+              assertThat(p.getTargetPort().getStrVal()).isEqualTo("http");
+            });
+    assertThat(chartDeployment.getSpec().getTemplate().getMetadata().getLabels())
+        .containsAllEntriesOf(metrics.getSpec().getSelector());
+  }
+
+  @Test
+  void chartMonitoringMatchesConfigPrometheusAndTheServerAcceptsBoth() throws Exception {
+    String chartYaml =
+        renderChart(
+            Map.of(
+                "serviceMonitor.enabled", true,
+                "serviceMonitor.labels.release", "kube-prometheus-stack",
+                "prometheusRule.enabled", true,
+                "sourceNamespace", "regcred-sources",
+                "logFormat", "text"));
+    String kustomizeYaml = run(List.of("kubectl", "kustomize", "config/prometheus"), null);
+
+    dryRunApply(chartYaml);
+    dryRunApply(kustomizeYaml);
+
+    List<HasMetadata> chart = load(chartYaml);
+    List<HasMetadata> kustomize = load(kustomizeYaml);
+    Set<String> monitoring = Set.of("Service", "ServiceMonitor", "PrometheusRule");
+    assertThat(kindsAndNames(chart, monitoring))
+        .isEqualTo(kindsAndNames(kustomize, monitoring))
+        .containsExactly(
+            "PrometheusRule/regcred-operator",
+            "Service/regcred-operator-metrics",
+            "ServiceMonitor/regcred-operator");
+
+    Map<?, ?> chartRule = spec(generic(chart, "PrometheusRule"));
+    assertThat(chartRule).isEqualTo(spec(generic(kustomize, "PrometheusRule")));
+    assertThat(alertNames(chartRule))
+        .containsExactly(
+            "RegcredTokenExpiringSoon",
+            "RegcredTokenExpired",
+            "RegcredSyncFailures",
+            "RegcredProviderFailing",
+            "RegcredOperatorDown");
+
+    GenericKubernetesResource serviceMonitor = generic(chart, "ServiceMonitor");
+    assertThat(serviceMonitor.getMetadata().getLabels())
+        .containsEntry("release", "kube-prometheus-stack");
+    assertThat(spec(serviceMonitor).get("endpoints"))
+        .isEqualTo(spec(generic(kustomize, "ServiceMonitor")).get("endpoints"));
+    @SuppressWarnings("unchecked")
+    Map<String, String> monitored =
+        (Map<String, String>) ((Map<?, ?>) spec(serviceMonitor).get("selector")).get("matchLabels");
+    assertThat(one(chart, Service.class).getMetadata().getLabels()).containsAllEntriesOf(monitored);
+
+    Map<String, EnvVar> chartEnv = env(container(one(chart, Deployment.class)));
+    assertThat(chartEnv.get("REGCRED_SOURCE_NAMESPACE").getValue()).isEqualTo("regcred-sources");
+    assertThat(chartEnv.get("REGCRED_LOG_FORMAT").getValue()).isEqualTo("text");
+  }
+
+  @Test
+  void grafanaDashboardIsValidAndCoversTheMetrics() throws IOException {
+    JsonNode dashboard =
+        new ObjectMapper().readTree(Path.of("config/prometheus/grafana-dashboard.json").toFile());
+    assertThat(dashboard.path("uid").asText()).isEqualTo("regcred-operator");
+    List<String> expressions =
+        dashboard.findValues("expr").stream().map(JsonNode::asText).collect(Collectors.toList());
+    for (String metric :
+        List.of(
+            "regcred_token_expiry_seconds",
+            "regcred_namespaces",
+            "regcred_provider_calls_total",
+            "regcred_writes_total",
+            "operator_sdk_reconciliations_started_total")) {
+      assertThat(expressions).as(metric).anyMatch(e -> e.contains(metric));
+    }
+    List<String> titles =
+        dashboard.findValues("title").stream().map(JsonNode::asText).collect(Collectors.toList());
+    assertThat(titles)
+        .contains(
+            "Token expiry per credential",
+            "Target namespaces by state",
+            "Provider calls by result",
+            "Writes by result",
+            "Reconcile rate");
+  }
+
+  /** The checks can fail: bad values are refused by the chart's schema or by the API server. */
+  @Test
+  void invalidValuesAreRejected() throws Exception {
+    // values.schema.json
+    assertThatThrownBy(() -> renderChart(Map.of("logFormat", "xml")))
+        .hasMessageContaining("logFormat");
+    assertThatThrownBy(() -> renderChart(Map.of("writeConcurrency", 0)))
+        .hasMessageContaining("writeConcurrency");
+    // The template's own guard: standbys without a Lease would all write.
+    assertThatThrownBy(() -> renderChart(Map.of("leaderElection", false)))
+        .hasMessageContaining("leaderElection");
+    assertThat(renderChart(Map.of("leaderElection", false, "replicaCount", 1)))
+        .contains("replicas: 1");
+
+    // Rendered fine, refused by the API server's validation.
+    String negativeReplicas = renderChart(Map.of("replicaCount", -1));
+    assertThat(negativeReplicas).contains("replicas: -1");
+    assertThat(dryRunApplyStatus(negativeReplicas))
+        .satisfies(r -> assertThat(r.exitCode()).isNotZero())
+        .satisfies(r -> assertThat(r.output()).contains("spec.replicas", "-1"));
+
+    // Rendered fine, refused by strict field validation (a misspelt field is not dropped).
+    String unknownField =
+        renderChart(Map.of("extraEnv[0].name", "AWS_REGION", "extraEnv[0].vaule", "eu-west-1"));
+    assertThat(dryRunApplyStatus(unknownField))
+        .satisfies(r -> assertThat(r.exitCode()).isNotZero())
+        .satisfies(r -> assertThat(r.output()).contains("unknown field", "vaule"));
+  }
+
+  // --- rendering -----------------------------------------------------------------------------
+
+  /** helm template with the given --set values, plus the chart's crds/ (--include-crds). */
+  static String renderChart(Map<String, Object> values) throws IOException {
+    TemplateCommand template = new Helm(CHART).template().withName(RELEASE).withNamespace(CHART_NS);
+    for (Map.Entry<String, Object> value : values.entrySet()) {
+      template = template.set(value.getKey(), value.getValue());
+    }
+    String rendered = template.call();
+    StringBuilder all = new StringBuilder();
+    try (Stream<Path> crds = Files.list(CHART.resolve("crds"))) {
+      for (Path crd : crds.sorted().toList()) {
+        all.append("---\n").append(Files.readString(crd)).append('\n');
+      }
+    }
+    return all.append("---\n").append(rendered).toString();
+  }
+
+  static List<HasMetadata> load(String yaml) {
+    return client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items();
+  }
+
+  static Set<String> kindsAndNames(List<HasMetadata> objects, Set<String> kinds) {
+    return objects.stream()
+        .filter(o -> kinds.contains(o.getKind()))
+        .map(o -> o.getKind() + "/" + o.getMetadata().getName())
+        .collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  static <T extends HasMetadata> T one(List<HasMetadata> objects, Class<T> type) {
+    List<T> found = objects.stream().filter(type::isInstance).map(type::cast).toList();
+    assertThat(found).as(type.getSimpleName()).hasSize(1);
+    return found.get(0);
+  }
+
+  static GenericKubernetesResource generic(List<HasMetadata> objects, String kind) {
+    List<GenericKubernetesResource> found =
+        objects.stream()
+            .filter(o -> kind.equals(o.getKind()))
+            .map(GenericKubernetesResource.class::cast)
+            .toList();
+    assertThat(found).as(kind).hasSize(1);
+    return found.get(0);
+  }
+
+  static Map<?, ?> spec(GenericKubernetesResource resource) {
+    return (Map<?, ?>) resource.getAdditionalProperties().get("spec");
+  }
+
+  static List<String> alertNames(Map<?, ?> ruleSpec) {
+    List<String> names = new ArrayList<>();
+    for (Object group : (List<?>) ruleSpec.get("groups")) {
+      for (Object rule : (List<?>) ((Map<?, ?>) group).get("rules")) {
+        names.add(String.valueOf(((Map<?, ?>) rule).get("alert")));
+      }
+    }
+    return names;
+  }
+
+  static Container container(Deployment deployment) {
+    List<Container> containers = deployment.getSpec().getTemplate().getSpec().getContainers();
+    assertThat(containers).hasSize(1);
+    return containers.get(0);
+  }
+
+  static Map<String, EnvVar> env(Container container) {
+    Map<String, EnvVar> env = new LinkedHashMap<>();
+    container.getEnv().forEach(e -> assertThat(env.put(e.getName(), e)).as(e.getName()).isNull());
+    return env;
+  }
+
+  // --- the API server ------------------------------------------------------------------------
+
+  record Result(int exitCode, String output) {}
+
+  /** Every object must be accepted; kubectl reports each one it sent. */
+  static void dryRunApply(String yaml) throws Exception {
+    Result result = dryRunApplyStatus(yaml);
+    assertThat(result.exitCode()).as(result.output()).isZero();
+    long objects = load(yaml).size();
+    assertThat(result.output().lines().filter(l -> l.endsWith("(server dry run)")).count())
+        .as(result.output())
+        .isEqualTo(objects);
+  }
+
+  /** kubectl validates strictly (unknown fields are errors) and continues past a refused object. */
+  static Result dryRunApplyStatus(String yaml) throws Exception {
+    return exec(
+        List.of(
+            "kubectl",
+            "--kubeconfig",
+            kubeconfig.toString(),
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "--field-manager=manifests-it",
+            "--dry-run=server",
+            "-f",
+            "-"),
+        yaml,
+        true);
+  }
+
+  static void installMonitoringCrds() throws IOException {
+    try (InputStream in = ManifestsIT.class.getResourceAsStream("/monitoring-coreos-crds.yaml")) {
+      assertThat(in).as("monitoring-coreos-crds.yaml on the test classpath").isNotNull();
+      for (HasMetadata crd : client.load(in).items()) {
+        client.resource(crd).forceConflicts().serverSideApply();
+        Awaitility.await()
+            .atMost(30, TimeUnit.SECONDS)
+            .until(
+                () -> {
+                  var c =
+                      client
+                          .apiextensions()
+                          .v1()
+                          .customResourceDefinitions()
+                          .withName(crd.getMetadata().getName())
+                          .get();
+                  return c.getStatus() != null
+                      && c.getStatus().getConditions().stream()
+                          .anyMatch(
+                              cond ->
+                                  "Established".equals(cond.getType())
+                                      && "True".equals(cond.getStatus()));
+                });
+      }
+    }
+  }
+
+  /** Standard output only (kubectl kustomize may warn on standard error). */
+  static String run(List<String> command, String stdin) throws Exception {
+    Result result = exec(command, stdin, false);
+    assertThat(result.exitCode()).as(String.join(" ", command) + "\n" + result.output()).isZero();
+    return result.output();
+  }
+
+  static Result exec(List<String> command, String stdin, boolean withStderr) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(command);
+    if (withStderr) {
+      builder.redirectErrorStream(true);
+    } else {
+      builder.redirectError(ProcessBuilder.Redirect.INHERIT);
+    }
+    Process p = builder.start();
+    try (OutputStream in = p.getOutputStream()) {
+      if (stdin != null) {
+        in.write(stdin.getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as(String.join(" ", command)).isTrue();
+    return new Result(p.exitValue(), out);
+  }
+}

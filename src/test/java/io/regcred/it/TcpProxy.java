@@ -1,0 +1,97 @@
+package io.regcred.it;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A TCP pass-through on 127.0.0.1 that a test can cut and restore on the same port, to make a
+ * client lose its connections (watches included) to a real server and then get them back.
+ */
+final class TcpProxy implements AutoCloseable {
+
+  private final int targetPort;
+  private final int port;
+  private final List<Socket> open = new CopyOnWriteArrayList<>();
+  private volatile ServerSocket server;
+
+  TcpProxy(int targetPort) throws IOException {
+    this.targetPort = targetPort;
+    try (ServerSocket probe = new ServerSocket(0)) {
+      this.port = probe.getLocalPort();
+    }
+    start();
+  }
+
+  int port() {
+    return port;
+  }
+
+  /** Accepts connections again, on the same port. */
+  synchronized void start() throws IOException {
+    ServerSocket s = new ServerSocket();
+    s.setReuseAddress(true);
+    s.bind(new InetSocketAddress("127.0.0.1", port));
+    server = s;
+    Thread acceptor = new Thread(() -> accept(s), "tcp-proxy-accept");
+    acceptor.setDaemon(true);
+    acceptor.start();
+  }
+
+  /** Refuses new connections and breaks every open one. */
+  synchronized void cut() throws IOException {
+    server.close();
+    for (Socket s : open) {
+      s.close();
+    }
+    open.clear();
+  }
+
+  @Override
+  public void close() throws IOException {
+    cut();
+  }
+
+  private void accept(ServerSocket s) {
+    while (!s.isClosed()) {
+      try {
+        Socket client = s.accept();
+        Socket upstream = new Socket("127.0.0.1", targetPort);
+        open.add(client);
+        open.add(upstream);
+        pipe(client, upstream);
+        pipe(upstream, client);
+      } catch (IOException e) {
+        // closed by cut(), or the target refused: the client sees a broken connection
+      }
+    }
+  }
+
+  private static void pipe(Socket from, Socket to) {
+    Thread t =
+        new Thread(
+            () -> {
+              try (InputStream in = from.getInputStream();
+                  OutputStream out = to.getOutputStream()) {
+                in.transferTo(out);
+              } catch (IOException e) {
+                // one side closed
+              } finally {
+                try {
+                  from.close();
+                  to.close();
+                } catch (IOException ignored) {
+                  // already closed
+                }
+              }
+            },
+            "tcp-proxy-pipe");
+    t.setDaemon(true);
+    t.start();
+  }
+}
