@@ -109,7 +109,11 @@ class HealthIT {
                   () -> admin.secrets().inNamespace("health-a").withName("health").get() != null);
           await()
               .atMost(Duration.ofSeconds(10))
-              .until(() -> get(port, "/metrics").body().contains("regcred_namespaces{credential=\"health\""));
+              .until(
+                  () ->
+                      get(port, "/metrics")
+                          .body()
+                          .contains("regcred_namespaces{credential=\"health\""));
           String metrics = get(port, "/metrics").body();
           assertThat(metrics)
               .contains("regcred_namespaces{credential=\"health\",state=\"synced\"} 1.0")
