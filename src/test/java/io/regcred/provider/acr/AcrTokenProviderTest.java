@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.regcred.api.v1alpha1.AcrSource;
 import io.regcred.api.v1alpha1.AcrSource.AzureCloud;
 import io.regcred.api.v1alpha1.RegistryCredential;
@@ -14,11 +12,11 @@ import io.regcred.api.v1alpha1.RegistryCredentialSpec;
 import io.regcred.api.v1alpha1.SecretReference;
 import io.regcred.api.v1alpha1.Source;
 import io.regcred.api.v1alpha1.StaticSource;
+import io.regcred.provider.InMemorySecrets;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.RegistryAuth;
 import io.regcred.provider.RegistryToken;
 import io.regcred.provider.SourceException;
-import io.regcred.provider.SourceSecrets;
 import io.regcred.provider.TestTls;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -481,35 +479,5 @@ class AcrTokenProviderTest {
     c.setMetadata(new ObjectMetaBuilder().withName("acr").build());
     c.setSpec(spec);
     return c;
-  }
-
-  /** Source Secrets held in a map, as the source namespace would. */
-  private static final class InMemorySecrets implements SourceSecrets {
-    private final Map<String, Secret> byName = new HashMap<>();
-
-    @Override
-    public String namespace() {
-      return "regcred-system";
-    }
-
-    @Override
-    public Optional<Secret> get(String name) {
-      return Optional.ofNullable(byName.get(name));
-    }
-
-    void put(String name, Map<String, String> data) {
-      Map<String, String> encoded = new HashMap<>();
-      data.forEach(
-          (k, v) ->
-              encoded.put(
-                  k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
-      byName.put(
-          name,
-          new SecretBuilder()
-              .withMetadata(
-                  new ObjectMetaBuilder().withName(name).withNamespace(namespace()).build())
-              .withData(encoded)
-              .build());
-    }
   }
 }

@@ -4,19 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.regcred.api.v1alpha1.EcrSource;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialSpec;
 import io.regcred.api.v1alpha1.SecretReference;
 import io.regcred.api.v1alpha1.Source;
 import io.regcred.api.v1alpha1.StaticSource;
+import io.regcred.provider.InMemorySecrets;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.RegistryAuth;
 import io.regcred.provider.RegistryToken;
 import io.regcred.provider.SourceException;
-import io.regcred.provider.SourceSecrets;
 import io.regcred.provider.TestTls;
 import io.regcred.provider.ecr.FakeAws.AssumeRoleCall;
 import io.regcred.provider.ecr.FakeAws.Operation;
@@ -24,14 +22,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,36 +49,6 @@ class EcrTokenProviderTest {
   private final InMemorySecrets secrets = new InMemorySecrets();
   private final List<String> messages = new ArrayList<>();
   private FakeAws fake;
-
-  /** Source Secrets held in a map, as the source namespace would. */
-  private static final class InMemorySecrets implements SourceSecrets {
-    private final Map<String, Secret> byName = new HashMap<>();
-
-    @Override
-    public String namespace() {
-      return "regcred-system";
-    }
-
-    @Override
-    public Optional<Secret> get(String name) {
-      return Optional.ofNullable(byName.get(name));
-    }
-
-    void put(String name, Map<String, String> data) {
-      Map<String, String> encoded = new HashMap<>();
-      data.forEach(
-          (k, v) ->
-              encoded.put(
-                  k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
-      byName.put(
-          name,
-          new SecretBuilder()
-              .withMetadata(
-                  new ObjectMetaBuilder().withName(name).withNamespace(namespace()).build())
-              .withData(encoded)
-              .build());
-    }
-  }
 
   @BeforeEach
   void startFake() throws IOException {

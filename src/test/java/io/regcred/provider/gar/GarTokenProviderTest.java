@@ -8,19 +8,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.auth.oauth2.GoogleCredentials;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.regcred.api.v1alpha1.GarSource;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialSpec;
 import io.regcred.api.v1alpha1.SecretReference;
 import io.regcred.api.v1alpha1.Source;
 import io.regcred.api.v1alpha1.StaticSource;
+import io.regcred.provider.InMemorySecrets;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.RegistryAuth;
 import io.regcred.provider.RegistryToken;
 import io.regcred.provider.SourceException;
-import io.regcred.provider.SourceSecrets;
 import io.regcred.provider.TestTls;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -37,10 +35,8 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -81,36 +77,6 @@ class GarTokenProviderTest {
   @AfterEach
   void closeFakes() {
     fakes.forEach(FakeGoogle::close);
-  }
-
-  /** Source Secrets held in a map, as the source namespace would. */
-  private static final class InMemorySecrets implements SourceSecrets {
-    private final Map<String, Secret> byName = new HashMap<>();
-
-    @Override
-    public String namespace() {
-      return "regcred-system";
-    }
-
-    @Override
-    public Optional<Secret> get(String name) {
-      return Optional.ofNullable(byName.get(name));
-    }
-
-    void put(String name, Map<String, String> data) {
-      Map<String, String> encoded = new HashMap<>();
-      data.forEach(
-          (k, v) ->
-              encoded.put(
-                  k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
-      byName.put(
-          name,
-          new SecretBuilder()
-              .withMetadata(
-                  new ObjectMetaBuilder().withName(name).withNamespace(namespace()).build())
-              .withData(encoded)
-              .build());
-    }
   }
 
   // ---- fixtures ------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.regcred.api.v1alpha1.EcrSource;
 import io.regcred.api.v1alpha1.RegistryCredential;
@@ -12,18 +11,16 @@ import io.regcred.api.v1alpha1.RegistryCredentialSpec;
 import io.regcred.api.v1alpha1.SecretReference;
 import io.regcred.api.v1alpha1.Source;
 import io.regcred.api.v1alpha1.StaticSource;
+import io.regcred.provider.InMemorySecrets;
 import io.regcred.provider.RegistryAuth;
 import io.regcred.provider.RegistryToken;
 import io.regcred.provider.SourceException;
-import io.regcred.provider.SourceSecrets;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class StaticSecretProviderTest {
@@ -34,33 +31,6 @@ class StaticSecretProviderTest {
   private final InMemorySecrets secrets = new InMemorySecrets();
   private final StaticSecretProvider provider =
       new StaticSecretProvider(secrets, Clock.fixed(NOW, ZoneOffset.UTC));
-
-  /** Source Secrets held in a map, as the source namespace would. */
-  private static final class InMemorySecrets implements SourceSecrets {
-    private final Map<String, Secret> byName = new HashMap<>();
-
-    @Override
-    public String namespace() {
-      return "regcred-system";
-    }
-
-    @Override
-    public Optional<Secret> get(String name) {
-      return Optional.ofNullable(byName.get(name));
-    }
-
-    void put(String name, Map<String, String> data) {
-      Map<String, String> encoded = new HashMap<>();
-      data.forEach((k, v) -> encoded.put(k, b64(v)));
-      byName.put(
-          name,
-          new SecretBuilder()
-              .withMetadata(
-                  new ObjectMetaBuilder().withName(name).withNamespace(namespace()).build())
-              .withData(encoded)
-              .build());
-    }
-  }
 
   private static String b64(String s) {
     return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
@@ -153,8 +123,7 @@ class StaticSecretProviderTest {
 
   @Test
   void stringDataIsReadToo() throws Exception {
-    secrets.byName.put(
-        "sd",
+    secrets.put(
         new SecretBuilder()
             .withNewMetadata()
             .withName("sd")
