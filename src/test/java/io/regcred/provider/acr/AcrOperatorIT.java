@@ -1,5 +1,7 @@
 package io.regcred.provider.acr;
 
+import static io.regcred.it.CredentialChecks.dockerConfig;
+import static io.regcred.it.CredentialChecks.ready;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -12,11 +14,9 @@ import io.regcred.it.LogCapture;
 import io.regcred.it.RunningOperator;
 import io.regcred.it.TestCluster;
 import io.regcred.provider.TestTls;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -82,11 +82,11 @@ class AcrOperatorIT {
                     + ", credentialsSecretRef: {name: acr-sp}}}\n"
                     + "  target: {namespaces: {names: [acr-a, acr-b, acr-c]}}\n")
             .create();
-        await().atMost(Duration.ofSeconds(30)).until(() -> ready(client));
+        await().atMost(Duration.ofSeconds(30)).until(() -> ready(client, "acr", 3));
         assertThat(entra.tokenCalls()).isEqualTo(1);
         assertThat(acr.exchangeCalls()).isEqualTo(1);
         Secret first = client.secrets().inNamespace("acr-b").withName("acr").get();
-        String config = decode(first);
+        String config = dockerConfig(first);
         assertThat(config)
             .contains("\"" + acr.server() + "\"")
             .contains("\"username\":\"00000000-0000-0000-0000-000000000000\"")
@@ -98,7 +98,7 @@ class AcrOperatorIT {
             .atMost(Duration.ofSeconds(20))
             .until(
                 () ->
-                    !decode(client.secrets().inNamespace("acr-b").withName("acr").get())
+                    !dockerConfig(client.secrets().inNamespace("acr-b").withName("acr").get())
                         .equals(config));
         assertThat(Instant.now()).isBefore(expiresAt);
         assertThat(acr.exchangeCalls()).isEqualTo(2);
@@ -120,21 +120,5 @@ class AcrOperatorIT {
             .until(() -> client.resources(RegistryCredential.class).withName("acr").get() == null);
       }
     }
-  }
-
-  private static boolean ready(KubernetesClient client) {
-    var c = client.resources(RegistryCredential.class).withName("acr").get();
-    return c != null
-        && c.getStatus() != null
-        && c.getStatus().getNamespaces() != null
-        && c.getStatus().getNamespaces().synced() == 3
-        && c.getStatus().getConditions().stream()
-            .anyMatch(x -> x.getType().equals("Ready") && x.getStatus().equals("True"));
-  }
-
-  private static String decode(Secret secret) {
-    return new String(
-        Base64.getDecoder().decode(secret.getData().get(".dockerconfigjson")),
-        StandardCharsets.UTF_8);
   }
 }

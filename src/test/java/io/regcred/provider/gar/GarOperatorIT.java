@@ -1,5 +1,7 @@
 package io.regcred.provider.gar;
 
+import static io.regcred.it.CredentialChecks.dockerConfig;
+import static io.regcred.it.CredentialChecks.ready;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -12,12 +14,10 @@ import io.regcred.it.LogCapture;
 import io.regcred.it.RunningOperator;
 import io.regcred.it.TestCluster;
 import io.regcred.provider.TestTls;
-import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -82,10 +82,10 @@ class GarOperatorIT {
                     + NS
                     + "]}}\n")
             .create();
-        await().atMost(Duration.ofSeconds(30)).until(() -> ready(client));
+        await().atMost(Duration.ofSeconds(30)).until(() -> ready(client, "gar", 3));
         assertThat(google.jwtCalls.get()).isEqualTo(1);
         Secret first = client.secrets().inNamespace("gar-c").withName("gar").get();
-        assertThat(decode(first))
+        assertThat(dockerConfig(first))
             .contains("\"europe-docker.pkg.dev\"")
             .contains("\"gcr.io\"")
             .contains("\"username\":\"oauth2accesstoken\"")
@@ -97,7 +97,7 @@ class GarOperatorIT {
             .atMost(Duration.ofSeconds(20))
             .until(
                 () ->
-                    decode(client.secrets().inNamespace("gar-c").withName("gar").get())
+                    dockerConfig(client.secrets().inNamespace("gar-c").withName("gar").get())
                         .contains("ya29.gar-CANARY-two"));
         assertThat(google.jwtCalls.get()).isEqualTo(2);
         assertThat(
@@ -114,21 +114,5 @@ class GarOperatorIT {
             .until(() -> client.resources(RegistryCredential.class).withName("gar").get() == null);
       }
     }
-  }
-
-  private static boolean ready(KubernetesClient client) {
-    var c = client.resources(RegistryCredential.class).withName("gar").get();
-    return c != null
-        && c.getStatus() != null
-        && c.getStatus().getNamespaces() != null
-        && c.getStatus().getNamespaces().synced() == 3
-        && c.getStatus().getConditions().stream()
-            .anyMatch(x -> x.getType().equals("Ready") && x.getStatus().equals("True"));
-  }
-
-  private static String decode(Secret secret) {
-    return new String(
-        Base64.getDecoder().decode(secret.getData().get(".dockerconfigjson")),
-        StandardCharsets.UTF_8);
   }
 }

@@ -1,0 +1,31 @@
+package io.regcred.it;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.regcred.api.v1alpha1.RegistryCredential;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/** What integration tests read back from the cluster about a credential. */
+public final class CredentialChecks {
+
+  private CredentialChecks() {}
+
+  /** Whether the credential is Ready with this many namespaces synced. */
+  public static boolean ready(KubernetesClient client, String name, int synced) {
+    var c = client.resources(RegistryCredential.class).withName(name).get();
+    return c != null
+        && c.getStatus() != null
+        && c.getStatus().getNamespaces() != null
+        && c.getStatus().getNamespaces().synced() == synced
+        && c.getStatus().getConditions().stream()
+            .anyMatch(x -> x.getType().equals("Ready") && x.getStatus().equals("True"));
+  }
+
+  /** The decoded {@code .dockerconfigjson} of a written Secret. */
+  public static String dockerConfig(Secret secret) {
+    return new String(
+        Base64.getDecoder().decode(secret.getData().get(".dockerconfigjson")),
+        StandardCharsets.UTF_8);
+  }
+}
