@@ -2,7 +2,7 @@
 SHELL := /usr/bin/env bash
 MVN := ./mvnw -B
 
-.PHONY: help deps testbin build test unit demo demo-down fmt crd clean
+.PHONY: help deps testbin build test unit bench demo demo-down fmt crd clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -21,6 +21,12 @@ test: deps testbin ## Run every test: unit, real API server, real registry; plus
 
 unit: ## Only the unit tests (no server)
 	$(MVN) test
+
+bench: deps testbin ## Print the figures: onboarding, rotation, readiness, fan-out, failover, memory, payload size
+	$(MVN) -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dspotless.check.skip=true \
+	  -Dit.test='StaticSourceIT,EcrRotationIT,HealthIT,PayloadFailoverIT' verify | tee target/bench.log \
+	  | grep -E '^(onboarding|ECR rotation|readiness|runtime payload|leader resident|failover):' || true
+	@grep -q 'BUILD SUCCESS' target/bench.log
 
 demo: deps testbin ## Local control plane + registry + operator; prove a pull with the written Secret
 	@hack/demo.sh up
