@@ -23,6 +23,7 @@ unit: ## Only the unit tests (no server)
 	$(MVN) test
 
 bench: deps testbin ## Print the figures: onboarding, rotation, readiness, fan-out, failover, memory, payload size
+	@mkdir -p target
 	$(MVN) -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dspotless.check.skip=true \
 	  -Dit.test='StaticSourceIT,EcrRotationIT,HealthIT,PayloadFailoverIT' verify | tee target/bench.log \
 	  | grep -E '^(onboarding|ECR rotation|readiness|runtime payload|leader resident|failover):' || true
