@@ -139,6 +139,7 @@ public class RegistryCredentialReconciler
       }
     }
 
+    Optional<Instant> nextRefresh = refreshTime(credential, token, beforeExpiry);
     SortedSet<String> targets =
         TargetSelection.namespaces(spec.getTarget().getNamespaces(), caches.namespaceViews());
     List<NamespaceSync.Result> results = syncAll(credential, targets, token, sourceHash);
@@ -166,7 +167,7 @@ public class RegistryCredentialReconciler
             sourceKind,
             SourceState.available(describeSource(credential), token.expiresAt()),
             report,
-            refreshTime(credential, token, beforeExpiry),
+            nextRefresh,
             now);
     if (rotated) {
       events.normal(credential, "Rotated", "credential updated in place in the target namespaces");
@@ -192,8 +193,7 @@ public class RegistryCredentialReconciler
         name, token.expiresAt(), report.targeted(), report.synced(), failures.size());
     UpdateControl<RegistryCredential> control = statusUpdate(credential, status);
     Optional<Duration> untilRefresh =
-        refreshTime(credential, token, beforeExpiry)
-            .map(at -> atLeastASecond(Duration.between(now, at)));
+        nextRefresh.map(at -> atLeastASecond(Duration.between(now, at)));
     if (failures.stream().anyMatch(f -> !"Conflict".equals(f.reason()))) {
       Duration retry =
           RefreshSchedule.retryDelay(
