@@ -3,6 +3,7 @@ package io.regcred.provider;
 import io.regcred.provider.acr.AcrTokenProvider;
 import io.regcred.provider.acr.AzureSettings;
 import io.regcred.provider.ecr.AwsEndpoints;
+import io.regcred.provider.ecr.AwsIdentityEnv;
 import io.regcred.provider.ecr.EcrTokenProvider;
 import io.regcred.provider.gar.GarTokenProvider;
 import io.regcred.provider.staticsecret.StaticSecretProvider;
@@ -26,7 +27,8 @@ public final class Providers {
     return secrets ->
         List.of(
             new StaticSecretProvider(secrets, clock),
-            new EcrTokenProvider(secrets, clock, AwsEndpoints.fromEnv(env), http),
+            new EcrTokenProvider(
+                secrets, clock, AwsEndpoints.fromEnv(env), http, AwsIdentityEnv.of(env)),
             new AcrTokenProvider(secrets, clock, AzureSettings.fromEnv(env), http),
             new GarTokenProvider(secrets, clock, http));
   }

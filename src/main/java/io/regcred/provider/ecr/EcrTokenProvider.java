@@ -15,6 +15,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,6 +35,7 @@ import java.util.Set;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -56,14 +61,15 @@ import software.amazon.awssdk.services.ecrpublic.EcrPublicClientBuilder;
 import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.services.sts.StsClientBuilder;
 import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
+import software.amazon.awssdk.services.sts.auth.StsWebIdentityTokenFileCredentialsProvider;
 import software.amazon.awssdk.services.sts.model.AssumeRoleRequest;
 import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
  * AWS ECR: a GetAuthorizationToken password (user {@code AWS}, 12 h) for private registries or for
- * ECR Public. Credentials come from a source Secret or the operator's default AWS chain (IRSA, EKS
- * Pod Identity, environment), optionally through AssumeRole. Clients live for one fetch; fetches
- * happen once per rotation.
+ * ECR Public. Credentials come from a source Secret or the operator's own AWS identity (IRSA, EKS
+ * Pod Identity, or else the SDK's default chain, selected by {@link AwsIdentityEnv}), optionally
+ * through AssumeRole. Clients live for one fetch; fetches happen once per rotation.
  *
  * <p>Failure messages are built from the operation, the AWS error code, the HTTP status and
  * exception class names only, never from error messages or bodies, which may echo input.
@@ -83,6 +89,7 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
   private static final String ECR_OP = "ECR GetAuthorizationToken";
   private static final String ECR_PUBLIC_OP = "ECR Public GetAuthorizationToken";
   private static final String STS_OP = "STS AssumeRole";
+  private static final String WEB_IDENTITY_OP = "STS AssumeRoleWithWebIdentity";
 
   /** Error codes that mean the caller's identity or permissions were refused. */
   private static final Set<String> DENIED_CODES =
@@ -99,12 +106,18 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
           "MissingAuthenticationToken",
           "InvalidAccessKeyId",
           "UnauthorizedOperation",
-          "RegionDisabledException");
+          "RegionDisabledException",
+          "InvalidIdentityToken",
+          "IDPRejectedClaim");
+
+  /** Error codes that mean a service the call depends on is down. */
+  private static final Set<String> UNAVAILABLE_CODES = Set.of("IDPCommunicationError");
 
   private final SourceSecrets secrets;
   private final Clock clock;
   private final AwsEndpoints endpoints;
   private final ProviderHttp http;
+  private final AwsIdentityEnv identity;
 
   private DefaultCredentialsProvider defaultChain; // guarded by this
 
@@ -112,12 +125,24 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
     this(secrets, clock, endpoints, ProviderHttp.defaults());
   }
 
+  /** The operator's own identity comes from the process environment. */
   public EcrTokenProvider(
       SourceSecrets secrets, Clock clock, AwsEndpoints endpoints, ProviderHttp http) {
+    this(secrets, clock, endpoints, http, AwsIdentityEnv.fromProcess());
+  }
+
+  /** The operator's own identity comes from {@code identity} (IRSA, EKS Pod Identity, ...). */
+  public EcrTokenProvider(
+      SourceSecrets secrets,
+      Clock clock,
+      AwsEndpoints endpoints,
+      ProviderHttp http,
+      AwsIdentityEnv identity) {
     this.secrets = secrets;
     this.clock = clock;
     this.endpoints = endpoints;
     this.http = http;
+    this.identity = identity;
   }
 
   @Override
@@ -133,9 +158,9 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
       throw new SourceException("ProviderError", "spec.source.ecr.region is not set");
     }
     Region region = publicRegistry ? PUBLIC_REGION : Region.of(spec.getRegion());
-    AwsCredentialsProvider base = baseCredentials(spec);
     try (Resources resources = new Resources()) {
       SdkHttpClient httpClient = resources.add(httpClient(http));
+      AwsCredentialsProvider base = baseCredentials(spec, region, httpClient, resources);
       AwsCredentialsProvider credentials = base;
       if (spec.getRoleArn() != null && !spec.getRoleArn().isBlank()) {
         credentials = assumeRole(spec, region, base, httpClient, resources);
@@ -146,7 +171,10 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
     }
   }
 
-  /** Releases the default credentials chain (and the STS client of its web identity provider). */
+  /**
+   * Releases the SDK's default credentials chain, if one was used. (The web identity and Pod
+   * Identity paths create their clients per fetch.)
+   */
   @Override
   public synchronized void close() {
     if (defaultChain != null) {
@@ -155,10 +183,83 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
     }
   }
 
-  private AwsCredentialsProvider baseCredentials(EcrSource spec) throws SourceException {
+  private AwsCredentialsProvider baseCredentials(
+      EcrSource spec, Region region, SdkHttpClient httpClient, Resources resources)
+      throws SourceException {
     if (spec.getCredentialsSecretRef() != null) {
       return secretCredentials(spec.getCredentialsSecretRef());
     }
+    return switch (identity.source()) {
+      case WEB_IDENTITY -> webIdentity(region, httpClient, resources);
+      case POD_IDENTITY ->
+          StaticCredentialsProvider.create(
+              PodIdentityCredentials.fetch(identity, httpClient, http.timeout()));
+      case DEFAULT_CHAIN -> defaultChainCredentials();
+    };
+  }
+
+  /**
+   * IRSA: STS AssumeRoleWithWebIdentity (unsigned) with the projected ServiceAccount token, which
+   * is read from its file on every call. Built here rather than by the default chain so that the
+   * STS client has the endpoint override, TLS trust and timeouts of every other call; the SDK's
+   * chain would only see {@code AWS_ENDPOINT_URL_STS}. STS is called in the pod's region ({@code
+   * AWS_REGION}, as the SDK would), else in the registry's.
+   */
+  private AwsCredentialsProvider webIdentity(
+      Region region, SdkHttpClient httpClient, Resources resources) throws SourceException {
+    String roleArn = identity.get(AwsIdentityEnv.ROLE_ARN).orElseThrow();
+    Path tokenFile;
+    try {
+      tokenFile = Path.of(identity.get(AwsIdentityEnv.WEB_IDENTITY_TOKEN_FILE).orElseThrow());
+    } catch (InvalidPathException e) {
+      throw new SourceException(
+          "CredentialsUnavailable",
+          AwsIdentityEnv.WEB_IDENTITY_TOKEN_FILE + " is not a valid path");
+    }
+    if (!Files.isReadable(tokenFile)) {
+      throw new SourceException(
+          "CredentialsUnavailable",
+          "the web identity token file ("
+              + AwsIdentityEnv.WEB_IDENTITY_TOKEN_FILE
+              + ") cannot be read");
+    }
+    StsClientBuilder builder =
+        StsClient.builder()
+            .region(identity.region().map(Region::of).orElse(region))
+            .credentialsProvider(AnonymousCredentialsProvider.create())
+            .httpClient(httpClient)
+            .overrideConfiguration(overrides());
+    endpoints.sts().ifPresent(builder::endpointOverride);
+    StsClient sts = resources.add(builder.build());
+    try {
+      StsWebIdentityTokenFileCredentialsProvider provider =
+          resources.add(
+              StsWebIdentityTokenFileCredentialsProvider.builder()
+                  .stsClient(sts)
+                  .roleArn(roleArn)
+                  .roleSessionName(
+                      identity.get(AwsIdentityEnv.ROLE_SESSION_NAME).orElse(ROLE_SESSION_NAME))
+                  .webIdentityTokenFile(tokenFile)
+                  .build());
+      // Resolve now, so that a refused identity is reported as such and not as an ECR failure.
+      provider.resolveCredentials();
+      return provider;
+    } catch (RuntimeException e) {
+      if (find(e, FileSystemException.class) != null) {
+        throw new SourceException(
+            "CredentialsUnavailable",
+            WEB_IDENTITY_OP
+                + " failed: the token file ("
+                + AwsIdentityEnv.WEB_IDENTITY_TOKEN_FILE
+                + ") could not be read ("
+                + rootClassName(e)
+                + ")");
+      }
+      throw failure(WEB_IDENTITY_OP, e);
+    }
+  }
+
+  private AwsCredentialsProvider defaultChainCredentials() throws SourceException {
     AwsCredentialsProvider chain = defaultChain();
     try {
       chain.resolveCredentials();
@@ -435,7 +536,9 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
       String reason;
       if (status == 401 || status == 403 || DENIED_CODES.contains(code)) {
         reason = "AccessDenied";
-      } else if (status >= 500 || service.isThrottlingException()) {
+      } else if (status >= 500
+          || service.isThrottlingException()
+          || UNAVAILABLE_CODES.contains(code)) {
         reason = "ProviderUnavailable";
       } else {
         reason = "ProviderError";

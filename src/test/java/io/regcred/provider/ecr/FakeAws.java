@@ -45,6 +45,12 @@ import javax.crypto.spec.SecretKeySpec;
  * valid SigV4 signature, recomputed here, from a key the test registered, scoped to the right
  * service, region and date; session credentials must send their token. Anything else is refused
  * with the error shape the real service uses, and the refusal is recorded.
+ *
+ * <p>It also serves the operator's own identities: STS AssumeRoleWithWebIdentity (IRSA; also on
+ * {@code POST /}, which must be unsigned and carry a web identity token registered for the role)
+ * and an EKS Pod Identity agent ({@code GET} {@value #POD_IDENTITY_PATH}, whose {@code
+ * Authorization} header must be the registered token). Both hand out session credentials that the
+ * fake then accepts.
  */
 public final class FakeAws implements AutoCloseable {
 
@@ -53,12 +59,22 @@ public final class FakeAws implements AutoCloseable {
       "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken";
   public static final String ECR_PUBLIC_TARGET = "SpencerFrontendService.GetAuthorizationToken";
   public static final String JSON_CONTENT_TYPE = "application/x-amz-json-1.1";
+  public static final String POD_IDENTITY_PATH = "/v1/credentials";
+
+  /** Prefixes of the secrets the fake issues (markers for canary tests). */
+  public static final String ISSUED_SECRET_PREFIX = "issued-secret-";
+
+  public static final String ISSUED_SESSION_PREFIX = "issued-session-";
 
   /** The operations the fake serves. */
   public enum Operation {
     ECR("ecr"),
     ECR_PUBLIC("ecr-public"),
-    ASSUME_ROLE("sts");
+    ASSUME_ROLE("sts"),
+    /** STS AssumeRoleWithWebIdentity: unsigned. */
+    WEB_IDENTITY("sts"),
+    /** The EKS Pod Identity agent: not SigV4 at all. */
+    POD_IDENTITY("");
 
     final String signingService;
 
@@ -74,6 +90,19 @@ public final class FakeAws implements AutoCloseable {
   /** What the fake received for one AssumeRole call (no secrets in here). */
   public record AssumeRoleCall(
       String accessKeyId, String roleArn, String roleSessionName, String externalId) {}
+
+  /**
+   * What the fake received for one AssumeRoleWithWebIdentity call: the role, the session name, the
+   * web identity token (a test value) and whether the request was signed (it must not be).
+   */
+  public record WebIdentityCall(
+      String roleArn, String roleSessionName, String webIdentityToken, boolean signed) {}
+
+  /** What the Pod Identity agent received: the path and the Authorization header (a test value). */
+  public record PodIdentityCall(String path, String authorization) {}
+
+  /** Session credentials the fake handed out, without the secret key. */
+  public record IssuedSession(String accessKeyId, String sessionToken) {}
 
   private static final DateTimeFormatter AMZ_DATE =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT);
@@ -93,11 +122,18 @@ public final class FakeAws implements AutoCloseable {
   private final List<String> assumedKeyIds = new CopyOnWriteArrayList<>();
   private final List<List<String>> registryIdRequests = new CopyOnWriteArrayList<>();
   private final List<AssumeRoleCall> assumeRoleCalls = new CopyOnWriteArrayList<>();
+  private final Map<Operation, List<String>> securityTokens = new EnumMap<>(Operation.class);
+  private final Map<String, String> webIdentityTokens = new ConcurrentHashMap<>();
+  private final List<WebIdentityCall> webIdentityCalls = new CopyOnWriteArrayList<>();
+  private final List<IssuedSession> webIdentitySessions = new CopyOnWriteArrayList<>();
+  private final List<PodIdentityCall> podIdentityCalls = new CopyOnWriteArrayList<>();
+  private final List<IssuedSession> podIdentitySessions = new CopyOnWriteArrayList<>();
 
   private volatile Clock clock = Clock.systemUTC();
   private volatile Duration lifetime = Duration.ofHours(12);
   private volatile String passwordPrefix = "fake-ecr-password-";
   private volatile String rawToken;
+  private volatile String podIdentityToken;
 
   private FakeAws(HttpServer server, String scheme, String region) {
     this.server = server;
@@ -107,6 +143,7 @@ public final class FakeAws implements AutoCloseable {
       calls.put(op, new AtomicInteger());
       keyIdsSeen.put(op, new CopyOnWriteArrayList<>());
       pending.put(op, new ConcurrentLinkedQueue<>());
+      securityTokens.put(op, new CopyOnWriteArrayList<>());
     }
     server.createContext("/", this::handle);
     server.setExecutor(executor);
@@ -140,6 +177,30 @@ public final class FakeAws implements AutoCloseable {
   public FakeAws allowSession(String accessKeyId, String secretKey, String sessionToken) {
     identities.put(accessKeyId, new Identity(secretKey, sessionToken));
     return this;
+  }
+
+  /**
+   * AssumeRoleWithWebIdentity for {@code roleArn} succeeds with exactly this web identity token;
+   * another token is refused with {@code InvalidIdentityToken}, an unknown role with {@code
+   * AccessDenied}.
+   */
+  public FakeAws allowWebIdentity(String roleArn, String webIdentityToken) {
+    webIdentityTokens.put(roleArn, webIdentityToken);
+    return this;
+  }
+
+  /**
+   * The Pod Identity agent answers requests whose {@code Authorization} header is exactly this
+   * token; others get 401.
+   */
+  public FakeAws allowPodIdentity(String token) {
+    this.podIdentityToken = token;
+    return this;
+  }
+
+  /** The Pod Identity agent's full URI ({@code AWS_CONTAINER_CREDENTIALS_FULL_URI}). */
+  public URI podIdentityUri() {
+    return uri().resolve(POD_IDENTITY_PATH);
   }
 
   /** Stamps tokens with this clock's time (default: the system clock). */
@@ -179,7 +240,8 @@ public final class FakeAws implements AutoCloseable {
 
   /** The next {@code count} calls of {@code op} fail with a 500 ServerException. */
   public FakeAws failNextWithServerError(Operation op, int count) {
-    String code = op == Operation.ASSUME_ROLE ? "InternalFailure" : "ServerException";
+    String code =
+        op == Operation.ECR || op == Operation.ECR_PUBLIC ? "ServerException" : "InternalFailure";
     return failNext(op, count, 500, code, "internal failure");
   }
 
@@ -224,6 +286,32 @@ public final class FakeAws implements AutoCloseable {
     return List.copyOf(assumeRoleCalls);
   }
 
+  /**
+   * The {@code X-Amz-Security-Token} of each signed request for {@code op}, in order ({@code ""}
+   * when absent).
+   */
+  public List<String> securityTokens(Operation op) {
+    return List.copyOf(securityTokens.get(op));
+  }
+
+  public List<WebIdentityCall> webIdentityCalls() {
+    return List.copyOf(webIdentityCalls);
+  }
+
+  /** The session credentials AssumeRoleWithWebIdentity handed out. */
+  public List<IssuedSession> webIdentitySessions() {
+    return List.copyOf(webIdentitySessions);
+  }
+
+  public List<PodIdentityCall> podIdentityCalls() {
+    return List.copyOf(podIdentityCalls);
+  }
+
+  /** The session credentials the Pod Identity agent handed out. */
+  public List<IssuedSession> podIdentitySessions() {
+    return List.copyOf(podIdentitySessions);
+  }
+
   /** The registryIds of each ECR request (empty list for {@code {}}). */
   public List<List<String>> registryIdRequests() {
     return List.copyOf(registryIdRequests);
@@ -245,6 +333,11 @@ public final class FakeAws implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       byte[] body = exchange.getRequestBody().readAllBytes();
+      if ("GET".equals(exchange.getRequestMethod())
+          && POD_IDENTITY_PATH.equals(exchange.getRequestURI().getRawPath())) {
+        podIdentity(exchange);
+        return;
+      }
       String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
       Operation op;
       if (ECR_TARGET.equals(target)) {
@@ -252,7 +345,10 @@ public final class FakeAws implements AutoCloseable {
       } else if (ECR_PUBLIC_TARGET.equals(target)) {
         op = Operation.ECR_PUBLIC;
       } else if (target == null && form(body).containsKey("Action")) {
-        op = Operation.ASSUME_ROLE;
+        op =
+            "AssumeRoleWithWebIdentity".equals(form(body).get("Action"))
+                ? Operation.WEB_IDENTITY
+                : Operation.ASSUME_ROLE;
       } else {
         reject(exchange, null, 400, "UnknownOperationException", "unknown X-Amz-Target");
         return;
@@ -263,15 +359,9 @@ public final class FakeAws implements AutoCloseable {
         reject(exchange, op, 404, "UnknownOperationException", "not POST /");
         return;
       }
-      Failure failure = pending.get(op).poll();
-      if (failure != null && !failure.delay().isZero()) {
-        try {
-          Thread.sleep(failure.delay().toMillis());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-        failure = null;
+      Failure failure = nextFailure(op);
+      if (failure == DELAY_INTERRUPTED) {
+        return;
       }
       String keyId = verify(exchange, op, body);
       if (keyId == null) {
@@ -285,6 +375,8 @@ public final class FakeAws implements AutoCloseable {
         case ECR -> ecr(exchange, body);
         case ECR_PUBLIC -> ecrPublic(exchange);
         case ASSUME_ROLE -> assumeRole(exchange, body, keyId);
+        case WEB_IDENTITY -> webIdentity(exchange, body);
+        case POD_IDENTITY -> throw new IllegalStateException("not a POST operation");
       }
     } catch (RuntimeException e) {
       rejections.add("fake failed: " + e);
@@ -292,12 +384,54 @@ public final class FakeAws implements AutoCloseable {
     }
   }
 
+  private static final Failure DELAY_INTERRUPTED = new Failure(0, null, null, Duration.ZERO);
+
+  /**
+   * The failure queued for this call of {@code op}, or null; a queued delay is waited out here (and
+   * gives null, or {@link #DELAY_INTERRUPTED}).
+   */
+  private Failure nextFailure(Operation op) {
+    Failure failure = pending.get(op).poll();
+    if (failure != null && !failure.delay().isZero()) {
+      try {
+        Thread.sleep(failure.delay().toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return DELAY_INTERRUPTED;
+      }
+      return null;
+    }
+    return failure;
+  }
+
   /**
    * The caller's access key id if the request is well-formed and signed; else refuses it and
-   * returns null.
+   * returns null. AssumeRoleWithWebIdentity must instead be unsigned; its "caller" is {@code ""}.
    */
   private String verify(HttpExchange exchange, Operation op, byte[] body) throws IOException {
     String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+    if (op == Operation.WEB_IDENTITY) {
+      Map<String, String> form = form(body);
+      boolean signed =
+          exchange.getRequestHeaders().getFirst("Authorization") != null
+              || exchange.getRequestHeaders().getFirst("X-Amz-Security-Token") != null;
+      webIdentityCalls.add(
+          new WebIdentityCall(
+              form.get("RoleArn"),
+              form.get("RoleSessionName"),
+              form.get("WebIdentityToken"),
+              signed));
+      if (contentType == null || !contentType.startsWith("application/x-www-form-urlencoded")) {
+        return reject(exchange, op, 400, "InvalidParameterValue", "content type " + contentType);
+      }
+      if (!"2011-06-15".equals(form.get("Version"))) {
+        return reject(exchange, op, 400, "InvalidAction", "version " + form.get("Version"));
+      }
+      if (signed) {
+        return reject(exchange, op, 400, "InvalidParameterValue", "a signed web identity call");
+      }
+      return "";
+    }
     if (op == Operation.ASSUME_ROLE) {
       Map<String, String> form = form(body);
       if (contentType == null || !contentType.startsWith("application/x-www-form-urlencoded")) {
@@ -346,6 +480,7 @@ public final class FakeAws implements AutoCloseable {
       return denied(exchange, op, "unknown access key id " + keyId);
     }
     String token = exchange.getRequestHeaders().getFirst("X-Amz-Security-Token");
+    securityTokens.get(op).add(token == null ? "" : token);
     if (identity.sessionToken() != null && !identity.sessionToken().equals(token)) {
       return denied(exchange, op, "session credentials without their token");
     }
@@ -465,25 +600,12 @@ public final class FakeAws implements AutoCloseable {
     assumeRoleCalls.add(
         new AssumeRoleCall(
             callerKeyId, form.get("RoleArn"), form.get("RoleSessionName"), form.get("ExternalId")));
-    String keyId = "ASIA" + random(8).toUpperCase(Locale.ROOT);
-    String secretKey = "assumed-secret-" + random(16);
-    String sessionToken = "assumed-session-" + random(24);
-    allowSession(keyId, secretKey, sessionToken);
-    assumedKeyIds.add(keyId);
-    // The SDK compares the expiry with its own clock, so this one is real time.
-    Instant expiration = Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS);
+    Session session = newSession();
+    assumedKeyIds.add(session.keyId());
     String xml =
         "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
-            + "<AssumeRoleResult><Credentials>"
-            + "<AccessKeyId>"
-            + keyId
-            + "</AccessKeyId><SecretAccessKey>"
-            + secretKey
-            + "</SecretAccessKey><SessionToken>"
-            + sessionToken
-            + "</SessionToken><Expiration>"
-            + expiration
-            + "</Expiration></Credentials>"
+            + "<AssumeRoleResult>"
+            + session.xml()
             + "<AssumedRoleUser><AssumedRoleId>AROAFAKE:"
             + form.get("RoleSessionName")
             + "</AssumedRoleId><Arn>arn:aws:sts::123456789012:assumed-role/fake/"
@@ -493,6 +615,120 @@ public final class FakeAws implements AutoCloseable {
             + random(8)
             + "</RequestId></ResponseMetadata></AssumeRoleResponse>";
     send(exchange, 200, "text/xml", xml);
+  }
+
+  private void webIdentity(HttpExchange exchange, byte[] body) throws IOException {
+    Map<String, String> form = form(body);
+    String roleArn = form.get("RoleArn");
+    String sessionName = form.get("RoleSessionName");
+    String token = form.get("WebIdentityToken");
+    if (roleArn == null || sessionName == null || sessionName.isEmpty() || token == null) {
+      reject(exchange, Operation.WEB_IDENTITY, 400, "ValidationError", "a parameter is missing");
+      return;
+    }
+    String expected = webIdentityTokens.get(roleArn);
+    if (expected == null) {
+      reject(
+          exchange,
+          Operation.WEB_IDENTITY,
+          403,
+          "AccessDenied",
+          "Not authorized to perform sts:AssumeRoleWithWebIdentity on " + roleArn);
+      return;
+    }
+    if (!MessageDigest.isEqual(
+        expected.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
+      // Echoes the token, so that tests can check it never reaches a message.
+      reject(
+          exchange,
+          Operation.WEB_IDENTITY,
+          400,
+          "InvalidIdentityToken",
+          "Incorrect token audience for token " + token);
+      return;
+    }
+    Session session = newSession();
+    webIdentitySessions.add(new IssuedSession(session.keyId(), session.sessionToken()));
+    String xml =
+        "<AssumeRoleWithWebIdentityResponse"
+            + " xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+            + "<AssumeRoleWithWebIdentityResult>"
+            + "<SubjectFromWebIdentityToken>system:serviceaccount:regcred-system:regcred-operator"
+            + "</SubjectFromWebIdentityToken><Audience>sts.amazonaws.com</Audience>"
+            + "<AssumedRoleUser><AssumedRoleId>AROAFAKEWEBID:"
+            + sessionName
+            + "</AssumedRoleId><Arn>arn:aws:sts::123456789012:assumed-role/irsa/"
+            + sessionName
+            + "</Arn></AssumedRoleUser>"
+            + session.xml()
+            + "<Provider>arn:aws:iam::123456789012:oidc-provider/oidc.eks.example</Provider>"
+            + "</AssumeRoleWithWebIdentityResult>"
+            + "<ResponseMetadata><RequestId>"
+            + random(8)
+            + "</RequestId></ResponseMetadata></AssumeRoleWithWebIdentityResponse>";
+    send(exchange, 200, "text/xml", xml);
+  }
+
+  /** The EKS Pod Identity agent: GET with the token as the Authorization header, JSON answer. */
+  private void podIdentity(HttpExchange exchange) throws IOException {
+    Operation op = Operation.POD_IDENTITY;
+    calls.get(op).incrementAndGet();
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    podIdentityCalls.add(new PodIdentityCall(exchange.getRequestURI().getRawPath(), authorization));
+    Failure failure = nextFailure(op);
+    if (failure == DELAY_INTERRUPTED) {
+      return;
+    }
+    String expected = podIdentityToken;
+    if (expected == null
+        || authorization == null
+        || !MessageDigest.isEqual(
+            expected.getBytes(StandardCharsets.UTF_8),
+            authorization.getBytes(StandardCharsets.UTF_8))) {
+      // Echoes the header, so that tests can check it never reaches a message.
+      reject(exchange, op, 401, "InvalidToken", "unexpected token " + authorization);
+      return;
+    }
+    if (failure != null) {
+      sendError(exchange, op, failure.status(), failure.code(), failure.message());
+      return;
+    }
+    Session session = newSession();
+    podIdentitySessions.add(new IssuedSession(session.keyId(), session.sessionToken()));
+    String json =
+        JSON.writeValueAsString(
+            Map.of(
+                "AccessKeyId", session.keyId(),
+                "SecretAccessKey", session.secretKey(),
+                "Token", session.sessionToken(),
+                "AccountId", DEFAULT_REGISTRY_ID,
+                "Expiration", session.expiration().toString()));
+    send(exchange, 200, "application/json", json);
+  }
+
+  private record Session(String keyId, String secretKey, String sessionToken, Instant expiration) {
+    String xml() {
+      return "<Credentials><AccessKeyId>"
+          + keyId
+          + "</AccessKeyId><SecretAccessKey>"
+          + secretKey
+          + "</SecretAccessKey><SessionToken>"
+          + sessionToken
+          + "</SessionToken><Expiration>"
+          + expiration
+          + "</Expiration></Credentials>";
+    }
+  }
+
+  /** New session credentials, which the fake accepts from now on. */
+  private Session newSession() {
+    String keyId = "ASIA" + random(8).toUpperCase(Locale.ROOT);
+    String secretKey = ISSUED_SECRET_PREFIX + random(16);
+    String sessionToken = ISSUED_SESSION_PREFIX + random(24);
+    allowSession(keyId, secretKey, sessionToken);
+    // The SDK compares the expiry with its own clock, so this one is real time.
+    Instant expiration = Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS);
+    return new Session(keyId, secretKey, sessionToken, expiration);
   }
 
   private String issueToken() {
@@ -507,14 +743,18 @@ public final class FakeAws implements AutoCloseable {
 
   // --- errors ---
 
+  private static boolean sts(Operation op) {
+    return op == Operation.ASSUME_ROLE || op == Operation.WEB_IDENTITY;
+  }
+
   private String denied(HttpExchange exchange, Operation op, String why) throws IOException {
-    return op == Operation.ASSUME_ROLE
+    return sts(op)
         ? reject(exchange, op, 403, "InvalidClientTokenId", why)
         : reject(exchange, op, 400, "UnrecognizedClientException", why);
   }
 
   private String badSignature(HttpExchange exchange, Operation op, String why) throws IOException {
-    return op == Operation.ASSUME_ROLE
+    return sts(op)
         ? reject(exchange, op, 403, "SignatureDoesNotMatch", why)
         : reject(exchange, op, 400, "InvalidSignatureException", why);
   }
@@ -538,7 +778,13 @@ public final class FakeAws implements AutoCloseable {
 
   private void sendError(HttpExchange exchange, Operation op, int status, String code, String msg)
       throws IOException {
-    if (op == Operation.ASSUME_ROLE) {
+    if (op == Operation.POD_IDENTITY) {
+      send(
+          exchange,
+          status,
+          "application/json",
+          JSON.writeValueAsString(Map.of("code", code, "message", msg)));
+    } else if (sts(op)) {
       String type = status >= 500 ? "Receiver" : "Sender";
       String xml =
           "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>"
