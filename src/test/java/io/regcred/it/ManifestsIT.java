@@ -35,7 +35,6 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -394,27 +393,7 @@ class ManifestsIT {
   static void installMonitoringCrds() throws IOException {
     try (InputStream in = ManifestsIT.class.getResourceAsStream("/monitoring-coreos-crds.yaml")) {
       assertThat(in).as("monitoring-coreos-crds.yaml on the test classpath").isNotNull();
-      for (HasMetadata crd : client.load(in).items()) {
-        client.resource(crd).forceConflicts().serverSideApply();
-        Awaitility.await()
-            .atMost(30, TimeUnit.SECONDS)
-            .until(
-                () -> {
-                  var c =
-                      client
-                          .apiextensions()
-                          .v1()
-                          .customResourceDefinitions()
-                          .withName(crd.getMetadata().getName())
-                          .get();
-                  return c.getStatus() != null
-                      && c.getStatus().getConditions().stream()
-                          .anyMatch(
-                              cond ->
-                                  "Established".equals(cond.getType())
-                                      && "True".equals(cond.getStatus()));
-                });
-      }
+      TestCluster.applyCrds(client, in);
     }
   }
 

@@ -2,7 +2,6 @@ package io.regcred.it;
 
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -91,9 +90,16 @@ public final class TestCluster {
     Path generated =
         Path.of("target/classes/META-INF/fabric8/registrycredentials.regcred.io-v1.yml");
     try (InputStream in = Files.newInputStream(generated)) {
-      CustomResourceDefinition crd =
-          client.apiextensions().v1().customResourceDefinitions().load(in).item();
-      client.resource(crd).serverSideApply();
+      applyCrds(client, in);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the generated CRD " + generated, e);
+    }
+  }
+
+  /** Applies the CRDs in a YAML stream and waits until the API server serves each of them. */
+  public static void applyCrds(KubernetesClient client, InputStream yaml) {
+    for (var crd : client.load(yaml).items()) {
+      client.resource(crd).forceConflicts().serverSideApply();
       Awaitility.await()
           .atMost(30, TimeUnit.SECONDS)
           .until(
@@ -112,8 +118,6 @@ public final class TestCluster {
                                 "Established".equals(cond.getType())
                                     && "True".equals(cond.getStatus()));
               });
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read the generated CRD " + generated, e);
     }
   }
 }
