@@ -22,6 +22,7 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +33,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 
@@ -83,16 +85,63 @@ public final class GarTokenProvider implements TokenProvider {
   private final Clock clock;
   private final HttpTransportFactory transport;
   private final AdcLoader adc;
+  private final Predicate<String> trustedTokenHost;
 
   public GarTokenProvider(SourceSecrets secrets, Clock clock, ProviderHttp http) {
     this(secrets, clock, http, GoogleCredentials::getApplicationDefault);
   }
 
   GarTokenProvider(SourceSecrets secrets, Clock clock, ProviderHttp http, AdcLoader adc) {
+    this(secrets, clock, http, adc, GarTokenProvider::isGoogleApiHost);
+  }
+
+  /**
+   * @param trustedTokenHost which hosts an external_account configuration may send its subject
+   *     token to (Google's own API hosts; tests add their local fake)
+   */
+  GarTokenProvider(
+      SourceSecrets secrets,
+      Clock clock,
+      ProviderHttp http,
+      AdcLoader adc,
+      Predicate<String> trustedTokenHost) {
     this.secrets = secrets;
     this.clock = clock;
     this.transport = ObservedTransport.factory(http);
     this.adc = adc;
+    this.trustedTokenHost = trustedTokenHost;
+  }
+
+  /** {@code googleapis.com} and its subdomains: sts, iamcredentials, regional and PSC endpoints. */
+  static boolean isGoogleApiHost(String host) {
+    return host != null && (host.equals("googleapis.com") || host.endsWith(".googleapis.com"));
+  }
+
+  /**
+   * An external_account configuration sends the subject token it reads (a file or URL on the
+   * operator's host, such as its own projected ServiceAccount token) to {@code token_url}, and an
+   * access token to the impersonation and token-info URLs. Whoever can write Secrets in the source
+   * namespace must not be able to point those at a host of their own.
+   */
+  private void requireTrustedTokenHosts(JsonNode root, String where) throws SourceException {
+    for (String field :
+        List.of("token_url", "service_account_impersonation_url", "token_info_url")) {
+      JsonNode value = root.get(field);
+      if (value == null || value.isNull()) {
+        continue;
+      }
+      String host;
+      try {
+        host = URI.create(value.asText()).getHost();
+      } catch (IllegalArgumentException e) {
+        host = null;
+      }
+      if (host == null || !trustedTokenHost.test(host)) {
+        throw new SourceException(
+            "SourceSecretInvalid",
+            where + ": " + KEY + " " + field + " must be a Google API endpoint (*.googleapis.com)");
+      }
+    }
   }
 
   @Override
@@ -173,6 +222,9 @@ public final class GarTokenProvider implements TokenProvider {
               + " has "
               + shown
               + "; supported are service_account and external_account");
+    }
+    if ("external_account".equals(type)) {
+      requireTrustedTokenHosts(root, where);
     }
     try {
       return GoogleCredentials.fromStream(new ByteArrayInputStream(json), transport);

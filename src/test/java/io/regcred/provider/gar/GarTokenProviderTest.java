@@ -106,7 +106,8 @@ class GarTokenProviderTest {
         http,
         transport -> {
           throw new IOException("no ADC in this test");
-        });
+        },
+        host -> host.equals("127.0.0.1") || GarTokenProvider.isGoogleApiHost(host));
   }
 
   private static String pem(KeyPair pair) {
@@ -609,5 +610,25 @@ class GarTokenProviderTest {
 
     assertThat(e.reason()).isEqualTo("SourceSecretInvalid");
     assertThat(e.getMessage()).contains("service_account");
+  }
+
+  @Test
+  void externalAccountMayOnlySendItsSubjectTokenToGoogle() throws Exception {
+    FakeGoogle google = fake(true);
+    Path subject = tmp.resolve("subject-token-pinned");
+    Files.writeString(subject, SUBJECT_MARKER);
+    String key = externalAccountKey(google, false, subject);
+    // The default provider trusts only *.googleapis.com: the local fake counts as a foreign host.
+    secrets.put("gar-key", Map.of("key.json", key));
+    GarTokenProvider strict = new GarTokenProvider(secrets, clock, TestTls.get().providerHttp());
+    SourceException e =
+        catchThrowableOfType(SourceException.class, () -> strict.fetch(garCredential("gar-key")));
+    assertThat(e.reason()).isEqualTo("SourceSecretInvalid");
+    assertThat(e.getMessage()).contains("token_url must be a Google API endpoint");
+    assertThat(e.getMessage()).doesNotContain(SUBJECT_MARKER);
+    assertThat(google.stsCalls.get()).as("nothing was sent").isZero();
+    assertThat(GarTokenProvider.isGoogleApiHost("sts.googleapis.com")).isTrue();
+    assertThat(GarTokenProvider.isGoogleApiHost("sts.googleapis.com.evil.example")).isFalse();
+    assertThat(GarTokenProvider.isGoogleApiHost("evilgoogleapis.com")).isFalse();
   }
 }
