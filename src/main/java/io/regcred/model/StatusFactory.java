@@ -170,11 +170,26 @@ public final class StatusFactory {
         .toList();
   }
 
-  private static Optional<Condition> find(RegistryCredentialStatus status, String type) {
-    if (status.getConditions() == null) {
+  /** The condition of this type, if the status has one. */
+  public static Optional<Condition> find(RegistryCredentialStatus status, String type) {
+    if (status == null || status.getConditions() == null) {
       return Optional.empty();
     }
     return status.getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+  }
+
+  /**
+   * Whether a condition's status or reason differs between two statuses (a condition the previous
+   * status lacks counts as changed): the moments worth an Event.
+   */
+  public static boolean changed(
+      RegistryCredentialStatus previous, RegistryCredentialStatus next, String type) {
+    var before = find(previous, type);
+    var after = find(next, type);
+    return before.isEmpty()
+        || after.isEmpty()
+        || !before.get().getStatus().equals(after.get().getStatus())
+        || !before.get().getReason().equals(after.get().getReason());
   }
 
   /** A condition whose lastTransitionTime moves only when its status changes. */

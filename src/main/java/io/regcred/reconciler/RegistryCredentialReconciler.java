@@ -172,7 +172,7 @@ public class RegistryCredentialReconciler
     if (rotated) {
       events.normal(credential, "Rotated", "credential updated in place in the target namespaces");
     }
-    if (!reasonUnchanged(previous, status, StatusFactory.SYNCED)) {
+    if (StatusFactory.changed(previous, status, StatusFactory.SYNCED)) {
       var synced = condition(status, StatusFactory.SYNCED);
       if ("True".equals(synced.getStatus())) {
         events.normal(credential, synced.getReason(), synced.getMessage());
@@ -239,10 +239,10 @@ public class RegistryCredentialReconciler
             null,
             Optional.empty(),
             now);
-    if (!reasonUnchanged(credential.getStatus(), status, StatusFactory.SOURCE_AVAILABLE)) {
+    if (StatusFactory.changed(credential.getStatus(), status, StatusFactory.SOURCE_AVAILABLE)) {
       events.warning(credential, e.reason(), e.getMessage());
     }
-    if (expiring && !reasonUnchanged(credential.getStatus(), status, StatusFactory.READY)) {
+    if (expiring && StatusFactory.changed(credential.getStatus(), status, StatusFactory.READY)) {
       events.warning(credential, "Expiring", condition(status, StatusFactory.READY).getMessage());
     }
     return statusUpdate(credential, status)
@@ -404,25 +404,9 @@ public class RegistryCredentialReconciler
     return UpdateControl.patchStatus(credential);
   }
 
-  private static boolean reasonUnchanged(
-      RegistryCredentialStatus previous, RegistryCredentialStatus next, String type) {
-    if (previous == null || previous.getConditions() == null) {
-      return false;
-    }
-    var before =
-        previous.getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
-    var after = condition(next, type);
-    return before.isPresent()
-        && before.get().getStatus().equals(after.getStatus())
-        && before.get().getReason().equals(after.getReason());
-  }
-
   private static io.fabric8.kubernetes.api.model.Condition condition(
       RegistryCredentialStatus status, String type) {
-    return status.getConditions().stream()
-        .filter(c -> type.equals(c.getType()))
-        .findFirst()
-        .orElseThrow();
+    return StatusFactory.find(status, type).orElseThrow();
   }
 
   static NamespaceView view(Namespace ns) {

@@ -281,4 +281,42 @@ class StatusFactoryTest {
             .orElseThrow();
     assertThat(source.getReason()).isEqualTo("ProviderUnavailable");
   }
+
+  @Test
+  void changedComparesStatusAndReasonOfOneCondition() {
+    Instant t = Instant.parse("2026-11-23T10:00:00Z");
+    var ok =
+        StatusFactory.build(
+            null,
+            1,
+            "static",
+            SourceState.available("read", Optional.empty()),
+            new SyncReport(1, 1, List.of(), false, 1),
+            Optional.empty(),
+            t);
+    var again =
+        StatusFactory.build(
+            ok,
+            1,
+            "static",
+            SourceState.available("read", Optional.empty()),
+            new SyncReport(2, 2, List.of(), false, 1),
+            Optional.empty(),
+            t);
+    var failed =
+        StatusFactory.build(
+            ok,
+            1,
+            "static",
+            SourceState.failed("SourceSecretNotFound", "gone"),
+            null,
+            Optional.empty(),
+            t);
+    assertThat(StatusFactory.changed(null, ok, StatusFactory.SYNCED)).isTrue();
+    assertThat(StatusFactory.changed(ok, again, StatusFactory.SYNCED)).as("message only").isFalse();
+    assertThat(StatusFactory.changed(ok, failed, StatusFactory.SOURCE_AVAILABLE)).isTrue();
+    assertThat(StatusFactory.changed(ok, failed, StatusFactory.SYNCED))
+        .as("kept from before")
+        .isFalse();
+  }
 }
