@@ -1,10 +1,11 @@
 package io.regcred.demo;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import static io.regcred.it.CredentialChecks.ready;
+import static io.regcred.it.Fixtures.namespace;
+
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.it.LocalRegistry;
 import io.regcred.it.RunningOperator;
 import io.regcred.it.TestCluster;
@@ -48,7 +49,7 @@ public final class Demo {
     String image = registry.pushTestImage("apps/hello", "1", "demo-robot", password);
 
     step("starting regcred-operator (source namespace " + NS + ")");
-    apply(client, NS, Map.of());
+    namespace(client, NS, Map.of());
     RunningOperator operator = RunningOperator.start(TestCluster.newAdminClient(), NS);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -70,10 +71,10 @@ public final class Demo {
                 .withStringData(Map.of("username", "demo-robot", "password", password))
                 .build())
         .serverSideApply();
-    apply(client, "team-a", Map.of());
-    apply(client, "team-b", Map.of());
-    apply(client, "team-c", Map.of("regcred.io/pull", "true"));
-    apply(client, "sandbox", Map.of("regcred.io/pull", "true"));
+    namespace(client, "team-a", Map.of());
+    namespace(client, "team-b", Map.of());
+    namespace(client, "team-c", Map.of("regcred.io/pull", "true"));
+    namespace(client, "sandbox", Map.of("regcred.io/pull", "true"));
     for (String ns : List.of("team-a", "team-b", "team-c", "sandbox")) {
       // No controller-manager here, so the default ServiceAccounts are made by hand.
       client
@@ -107,7 +108,7 @@ public final class Demo {
     kubectl("apply", "-f", STATE.resolve("registrycredential.yaml").toString());
 
     Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-    while (!ready(client)) {
+    while (!ready(client, "demo", TEAMS.size())) {
       if (Instant.now().isAfter(deadline)) {
         throw new IllegalStateException("the RegistryCredential did not become Ready");
       }
@@ -161,26 +162,6 @@ public final class Demo {
             + "  kubectl create namespace team-d && kubectl label namespace team-d regcred.io/pull=true\n"
             + "  kubectl get secret regcred -n team-d\nStop it with: make demo-down");
     Thread.currentThread().join();
-  }
-
-  private static boolean ready(KubernetesClient client) {
-    var credential = client.resources(RegistryCredential.class).withName("demo").get();
-    return credential != null
-        && credential.getStatus() != null
-        && credential.getStatus().getConditions().stream()
-            .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
-  }
-
-  private static void apply(KubernetesClient client, String name, Map<String, String> labels) {
-    client
-        .resource(
-            new NamespaceBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withLabels(labels)
-                .endMetadata()
-                .build())
-        .serverSideApply();
   }
 
   private static void kubectl(String... args) throws Exception {

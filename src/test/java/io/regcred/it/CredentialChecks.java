@@ -1,8 +1,11 @@
 package io.regcred.it;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.RegistryCredentialStatus;
+import io.regcred.model.StatusFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
@@ -20,6 +23,17 @@ public final class CredentialChecks {
         && c.getStatus().getNamespaces().synced() == synced
         && c.getStatus().getConditions().stream()
             .anyMatch(x -> x.getType().equals("Ready") && x.getStatus().equals("True"));
+  }
+
+  /** A condition of the credential as the API server has it now. */
+  public static Condition condition(KubernetesClient client, String name, String type) {
+    return condition(
+        client.resources(RegistryCredential.class).withName(name).get().getStatus(), type);
+  }
+
+  /** A condition of a status; fails when the status has none of that type. */
+  public static Condition condition(RegistryCredentialStatus status, String type) {
+    return StatusFactory.find(status, type).orElseThrow();
   }
 
   /** The decoded {@code .dockerconfigjson} of a written Secret. */

@@ -1,7 +1,7 @@
 package io.regcred.it;
 
+import static io.regcred.it.CredentialChecks.condition;
 import static io.regcred.it.Fixtures.namespace;
-import static io.regcred.it.StaticSourceIT.condition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -180,15 +180,10 @@ class EcrRotationIT {
         .atMost(Duration.ofSeconds(20))
         .untilAsserted(
             () -> {
-              var conditions =
-                  client
-                      .resources(RegistryCredential.class)
-                      .withName("out")
-                      .get()
-                      .getStatus()
-                      .getConditions();
-              assertThat(condition(conditions, "SourceAvailable").getStatus()).isEqualTo("False");
-              assertThat(condition(conditions, "SourceAvailable").getReason())
+              var status =
+                  client.resources(RegistryCredential.class).withName("out").get().getStatus();
+              assertThat(condition(status, "SourceAvailable").getStatus()).isEqualTo("False");
+              assertThat(condition(status, "SourceAvailable").getReason())
                   .isEqualTo("ProviderUnavailable");
             });
     assertThat(secret("ecr-out", "out").getMetadata().getResourceVersion())
@@ -197,18 +192,7 @@ class EcrRotationIT {
     await()
         .atMost(Duration.ofSeconds(20))
         .untilAsserted(
-            () ->
-                assertThat(
-                        condition(
-                                client
-                                    .resources(RegistryCredential.class)
-                                    .withName("out")
-                                    .get()
-                                    .getStatus()
-                                    .getConditions(),
-                                "Ready")
-                            .getReason())
-                    .isEqualTo("Expiring"));
+            () -> assertThat(condition(client, "out", "Ready").getReason()).isEqualTo("Expiring"));
     await()
         .atMost(Duration.ofSeconds(10))
         .until(
@@ -260,7 +244,7 @@ class EcrRotationIT {
   private static void assertReady(String name, int synced) {
     var status = client.resources(RegistryCredential.class).withName(name).get().getStatus();
     assertThat(status).isNotNull();
-    assertThat(condition(status.getConditions(), "Ready").getStatus()).isEqualTo("True");
+    assertThat(condition(status, "Ready").getStatus()).isEqualTo("True");
     assertThat(status.getNamespaces().synced()).isEqualTo(synced);
     assertThat(status.getSourceKind()).isEqualTo("ecr");
   }

@@ -19,11 +19,12 @@ import java.util.List;
 import java.util.Map;
 
 /** Small builders for the objects the integration tests create. */
-final class Fixtures {
+public final class Fixtures {
 
   private Fixtures() {}
 
-  static void namespace(KubernetesClient client, String name, Map<String, String> labels) {
+  /** Creates or relabels a namespace. */
+  public static void namespace(KubernetesClient client, String name, Map<String, String> labels) {
     client
         .resource(
             new NamespaceBuilder()

@@ -86,7 +86,7 @@ class RbacIT {
                       admin.resources(RegistryCredential.class).withName("rbac").get().getStatus();
                   assertThat(status).isNotNull();
                   assertThat(status.getNamespaces().synced()).isEqualTo(2);
-                  assertThat(StaticSourceIT.condition(status.getConditions(), "Ready").getStatus())
+                  assertThat(CredentialChecks.condition(status, "Ready").getStatus())
                       .isEqualTo("True");
                 });
         assertThat(

@@ -1,5 +1,6 @@
 package io.regcred.it;
 
+import static io.regcred.it.CredentialChecks.condition;
 import static io.regcred.it.Fixtures.b64;
 import static io.regcred.it.Fixtures.basicAuthSecret;
 import static io.regcred.it.Fixtures.decode;
@@ -11,7 +12,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -227,8 +227,7 @@ class StaticSourceIT {
                         assertThat(f.namespace()).isEqualTo("conf-b");
                         assertThat(f.reason()).isEqualTo("Conflict");
                       });
-              assertThat(condition(status.getConditions(), "Synced").getReason())
-                  .isEqualTo("Conflict");
+              assertThat(condition(status, "Synced").getReason()).isEqualTo("Conflict");
             });
     await()
         .atMost(Duration.ofSeconds(10))
@@ -261,17 +260,12 @@ class StaticSourceIT {
         .atMost(Duration.ofSeconds(20))
         .untilAsserted(
             () -> {
-              var conditions =
-                  client
-                      .resources(RegistryCredential.class)
-                      .withName("miss")
-                      .get()
-                      .getStatus()
-                      .getConditions();
-              assertThat(condition(conditions, "SourceAvailable").getStatus()).isEqualTo("False");
-              assertThat(condition(conditions, "SourceAvailable").getReason())
+              var status =
+                  client.resources(RegistryCredential.class).withName("miss").get().getStatus();
+              assertThat(condition(status, "SourceAvailable").getStatus()).isEqualTo("False");
+              assertThat(condition(status, "SourceAvailable").getReason())
                   .isEqualTo("SourceSecretNotFound");
-              assertThat(condition(conditions, "Ready").getStatus()).isEqualTo("False");
+              assertThat(condition(status, "Ready").getStatus()).isEqualTo("False");
             });
     await()
         .atMost(Duration.ofSeconds(10))
@@ -304,16 +298,7 @@ class StaticSourceIT {
         .atMost(Duration.ofSeconds(20))
         .untilAsserted(
             () ->
-                assertThat(
-                        condition(
-                                client
-                                    .resources(RegistryCredential.class)
-                                    .withName("miss")
-                                    .get()
-                                    .getStatus()
-                                    .getConditions(),
-                                "SourceAvailable")
-                            .getReason())
+                assertThat(condition(client, "miss", "SourceAvailable").getReason())
                     .isEqualTo("SourceSecretInvalid"));
     assertThat(secret("miss-a", "miss").getMetadata().getResourceVersion())
         .isEqualTo(good.getMetadata().getResourceVersion());
@@ -442,15 +427,11 @@ class StaticSourceIT {
   private void assertReady(String name, int targeted, int synced) {
     var status = client.resources(RegistryCredential.class).withName(name).get().getStatus();
     assertThat(status).as("status of %s", name).isNotNull();
-    assertThat(condition(status.getConditions(), "Ready").getStatus()).isEqualTo("True");
+    assertThat(condition(status, "Ready").getStatus()).isEqualTo("True");
     assertThat(status.getNamespaces().targeted()).isEqualTo(targeted);
     assertThat(status.getNamespaces().synced()).isEqualTo(synced);
     assertThat(status.getNamespaces().summary()).isEqualTo(synced + "/" + targeted);
     assertThat(status.getSourceKind()).isEqualTo("static");
-  }
-
-  static Condition condition(List<Condition> conditions, String type) {
-    return conditions.stream().filter(c -> c.getType().equals(type)).findFirst().orElseThrow();
   }
 
   private Secret secret(String ns, String name) {
