@@ -2,14 +2,13 @@ package io.regcred.provider.acr;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsServer;
+import io.regcred.provider.FormBody;
 import io.regcred.provider.TestTls;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -174,19 +173,7 @@ public final class FakeEntra implements AutoCloseable {
   }
 
   static Map<String, String> form(String body) {
-    Map<String, String> form = new HashMap<>();
-    for (String pair : body.split("&")) {
-      if (pair.isEmpty()) {
-        continue;
-      }
-      int eq = pair.indexOf('=');
-      String key = eq < 0 ? pair : pair.substring(0, eq);
-      String value = eq < 0 ? "" : pair.substring(eq + 1);
-      form.put(
-          URLDecoder.decode(key, StandardCharsets.UTF_8),
-          URLDecoder.decode(value, StandardCharsets.UTF_8));
-    }
-    return form;
+    return FormBody.parse(body);
   }
 
   static void send(HttpExchange exchange, int status, String json) throws IOException {

@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.regcred.provider.FormBody;
 import io.regcred.provider.TestTls;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -819,18 +819,9 @@ public final class FakeAws implements AutoCloseable {
   }
 
   private static Map<String, String> form(byte[] body) {
-    Map<String, String> form = new LinkedHashMap<>();
     String text = new String(body, StandardCharsets.UTF_8);
-    if (text.isEmpty() || text.startsWith("{")) {
-      return form;
-    }
-    for (String pair : text.split("&")) {
-      String[] kv = pair.split("=", 2);
-      form.put(
-          URLDecoder.decode(kv[0], StandardCharsets.UTF_8),
-          kv.length == 2 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
-    }
-    return form;
+    // JSON bodies (the ECR protocol) have no form fields.
+    return text.startsWith("{") ? new LinkedHashMap<>() : FormBody.parse(text);
   }
 
   private static String epochSeconds(Instant t) {
