@@ -23,5 +23,11 @@ public final class Annotations {
    */
   public static final String ADDED_PULL_SECRETS = "regcred.io/added-pull-secrets";
 
+  /**
+   * Only in the operator's memory, on its cached copy of a Secret: the fingerprint of what it
+   * compares (data included), so the cache holds no data. Never written to the API server.
+   */
+  public static final String OBSERVED_FINGERPRINT = "regcred.io/observed-fingerprint";
+
   private Annotations() {}
 }

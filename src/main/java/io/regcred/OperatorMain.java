@@ -61,8 +61,7 @@ public final class OperatorMain implements AutoCloseable {
             });
     var events = new EventRecorder(client, clock);
     var reconciler =
-        new RegistryCredentialReconciler(
-            providers, events, metrics, clock, fanOut, config.sourceNamespace());
+        new RegistryCredentialReconciler(providers, events, metrics, clock, fanOut, config);
     operator.register(reconciler);
     this.health =
         config.httpPort() > 0

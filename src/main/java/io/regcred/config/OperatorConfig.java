@@ -5,7 +5,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * The operator's settings, parsed from environment variables in one place. A bad value fails
@@ -19,6 +22,8 @@ import java.util.function.Function;
  * @param reconcileThreads credentials reconciled at once
  * @param writeThreads namespaces written at once within one credential
  * @param httpPort port of the health (and metrics) endpoints; 0 disables them
+ * @param deniedNamespaces namespaces no credential ever writes into, whatever its names or selector
+ *     say
  */
 public record OperatorConfig(
     String namespace,
@@ -28,7 +33,38 @@ public record OperatorConfig(
     String leaderIdentity,
     int reconcileThreads,
     int writeThreads,
-    int httpPort) {
+    int httpPort,
+    Set<String> deniedNamespaces) {
+
+  /** The cluster's own namespaces: a pull secret has no business there unless an admin says so. */
+  public static final Set<String> DEFAULT_DENIED_NAMESPACES =
+      Set.of("kube-system", "kube-public", "kube-node-lease");
+
+  public OperatorConfig {
+    deniedNamespaces = Set.copyOf(deniedNamespaces);
+  }
+
+  /** With the default deny list. */
+  public OperatorConfig(
+      String namespace,
+      String sourceNamespace,
+      boolean leaderElection,
+      String leaseName,
+      String leaderIdentity,
+      int reconcileThreads,
+      int writeThreads,
+      int httpPort) {
+    this(
+        namespace,
+        sourceNamespace,
+        leaderElection,
+        leaseName,
+        leaderIdentity,
+        reconcileThreads,
+        writeThreads,
+        httpPort,
+        DEFAULT_DENIED_NAMESPACES);
+  }
 
   static final Path SERVICE_ACCOUNT_NAMESPACE =
       Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
@@ -71,6 +107,14 @@ public record OperatorConfig(
             OperatorConfig::port,
             "a port from 0 to 65535",
             errors);
+    Set<String> denied =
+        parse(
+            env,
+            "REGCRED_DENIED_NAMESPACES",
+            String.join(",", new TreeSet<>(DEFAULT_DENIED_NAMESPACES)),
+            OperatorConfig::namespaceList,
+            "a comma-separated list of namespace names (empty to deny none)",
+            errors);
     if (!errors.isEmpty()) {
       throw new IllegalArgumentException("invalid configuration: " + String.join("; ", errors));
     }
@@ -82,7 +126,8 @@ public record OperatorConfig(
         leaderIdentity,
         reconcileThreads,
         writeThreads,
-        httpPort);
+        httpPort,
+        denied);
   }
 
   private static String defaultNamespace() {
@@ -126,6 +171,24 @@ public record OperatorConfig(
       throw new IllegalArgumentException(s);
     }
     return v;
+  }
+
+  private static final Pattern NAMESPACE_NAME =
+      Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+
+  private static Set<String> namespaceList(String s) {
+    Set<String> names = new TreeSet<>();
+    for (String part : s.split(",")) {
+      String name = part.trim();
+      if (name.isEmpty()) {
+        continue;
+      }
+      if (!NAMESPACE_NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException(name);
+      }
+      names.add(name);
+    }
+    return names;
   }
 
   private static int port(String s) {

@@ -1,6 +1,7 @@
 package io.regcred.model;
 
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -19,14 +20,94 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
-/** The pull Secret a credential wants in one namespace, and how it compares to what is there. */
+/**
+ * The pull Secret a credential wants in one namespace, whether a Secret found there is ours, and
+ * how it compares to what is wanted. Secrets in target namespaces are outputs: anyone who can write
+ * Secrets there can change them, so nothing here reads a token back from them.
+ */
 public final class ManagedSecret {
+
+  /** Label keys the operator owns on a written Secret. */
+  static final List<String> OWN_LABELS = List.of(Labels.MANAGED_BY, Labels.CREDENTIAL);
+
+  /** Annotation keys the operator owns on a written Secret. */
+  static final List<String> OWN_ANNOTATIONS =
+      List.of(
+          Annotations.CONTENT_HASH,
+          Annotations.SOURCE_HASH,
+          Annotations.ISSUED_AT,
+          Annotations.EXPIRES_AT);
 
   private ManagedSecret() {}
 
-  /** Whether a Secret was written by this operator for the named credential. */
-  public static boolean ownedBy(Secret secret, String credentialName) {
+  /** What stands in a Secret's place: ours to write, or someone else's and left untouched. */
+  public enum Claim {
+    /** Ours: update it in place when it differs. */
+    OURS,
+    /** Someone else's Secret (or another credential's). */
+    FOREIGN,
+    /** Ours by its marks, but of another type, which cannot be changed in place. */
+    WRONG_TYPE,
+    /** Ours by its marks, but immutable, so it cannot be rotated in place. */
+    IMMUTABLE;
+
+    /** The condition reason reported for a namespace where this Secret blocks the sync. */
+    public String reason() {
+      return switch (this) {
+        case OURS -> "Synced";
+        case FOREIGN -> "Conflict";
+        case WRONG_TYPE -> "SecretTypeConflict";
+        case IMMUTABLE -> "SecretImmutable";
+      };
+    }
+  }
+
+  /**
+   * Whether a Secret standing under the target name in a targeted namespace is ours. A controller
+   * owner reference decides when there is one: ours only with this credential's UID. Without one
+   * (Secrets left by {@code Retain}, or written before a switch away from it), our labels naming
+   * this credential decide. Anything else is someone else's. A Secret we may not update in place
+   * (another type, immutable) is reported, never rewritten in a loop.
+   */
+  public static Claim claim(Secret existing, RegistryCredential credential) {
+    ObjectMeta meta = existing.getMetadata();
+    OwnerReference controller =
+        meta.getOwnerReferences() == null
+            ? null
+            : meta.getOwnerReferences().stream()
+                .filter(o -> Boolean.TRUE.equals(o.getController()))
+                .findFirst()
+                .orElse(null);
+    boolean ours =
+        controller != null
+            ? Objects.equals(controller.getUid(), credential.getMetadata().getUid())
+            : labelledFor(existing, credential.getMetadata().getName());
+    if (!ours) {
+      return Claim.FOREIGN;
+    }
+    if (!DockerConfigJson.SECRET_TYPE.equals(existing.getType())) {
+      return Claim.WRONG_TYPE;
+    }
+    return Boolean.TRUE.equals(existing.getImmutable()) ? Claim.IMMUTABLE : Claim.OURS;
+  }
+
+  /**
+   * Whether the operator may delete this Secret when it is no longer wanted: only with our
+   * controller owner reference. Labels alone can be put on any Secret by whoever may write it.
+   */
+  public static boolean removable(Secret existing, RegistryCredential credential) {
+    var owners = existing.getMetadata().getOwnerReferences();
+    return owners != null
+        && owners.stream()
+            .anyMatch(
+                o ->
+                    Boolean.TRUE.equals(o.getController())
+                        && Objects.equals(o.getUid(), credential.getMetadata().getUid()));
+  }
+
+  private static boolean labelledFor(Secret secret, String credentialName) {
     var labels = secret.getMetadata().getLabels();
     return labels != null
         && Labels.MANAGED_BY_VALUE.equals(labels.get(Labels.MANAGED_BY))
@@ -35,7 +116,8 @@ public final class ManagedSecret {
 
   /**
    * The desired Secret. It carries an owner reference to the credential unless the policy is
-   * Retain, so a cluster's garbage collector cleans up even without the operator.
+   * Retain, so a cluster's garbage collector cleans up even without the operator. Its type, labels,
+   * annotations and owner references are fixed here and nowhere else.
    */
   public static Secret desired(
       RegistryCredential credential, String namespace, RegistryToken token, String sourceHash) {
@@ -72,51 +154,127 @@ public final class ManagedSecret {
         .build();
   }
 
-  /** Whether the existing Secret already has everything the desired one says. */
-  public static boolean upToDate(Secret existing, Secret desired) {
-    ObjectMeta have = existing.getMetadata();
-    ObjectMeta want = desired.getMetadata();
-    return Objects.equals(existing.getType(), desired.getType())
-        && Objects.equals(existing.getData(), desired.getData())
-        && containsAll(have.getLabels(), want.getLabels())
-        && containsAll(have.getAnnotations(), want.getAnnotations())
-        && sameOwners(have.getOwnerReferences(), want.getOwnerReferences());
+  /**
+   * What the operator keeps of a Secret it observes: identity, type, our own labels and
+   * annotations, the controller owner reference, and a fingerprint of everything it compares. The
+   * data and anything else a tenant may have put on the Secret are dropped, so the cache costs the
+   * same whatever tenants write. The fingerprint travels as an in-memory annotation; such a copy is
+   * never written back ({@link #replacement} starts from the desired Secret).
+   */
+  public static Secret observed(Secret full) {
+    ObjectMeta meta = full.getMetadata();
+    Map<String, String> annotations = kept(meta.getAnnotations(), OWN_ANNOTATIONS);
+    annotations.put(Annotations.OBSERVED_FINGERPRINT, fingerprint(full));
+    List<OwnerReference> controller =
+        meta.getOwnerReferences() == null
+            ? List.of()
+            : meta.getOwnerReferences().stream()
+                .filter(o -> Boolean.TRUE.equals(o.getController()))
+                .limit(1)
+                .toList();
+    return new SecretBuilder()
+        .withMetadata(
+            new ObjectMetaBuilder()
+                .withName(meta.getName())
+                .withNamespace(meta.getNamespace())
+                .withUid(meta.getUid())
+                .withResourceVersion(meta.getResourceVersion())
+                .withDeletionTimestamp(meta.getDeletionTimestamp())
+                .withLabels(kept(meta.getLabels(), OWN_LABELS))
+                .withAnnotations(annotations)
+                .withOwnerReferences(controller)
+                .build())
+        .withType(full.getType())
+        .withImmutable(full.getImmutable())
+        .build();
   }
 
   /**
-   * The existing Secret brought up to date: data, our labels, annotations and owner references from
-   * the desired one; anything else on it and its resourceVersion kept, so the write is an in-place
-   * update guarded against concurrent change. Our expiry annotations are dropped when the desired
-   * Secret has none, so a token that does not expire never shows an old expiry.
+   * Whether the Secret found (full, or as {@link #observed} keeps it) already is what the desired
+   * one says: same type, data, our labels and annotations, and owner references. Labels and
+   * annotations of other keys are not compared: rewriting on them would fight any webhook that adds
+   * its own.
    */
-  public static Secret updated(Secret existing, Secret desired) {
-    Map<String, String> labels =
-        merged(existing.getMetadata().getLabels(), desired.getMetadata().getLabels());
-    Map<String, String> annotations =
-        merged(existing.getMetadata().getAnnotations(), desired.getMetadata().getAnnotations());
-    Map<String, String> wanted = desired.getMetadata().getAnnotations();
-    for (String own : List.of(Annotations.ISSUED_AT, Annotations.EXPIRES_AT)) {
-      if (wanted == null || !wanted.containsKey(own)) {
-        annotations.remove(own);
+  public static boolean upToDate(Secret existing, Secret desired) {
+    var annotations = existing.getMetadata().getAnnotations();
+    String seen = annotations == null ? null : annotations.get(Annotations.OBSERVED_FINGERPRINT);
+    return (seen != null ? seen : fingerprint(existing)).equals(fingerprint(desired));
+  }
+
+  /**
+   * The desired Secret as an in-place update of the one found: its resourceVersion guards against
+   * concurrent change, and everything else (labels, annotations, owner references, data) is exactly
+   * the desired Secret's.
+   */
+  public static Secret replacement(Secret existing, Secret desired) {
+    return new SecretBuilder(desired)
+        .editMetadata()
+        .withResourceVersion(existing.getMetadata().getResourceVersion())
+        .endMetadata()
+        .build();
+  }
+
+  /**
+   * SHA-256 over what {@link #upToDate} compares, with every field length-prefixed so that no two
+   * different Secrets share an input.
+   */
+  static String fingerprint(Secret secret) {
+    MessageDigest digest = sha256Digest();
+    ObjectMeta meta = secret.getMetadata();
+    field(digest, "type", secret.getType());
+    field(digest, "immutable", String.valueOf(Boolean.TRUE.equals(secret.getImmutable())));
+    entries(digest, "data", secret.getData());
+    entries(digest, "labels", kept(meta.getLabels(), OWN_LABELS));
+    entries(digest, "annotations", kept(meta.getAnnotations(), OWN_ANNOTATIONS));
+    List<OwnerReference> owners =
+        meta.getOwnerReferences() == null ? List.of() : meta.getOwnerReferences();
+    for (OwnerReference o : owners) {
+      field(digest, "owner", o.getUid() + "/" + Boolean.TRUE.equals(o.getController()));
+    }
+    return HexFormat.of().formatHex(digest.digest());
+  }
+
+  private static void entries(MessageDigest digest, String section, Map<String, String> values) {
+    field(digest, section, values == null ? "0" : String.valueOf(values.size()));
+    if (values != null) {
+      new TreeMap<>(values)
+          .forEach(
+              (k, v) -> {
+                field(digest, "k", k);
+                field(digest, "v", v);
+              });
+    }
+  }
+
+  private static void field(MessageDigest digest, String name, String value) {
+    for (String part : new String[] {name, value == null ? "\0" : value}) {
+      byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
+      digest.update(String.valueOf(bytes.length).getBytes(StandardCharsets.US_ASCII));
+      digest.update((byte) ':');
+      digest.update(bytes);
+    }
+  }
+
+  private static Map<String, String> kept(Map<String, String> all, List<String> keys) {
+    Map<String, String> result = new LinkedHashMap<>();
+    if (all != null) {
+      for (String key : keys) {
+        if (all.containsKey(key)) {
+          result.put(key, all.get(key));
+        }
       }
     }
-    return new SecretBuilder(existing)
-        .editMetadata()
-        .withLabels(labels)
-        .withAnnotations(annotations)
-        .withOwnerReferences(desired.getMetadata().getOwnerReferences())
-        .endMetadata()
-        .withData(desired.getData())
-        .withStringData(null)
-        .build();
+    return result;
   }
 
   /** Lower-case hex SHA-256 of a string's UTF-8 bytes. */
   public static String sha256(String value) {
+    return HexFormat.of().formatHex(sha256Digest().digest(value.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static MessageDigest sha256Digest() {
     try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest);
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JRE", e);
     }
@@ -135,29 +293,5 @@ public final class ManagedSecret {
 
   private static String base64(String value) {
     return Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static boolean containsAll(Map<String, String> have, Map<String, String> want) {
-    if (want == null || want.isEmpty()) {
-      return true;
-    }
-    return have != null && have.entrySet().containsAll(want.entrySet());
-  }
-
-  private static boolean sameOwners(List<OwnerReference> have, List<OwnerReference> want) {
-    List<String> haveUids =
-        have == null ? List.of() : have.stream().map(OwnerReference::getUid).toList();
-    List<String> wantUids =
-        want == null ? List.of() : want.stream().map(OwnerReference::getUid).toList();
-    return haveUids.equals(wantUids);
-  }
-
-  private static Map<String, String> merged(
-      Map<String, String> base, Map<String, String> overrides) {
-    Map<String, String> result = base == null ? new LinkedHashMap<>() : new LinkedHashMap<>(base);
-    if (overrides != null) {
-      result.putAll(overrides);
-    }
-    return result;
   }
 }

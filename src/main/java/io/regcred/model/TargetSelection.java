@@ -17,12 +17,13 @@ public final class TargetSelection {
   private TargetSelection() {}
 
   /**
-   * The namespaces to write into: existing namespaces that are named or selected and not excluded.
-   * Terminating namespaces are left out: nothing can be created there and their contents are going
-   * anyway.
+   * The namespaces to write into: existing namespaces that are named or selected and neither
+   * excluded by the credential nor denied by the operator's configuration (which no credential can
+   * override: a selector of {@code {}} matches kube-system too). Terminating namespaces are left
+   * out: nothing can be created there and their contents are going anyway.
    */
   public static SortedSet<String> namespaces(
-      NamespaceTarget target, Collection<NamespaceView> all) {
+      NamespaceTarget target, Collection<NamespaceView> all, Set<String> denied) {
     SortedSet<String> result = new TreeSet<>();
     if (target == null) {
       return result;
@@ -30,7 +31,7 @@ public final class TargetSelection {
     Set<String> named = target.getNames() == null ? Set.of() : Set.copyOf(target.getNames());
     Set<String> excluded = target.getExclude() == null ? Set.of() : Set.copyOf(target.getExclude());
     for (NamespaceView ns : all) {
-      if (ns.terminating() || excluded.contains(ns.name())) {
+      if (ns.terminating() || excluded.contains(ns.name()) || denied.contains(ns.name())) {
         continue;
       }
       if (named.contains(ns.name()) || SelectorMatcher.matches(target.getSelector(), ns.labels())) {

@@ -13,6 +13,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import io.regcred.Labels;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.Source;
+import io.regcred.model.ManagedSecret;
 import io.regcred.model.NamespaceView;
 import io.regcred.provider.SourceSecrets;
 import java.util.Collection;
@@ -37,6 +38,9 @@ public class Caches implements ClusterView, SourceSecrets {
   private final InformerEventSource<ServiceAccount, RegistryCredential> serviceAccounts;
   private final InformerEventSource<Secret, RegistryCredential> managedSecrets;
   private final InformerEventSource<Secret, RegistryCredential> sourceSecrets;
+
+  /** Labelled Secrets per page of the managed-Secret informer's list (up to 1 MiB each). */
+  static final long MANAGED_LIST_PAGE = 100;
 
   public Caches(EventSourceContext<RegistryCredential> context, String sourceNamespace) {
     this.client = context.getClient();
@@ -73,6 +77,10 @@ public class Caches implements ClusterView, SourceSecrets {
             InformerEventSourceConfiguration.from(Secret.class, RegistryCredential.class)
                 .withName("managed-secrets")
                 .withLabelSelector(Labels.MANAGED_SELECTOR)
+                // Anyone who can write a Secret can put our label on it: the cache keeps no data
+                // and the first list comes in pages, so memory does not follow what tenants write.
+                .withItemStore(new ObservedSecretStore())
+                .withInformerListLimit(MANAGED_LIST_PAGE)
                 .withSecondaryToPrimaryMapper(Caches::credentialOf)
                 .build(),
             context);
@@ -146,11 +154,12 @@ public class Caches implements ClusterView, SourceSecrets {
 
   @Override
   public void secretWritten(Secret written, Secret previous) {
+    Secret observed = ManagedSecret.observed(written);
     if (previous == null) {
-      managedSecrets.handleRecentResourceCreate(ResourceID.fromResource(written), written);
+      managedSecrets.handleRecentResourceCreate(ResourceID.fromResource(observed), observed);
     } else {
       managedSecrets.handleRecentResourceUpdate(
-          ResourceID.fromResource(written), written, previous);
+          ResourceID.fromResource(observed), observed, previous);
     }
   }
 

@@ -4,14 +4,17 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.regcred.Annotations;
+import io.regcred.Labels;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
 import io.regcred.metrics.OperatorMetrics;
+import io.regcred.model.DockerConfigJson;
 import io.regcred.model.ManagedSecret;
+import io.regcred.model.ManagedSecret.Claim;
 import io.regcred.model.PullSecretEdit;
 import io.regcred.model.TargetSelection;
 import java.net.HttpURLConnection;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -66,15 +69,8 @@ public class NamespaceSync {
       Set<String> conflicts =
           knownConflicts.computeIfAbsent(credentialName, k -> ConcurrentHashMap.newKeySet());
       if (existing.isEmpty() && conflicts.contains(namespace)) {
-        existing = Optional.ofNullable(readSecret(namespace, secretName));
-        if (existing.isPresent() && !ManagedSecret.ownedBy(existing.get(), credentialName)) {
-          return conflict(namespace, secretName, existing.get(), false);
-        }
-        conflicts.remove(namespace);
-      }
-      if (existing.isPresent() && !ManagedSecret.ownedBy(existing.get(), credentialName)) {
-        boolean isNew = conflicts.add(namespace);
-        return conflict(namespace, secretName, existing.get(), isNew);
+        // A Secret without our label is not cached: look again, by a read, whether it is gone.
+        existing = readSecret(namespace, secretName);
       }
       if (existing.isEmpty()) {
         try {
@@ -91,27 +87,29 @@ public class NamespaceSync {
           if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
             throw e;
           }
-          Secret found = readSecret(namespace, secretName);
-          if (found != null && !ManagedSecret.ownedBy(found, credentialName)) {
-            conflicts.add(namespace);
-            return conflict(namespace, secretName, found, true);
-          }
-          existing = Optional.ofNullable(found);
+          existing = readSecret(namespace, secretName);
         }
       }
-      if (existing.isPresent() && !ManagedSecret.upToDate(existing.get(), desired)) {
-        Secret previous = existing.get();
-        Secret updated = client.resource(ManagedSecret.updated(previous, desired)).update();
-        view.secretWritten(updated, previous);
-        metrics.write("secret", "updated");
-        writes++;
-        rotated = !Objects.equals(previous.getData(), desired.getData());
-        log.info(
-            "updated secret credential={} namespace={} secret={} credentialChanged={}",
-            credentialName,
-            namespace,
-            secretName,
-            rotated);
+      if (existing.isPresent()) {
+        Claim claim = ManagedSecret.claim(existing.get(), credential);
+        if (claim != Claim.OURS) {
+          return conflict(namespace, secretName, existing.get(), claim, conflicts.add(namespace));
+        }
+        conflicts.remove(namespace);
+        if (!ManagedSecret.upToDate(existing.get(), desired)) {
+          Secret previous = existing.get();
+          Secret updated = client.resource(ManagedSecret.replacement(previous, desired)).update();
+          view.secretWritten(updated, previous);
+          metrics.write("secret", "updated");
+          writes++;
+          rotated = !contentHash(previous).equals(contentHash(desired));
+          log.info(
+              "updated secret credential={} namespace={} secret={} credentialChanged={}",
+              credentialName,
+              namespace,
+              secretName,
+              rotated);
+        }
       }
       writes += patchServiceAccounts(credential, namespace, secretName);
       return new Result(namespace, null, writes, rotated, false);
@@ -130,6 +128,11 @@ public class NamespaceSync {
           rotated,
           false);
     }
+  }
+
+  private static String contentHash(Secret secret) {
+    var annotations = secret.getMetadata().getAnnotations();
+    return annotations == null ? "" : annotations.getOrDefault(Annotations.CONTENT_HASH, "");
   }
 
   /** Our entry added to selected ServiceAccounts, and removed from ones no longer selected. */
@@ -166,21 +169,38 @@ public class NamespaceSync {
     knownConflicts.remove(credentialName);
   }
 
-  private Secret readSecret(String namespace, String name) {
-    return client.secrets().inNamespace(namespace).withName(name).get();
+  /** A Secret read past the cache, kept only as the cache would keep it. */
+  private Optional<Secret> readSecret(String namespace, String name) {
+    return Optional.ofNullable(client.secrets().inNamespace(namespace).withName(name).get())
+        .map(ManagedSecret::observed);
   }
 
-  private Result conflict(String namespace, String secretName, Secret found, boolean isNew) {
-    var labels = found.getMetadata().getLabels();
-    String owner = labels == null ? null : labels.get(io.regcred.Labels.CREDENTIAL);
+  private Result conflict(
+      String namespace, String secretName, Secret found, Claim claim, boolean isNew) {
+    String where = "Secret " + namespace + "/" + secretName;
     String message =
-        "Secret "
-            + namespace
-            + "/"
-            + secretName
-            + (owner == null
-                ? " exists and is not managed by regcred-operator; left untouched"
-                : " belongs to RegistryCredential " + owner + "; left untouched");
-    return new Result(namespace, new SyncFailure(namespace, "Conflict", message), 0, false, isNew);
+        switch (claim) {
+          case WRONG_TYPE ->
+              where
+                  + " is not of type "
+                  + DockerConfigJson.SECRET_TYPE
+                  + " and a type cannot be changed in place; delete it and it is written again";
+          case IMMUTABLE ->
+              where
+                  + " is immutable, so it cannot be updated in place; delete it and it is written"
+                  + " again";
+          default -> {
+            var labels = found.getMetadata().getLabels();
+            String owner = labels == null ? null : labels.get(Labels.CREDENTIAL);
+            yield where
+                + (owner == null
+                    ? " exists and is not managed by regcred-operator; left untouched"
+                    : " is not this credential's (it names RegistryCredential "
+                        + owner
+                        + "); left untouched");
+          }
+        };
+    return new Result(
+        namespace, new SyncFailure(namespace, claim.reason(), message), 0, false, isNew);
   }
 }

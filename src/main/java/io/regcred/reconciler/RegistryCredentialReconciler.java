@@ -18,8 +18,10 @@ import io.regcred.api.v1alpha1.DeletionPolicy;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
+import io.regcred.config.OperatorConfig;
 import io.regcred.metrics.OperatorMetrics;
 import io.regcred.model.ManagedSecret;
+import io.regcred.model.ManagedSecret.Claim;
 import io.regcred.model.NamespaceView;
 import io.regcred.model.PullSecretEdit;
 import io.regcred.model.RefreshSchedule;
@@ -27,6 +29,7 @@ import io.regcred.model.StatusFactory;
 import io.regcred.model.StatusFactory.SourceState;
 import io.regcred.model.SyncReport;
 import io.regcred.model.TargetSelection;
+import io.regcred.model.TokenLifetime;
 import io.regcred.provider.RegistryToken;
 import io.regcred.provider.SourceException;
 import io.regcred.provider.SourceSecrets;
@@ -59,6 +62,13 @@ public class RegistryCredentialReconciler
 
   private static final Logger log = LoggerFactory.getLogger(RegistryCredentialReconciler.class);
 
+  /**
+   * Namespaces where a Secret that is not ours, or cannot be updated in place, holds the name: they
+   * wait for that Secret to change rather than being retried.
+   */
+  private static final Set<String> CONFLICT_REASONS =
+      Set.of(Claim.FOREIGN.reason(), Claim.WRONG_TYPE.reason(), Claim.IMMUTABLE.reason());
+
   private final Function<SourceSecrets, List<TokenProvider>> providerFactory;
   private List<TokenProvider> providers = List.of();
   private final EventRecorder events;
@@ -66,9 +76,11 @@ public class RegistryCredentialReconciler
   private final Clock clock;
   private final ExecutorService fanOut;
   private final String sourceNamespace;
+  private final String stateNamespace;
+  private final Set<String> deniedNamespaces;
   private final Map<String, Integer> fetchFailures = new ConcurrentHashMap<>();
   private final Map<String, Integer> syncFailures = new ConcurrentHashMap<>();
-  private final TokenStore tokens = new TokenStore();
+  private TokenStore tokens;
 
   private Caches caches;
   private NamespaceSync namespaceSync;
@@ -80,13 +92,15 @@ public class RegistryCredentialReconciler
       OperatorMetrics metrics,
       Clock clock,
       ExecutorService fanOut,
-      String sourceNamespace) {
+      OperatorConfig config) {
     this.providerFactory = providerFactory;
     this.events = events;
     this.metrics = metrics;
     this.clock = clock;
     this.fanOut = fanOut;
-    this.sourceNamespace = sourceNamespace;
+    this.sourceNamespace = config.sourceNamespace();
+    this.stateNamespace = config.namespace();
+    this.deniedNamespaces = config.deniedNamespaces();
   }
 
   @Override
@@ -96,6 +110,7 @@ public class RegistryCredentialReconciler
     KubernetesClient client = context.getClient();
     serviceAccounts = new ServiceAccountPatcher(client);
     namespaceSync = new NamespaceSync(client, caches, serviceAccounts, metrics);
+    tokens = new TokenStore(client, stateNamespace);
     providers = List.copyOf(providerFactory.apply(caches));
     return caches.eventSources();
   }
@@ -117,16 +132,16 @@ public class RegistryCredentialReconciler
     String sourceHash = ManagedSecret.sha256(Serialization.asJson(spec.getSource()));
     Optional<Duration> beforeExpiry = beforeExpiry(credential);
     Instant now = clock.instant();
-    Optional<RegistryToken> current = tokens.current(name, sourceHash, caches.secretsOf(name));
+    Optional<RegistryToken> current = tokens.current(credential, sourceHash, now);
     RegistryToken token;
     if (current.isPresent()
         && now.isBefore(refreshTime(credential, current.get(), beforeExpiry).orElse(now))) {
       token = current.get(); // one fetch per rotation, however many reconciles and namespaces
     } else {
       try {
-        token = provider(credential).fetch(credential);
+        token = usable(sourceKind, provider(credential).fetch(credential));
         metrics.providerCall(sourceKind, name, true);
-        tokens.remember(name, token, sourceHash);
+        tokens.remember(credential, token, sourceHash);
         fetchFailures.remove(name);
         log.info(
             "fetched credential={} source={} expiresAt={}",
@@ -141,7 +156,8 @@ public class RegistryCredentialReconciler
 
     Optional<Instant> nextRefresh = refreshTime(credential, token, beforeExpiry);
     SortedSet<String> targets =
-        TargetSelection.namespaces(spec.getTarget().getNamespaces(), caches.namespaceViews());
+        TargetSelection.namespaces(
+            spec.getTarget().getNamespaces(), caches.namespaceViews(), deniedNamespaces);
     List<NamespaceSync.Result> results = syncAll(credential, targets, token, sourceHash);
     int prunes = prune(credential, targets);
 
@@ -155,7 +171,7 @@ public class RegistryCredentialReconciler
         failures.add(r.failure());
       }
       if (r.newConflict()) {
-        events.warning(credential, "Conflict", r.failure().message());
+        events.warning(credential, r.failure().reason(), r.failure().message());
       }
     }
     var report =
@@ -176,7 +192,7 @@ public class RegistryCredentialReconciler
       var synced = condition(status, StatusFactory.SYNCED);
       if ("True".equals(synced.getStatus())) {
         events.normal(credential, synced.getReason(), synced.getMessage());
-      } else if (!"Conflict".equals(synced.getReason())) {
+      } else if (!CONFLICT_REASONS.contains(synced.getReason())) {
         events.warning(credential, synced.getReason(), synced.getMessage());
       }
     }
@@ -194,7 +210,7 @@ public class RegistryCredentialReconciler
     UpdateControl<RegistryCredential> control = statusUpdate(credential, status);
     Optional<Duration> untilRefresh =
         nextRefresh.map(at -> atLeastASecond(Duration.between(now, at)));
-    if (failures.stream().anyMatch(f -> !"Conflict".equals(f.reason()))) {
+    if (failures.stream().anyMatch(f -> !CONFLICT_REASONS.contains(f.reason()))) {
       Duration retry =
           RefreshSchedule.retryDelay(
               syncFailures.merge(name, 1, Integer::sum), now, token.expiresAt());
@@ -249,6 +265,20 @@ public class RegistryCredentialReconciler
         .rescheduleAfter(RefreshSchedule.retryDelay(failures, now, lastExpiry));
   }
 
+  /**
+   * A fetched token, if its lifetime is one the source can have: an expiry in the past or seconds
+   * away would refetch in a hot loop, one far beyond the documented maximum would never rotate.
+   */
+  private RegistryToken usable(String sourceKind, RegistryToken token) throws SourceException {
+    var problem = TokenLifetime.problem(sourceKind, token, clock.instant());
+    if (problem.isPresent()) {
+      throw new SourceException(
+          "ProviderError",
+          "the " + sourceKind + " source returned an unusable token: " + problem.get());
+    }
+    return token;
+  }
+
   /** When a token must be replaced; empty for credentials that do not expire. */
   private static Optional<Instant> refreshTime(
       RegistryCredential credential, RegistryToken token, Optional<Duration> beforeExpiry) {
@@ -285,11 +315,24 @@ public class RegistryCredentialReconciler
     String name = credential.getMetadata().getName();
     boolean retain = credential.getSpec().effectiveDeletionPolicy() == DeletionPolicy.Retain;
     int removed = 0;
+    List<String> failed = new ArrayList<>();
     if (!retain) {
       for (Secret secret : caches.secretsOf(name)) {
-        removeFromNamespace(secret);
-        removed++;
+        if (!ManagedSecret.removable(secret, credential)) {
+          continue; // labelled like ours, but without our owner reference: not ours to delete
+        }
+        try {
+          removeFromNamespace(secret);
+          removed++;
+        } catch (KubernetesClientException e) {
+          failed.add(secret.getMetadata().getNamespace() + " (" + ApiErrors.describe(e) + ")");
+        }
       }
+    }
+    if (!failed.isEmpty()) {
+      // The framework logs what is thrown and retries: a message of ours, never the client's.
+      throw new IllegalStateException(
+          "cleanup of credential " + name + " failed in " + String.join(", ", failed));
     }
     namespaceSync.forget(name);
     fetchFailures.remove(name);
@@ -327,7 +370,7 @@ public class RegistryCredentialReconciler
     for (Secret secret : caches.secretsOf(credential.getMetadata().getName())) {
       String ns = secret.getMetadata().getNamespace();
       boolean wanted = targets.contains(ns) && secretName.equals(secret.getMetadata().getName());
-      if (wanted || !caches.namespaceActive(ns)) {
+      if (wanted || !caches.namespaceActive(ns) || !ManagedSecret.removable(secret, credential)) {
         continue;
       }
       try {
@@ -339,10 +382,10 @@ public class RegistryCredentialReconciler
             secret.getMetadata().getName());
       } catch (KubernetesClientException e) {
         log.warn(
-            "prune failed credential={} namespace={} code={}",
+            "prune failed credential={} namespace={} reason={}",
             credential.getMetadata().getName(),
             ns,
-            e.getCode());
+            ApiErrors.describe(e));
       }
     }
     return writes;

@@ -1,79 +1,126 @@
 package io.regcred.reconciler;
 
 import io.fabric8.kubernetes.api.model.Secret;
-import io.regcred.Annotations;
-import io.regcred.model.DockerConfigJson;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.model.TokenState;
 import io.regcred.provider.RegistryToken;
-import io.regcred.provider.SecretData;
+import java.net.HttpURLConnection;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The current token of each credential. Kept in memory, and recovered after a restart from the
- * Secrets it was written to (their annotations say when it was issued, when it expires and for
- * which source spec), so a restarted operator does not call the cloud again before the refresh is
- * due.
+ * The current token of each credential: in memory, and in a state Secret in the operator's own
+ * namespace so that a restarted (or newly elected) operator does not call the cloud again before
+ * the refresh is due. Secrets in target namespaces are never read back: anyone who can write there
+ * could otherwise choose the token every namespace gets.
  */
 class TokenStore {
 
+  private static final Logger log = LoggerFactory.getLogger(TokenStore.class);
+
   private record Entry(RegistryToken token, String sourceHash) {}
 
+  private final KubernetesClient client;
+  private final String namespace;
   private final Map<String, Entry> byCredential = new ConcurrentHashMap<>();
 
-  void remember(String credential, RegistryToken token, String sourceHash) {
-    byCredential.put(credential, new Entry(token, sourceHash));
-  }
-
-  void forget(String credential) {
-    byCredential.remove(credential);
+  TokenStore(KubernetesClient client, String namespace) {
+    this.client = client;
+    this.namespace = namespace;
   }
 
   /**
-   * The newest expiring token known for this credential and source spec: from memory, else from the
-   * written Secrets. Tokens for another spec (a changed region, account or identity) are never
-   * returned.
+   * The expiring token known for this credential and source spec: from memory, else from its state
+   * Secret (one read after a start). Tokens for another spec (a changed region, account or
+   * identity), for an earlier credential of the same name, or outside the source's lifetimes are
+   * never returned.
    */
-  Optional<RegistryToken> current(String credential, String sourceHash, List<Secret> written) {
-    Entry entry = byCredential.get(credential);
+  Optional<RegistryToken> current(RegistryCredential credential, String sourceHash, Instant now) {
+    String name = credential.getMetadata().getName();
+    Entry entry = byCredential.get(name);
     if (entry != null
         && entry.sourceHash().equals(sourceHash)
         && entry.token().expiresAt().isPresent()) {
       return Optional.of(entry.token());
     }
-    Optional<RegistryToken> recovered =
-        written.stream()
-            .map(secret -> fromSecret(secret, sourceHash))
-            .flatMap(Optional::stream)
-            .max(Comparator.comparing(RegistryToken::issuedAt));
-    recovered.ifPresent(token -> remember(credential, token, sourceHash));
-    return recovered;
+    Optional<RegistryToken> stored =
+        readState(name)
+            .flatMap(
+                s ->
+                    TokenState.read(
+                        s, credential, credential.getSpec().getSource().kind(), sourceHash, now));
+    stored.ifPresent(token -> byCredential.put(name, new Entry(token, sourceHash)));
+    return stored;
   }
 
-  private static Optional<RegistryToken> fromSecret(Secret secret, String sourceHash) {
-    var annotations = secret.getMetadata().getAnnotations();
-    if (annotations == null || !sourceHash.equals(annotations.get(Annotations.SOURCE_HASH))) {
-      return Optional.empty();
+  /** Remembers a fetched token, and stores it when it expires (static sources are re-read). */
+  void remember(RegistryCredential credential, RegistryToken token, String sourceHash) {
+    byCredential.put(credential.getMetadata().getName(), new Entry(token, sourceHash));
+    if (token.expiresAt().isPresent()) {
+      writeState(TokenState.toSecret(namespace, credential, token, sourceHash));
     }
-    String issued = annotations.get(Annotations.ISSUED_AT);
-    String expires = annotations.get(Annotations.EXPIRES_AT);
-    SecretData data = SecretData.of(secret);
-    if (issued == null || expires == null || !data.has(DockerConfigJson.KEY)) {
-      return Optional.empty();
-    }
+  }
+
+  /** Forgets a deleted credential and removes its state Secret. */
+  void forget(String credentialName) {
+    byCredential.remove(credentialName);
     try {
-      return Optional.of(
-          new RegistryToken(
-              DockerConfigJson.parse(data.text(DockerConfigJson.KEY), false),
-              Instant.parse(issued),
-              Optional.of(Instant.parse(expires))));
-    } catch (DockerConfigJson.InvalidDockerConfig | DateTimeParseException e) {
-      // A Secret we cannot read back is simply not reused: the next fetch replaces it.
+      client
+          .secrets()
+          .inNamespace(namespace)
+          .withName(TokenState.secretName(credentialName))
+          .delete();
+    } catch (KubernetesClientException e) {
+      // Its owner reference lets the garbage collector remove it.
+      log.warn("could not delete token state credential={} code={}", credentialName, e.getCode());
+    }
+  }
+
+  private Optional<Secret> readState(String credentialName) {
+    try {
+      return Optional.ofNullable(
+          client
+              .secrets()
+              .inNamespace(namespace)
+              .withName(TokenState.secretName(credentialName))
+              .get());
+    } catch (KubernetesClientException e) {
+      log.warn("could not read token state credential={} code={}", credentialName, e.getCode());
       return Optional.empty();
+    }
+  }
+
+  /**
+   * Create, or replace what is there. A failed write costs only a refetch after the next restart,
+   * so it is logged and the rotation goes on.
+   */
+  private void writeState(Secret state) {
+    var secrets = client.secrets().inNamespace(namespace);
+    try {
+      try {
+        secrets.resource(state).create();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+          throw e;
+        }
+        Secret current = secrets.withName(state.getMetadata().getName()).get();
+        if (current != null) {
+          state.getMetadata().setResourceVersion(current.getMetadata().getResourceVersion());
+        }
+        secrets.resource(state).update();
+      }
+    } catch (KubernetesClientException e) {
+      log.warn(
+          "could not store token state secret={}/{} code={}",
+          namespace,
+          state.getMetadata().getName(),
+          e.getCode());
     }
   }
 }

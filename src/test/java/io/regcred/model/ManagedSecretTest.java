@@ -189,71 +189,156 @@ class ManagedSecretTest {
   }
 
   @Test
-  void updatedTakesOurFieldsAndKeepsEverythingElse() {
-    Secret old =
-        ManagedSecret.desired(
-            credential("quay", "uid-1", DeletionPolicy.Retain, null), "ns", token("p"), "h");
-    Secret existing = stored(old);
-    existing.setStringData(Map.of("leftover", "x"));
+  void replacementIsExactlyTheDesiredSecretAtTheFoundVersion() {
+    Secret existing =
+        stored(
+            ManagedSecret.desired(
+                credential("quay", "uid-1", DeletionPolicy.Retain, null), "ns", token("p"), "h"));
     Secret desired = ManagedSecret.desired(credential(), "ns", token("rotated"), "h2");
 
-    Secret updated = ManagedSecret.updated(existing, desired);
+    Secret replacement = ManagedSecret.replacement(ManagedSecret.observed(existing), desired);
 
-    assertThat(updated.getMetadata().getResourceVersion()).isEqualTo("7");
-    assertThat(updated.getMetadata().getUid()).isEqualTo("secret-uid");
-    assertThat(updated.getMetadata().getCreationTimestamp()).isEqualTo("2025-01-01T00:00:00Z");
-    assertThat(updated.getMetadata().getName()).isEqualTo("quay");
-    assertThat(updated.getMetadata().getNamespace()).isEqualTo("ns");
-    assertThat(updated.getMetadata().getAnnotations())
-        .containsEntry("kubectl.kubernetes.io/last-applied-configuration", "{}")
-        .containsEntry(Annotations.SOURCE_HASH, "h2")
-        .containsEntry(
-            Annotations.CONTENT_HASH,
-            desired.getMetadata().getAnnotations().get(Annotations.CONTENT_HASH));
-    assertThat(updated.getMetadata().getLabels())
-        .containsEntry("team", "a")
-        .containsAllEntriesOf(desired.getMetadata().getLabels());
-    assertThat(updated.getMetadata().getOwnerReferences())
+    assertThat(replacement.getMetadata().getResourceVersion()).isEqualTo("7");
+    assertThat(replacement.getMetadata().getLabels()).isEqualTo(desired.getMetadata().getLabels());
+    assertThat(replacement.getMetadata().getAnnotations())
+        .isEqualTo(desired.getMetadata().getAnnotations())
+        .doesNotContainKey(Annotations.OBSERVED_FINGERPRINT);
+    assertThat(replacement.getMetadata().getOwnerReferences())
         .isEqualTo(desired.getMetadata().getOwnerReferences());
-    assertThat(updated.getData()).isEqualTo(desired.getData());
-    assertThat(updated.getStringData()).isNullOrEmpty();
-    assertThat(ManagedSecret.upToDate(updated, desired)).isTrue();
-    // the existing object is left as it was
-    assertThat(existing.getData()).isEqualTo(old.getData());
-    assertThat(existing.getMetadata().getOwnerReferences()).isNullOrEmpty();
+    assertThat(replacement.getType()).isEqualTo(desired.getType());
+    assertThat(replacement.getData()).isEqualTo(desired.getData());
+    assertThat(ManagedSecret.upToDate(replacement, desired)).isTrue();
   }
 
   @Test
-  void updatedDropsExpiryAnnotationsOfAnEarlierExpiringToken() {
+  void aStaticTokenDropsTheExpiryAnnotationsOfAnEarlierExpiringOne() {
     RegistryToken expiring =
         new RegistryToken(
             List.of(new RegistryAuth("quay.io", "AWS", "old")), ISSUED, Optional.of(EXPIRES));
     Secret existing = stored(ManagedSecret.desired(credential(), "ns", expiring, "ecr"));
     Secret desired = ManagedSecret.desired(credential(), "ns", token("p"), "static");
 
-    Secret updated = ManagedSecret.updated(existing, desired);
-
-    assertThat(updated.getMetadata().getAnnotations())
-        .doesNotContainKeys(Annotations.EXPIRES_AT, Annotations.ISSUED_AT)
-        .containsEntry("kubectl.kubernetes.io/last-applied-configuration", "{}");
+    assertThat(ManagedSecret.upToDate(ManagedSecret.observed(existing), desired)).isFalse();
+    assertThat(ManagedSecret.replacement(existing, desired).getMetadata().getAnnotations())
+        .doesNotContainKeys(Annotations.EXPIRES_AT, Annotations.ISSUED_AT);
   }
 
   @Test
-  void ownedByNeedsBothOurLabels() {
-    Secret ours = ManagedSecret.desired(credential(), "ns", token("p"), "h");
-    Secret foreign = new SecretBuilder().withNewMetadata().withName("quay").endMetadata().build();
-    Secret otherManager =
+  void observedKeepsNoDataAndNothingATenantAddedButStillComparesTheData() {
+    Secret desired = ManagedSecret.desired(credential(), "ns", token("p"), "h");
+    Secret bloated = stored(desired);
+    bloated.getMetadata().getAnnotations().put("tenant/blob", "x".repeat(200_000));
+    bloated.getMetadata().getLabels().put("tenant", "y");
+
+    Secret observed = ManagedSecret.observed(bloated);
+
+    assertThat(observed.getData()).isNullOrEmpty();
+    assertThat(observed.getMetadata().getLabels()).isEqualTo(desired.getMetadata().getLabels());
+    assertThat(observed.getMetadata().getAnnotations())
+        .containsAllEntriesOf(desired.getMetadata().getAnnotations())
+        .containsKey(Annotations.OBSERVED_FINGERPRINT)
+        .hasSize(desired.getMetadata().getAnnotations().size() + 1);
+    // Other keys on the Secret are not ours to fight over (webhooks add their own).
+    assertThat(ManagedSecret.upToDate(observed, desired)).isTrue();
+
+    Secret tampered = stored(desired);
+    tampered.setData(Map.of(".dockerconfigjson", b64("{\"auths\":{}}")));
+    assertThat(ManagedSecret.upToDate(ManagedSecret.observed(tampered), desired)).isFalse();
+  }
+
+  @Test
+  void aFingerprintAnnotationWrittenByATenantIsRecomputed() {
+    Secret desired = ManagedSecret.desired(credential(), "ns", token("p"), "h");
+    Secret forged = stored(desired);
+    forged.setData(Map.of(".dockerconfigjson", b64("{\"auths\":{}}")));
+    forged
+        .getMetadata()
+        .getAnnotations()
+        .put(
+            Annotations.OBSERVED_FINGERPRINT,
+            ManagedSecret.observed(desired)
+                .getMetadata()
+                .getAnnotations()
+                .get(Annotations.OBSERVED_FINGERPRINT));
+
+    assertThat(ManagedSecret.upToDate(ManagedSecret.observed(forged), desired)).isFalse();
+  }
+
+  @Test
+  void immutableOrRetypedCopiesAreNotUpToDate() {
+    Secret desired = ManagedSecret.desired(credential(), "ns", token("p"), "h");
+    Secret immutable = new SecretBuilder(stored(desired)).withImmutable(true).build();
+
+    assertThat(ManagedSecret.upToDate(ManagedSecret.observed(immutable), desired)).isFalse();
+  }
+
+  /** One row of the claim table: what stands in the target name's place, and whose it is. */
+  private record ClaimCase(String name, Secret found, ManagedSecret.Claim expected) {}
+
+  @Test
+  void claimDecidesWhoseSecretStandsInOurPlace() {
+    Secret ours = stored(ManagedSecret.desired(credential(), "ns", token("p"), "h"));
+    Secret retained =
+        stored(
+            ManagedSecret.desired(
+                credential("quay", "uid-1", DeletionPolicy.Retain, null), "ns", token("p"), "h"));
+    Secret otherUid =
+        stored(
+            ManagedSecret.desired(
+                credential("quay", "uid-old", DeletionPolicy.Delete, null), "ns", token("p"), "h"));
+    Secret stripped =
+        new SecretBuilder(ours).editMetadata().withLabels(Map.of()).endMetadata().build();
+    Secret foreign =
         new SecretBuilder()
             .withNewMetadata()
             .withName("quay")
+            .endMetadata()
+            .withType("kubernetes.io/dockerconfigjson")
+            .build();
+    Secret otherManager =
+        new SecretBuilder(foreign)
+            .editMetadata()
             .withLabels(Map.of(Labels.MANAGED_BY, "helm", Labels.CREDENTIAL, "quay"))
             .endMetadata()
             .build();
+    Secret otherCredential =
+        new SecretBuilder(retained)
+            .editMetadata()
+            .addToLabels(Labels.CREDENTIAL, "other")
+            .endMetadata()
+            .build();
+    Secret opaqueWithOurLabels = new SecretBuilder(retained).withType("Opaque").build();
+    Secret immutableOurs = new SecretBuilder(ours).withImmutable(true).build();
 
-    assertThat(ManagedSecret.ownedBy(ours, "quay")).isTrue();
-    assertThat(ManagedSecret.ownedBy(ours, "other")).isFalse();
-    assertThat(ManagedSecret.ownedBy(foreign, "quay")).isFalse();
-    assertThat(ManagedSecret.ownedBy(otherManager, "quay")).isFalse();
+    var cases =
+        List.of(
+            new ClaimCase("our controller reference", ours, ManagedSecret.Claim.OURS),
+            new ClaimCase("our labels, no owner (Retain)", retained, ManagedSecret.Claim.OURS),
+            new ClaimCase("labels stripped, our owner", stripped, ManagedSecret.Claim.OURS),
+            new ClaimCase("our labels, another UID", otherUid, ManagedSecret.Claim.FOREIGN),
+            new ClaimCase("no marks at all", foreign, ManagedSecret.Claim.FOREIGN),
+            new ClaimCase("another manager", otherManager, ManagedSecret.Claim.FOREIGN),
+            new ClaimCase("another credential", otherCredential, ManagedSecret.Claim.FOREIGN),
+            new ClaimCase(
+                "Opaque, our labels", opaqueWithOurLabels, ManagedSecret.Claim.WRONG_TYPE),
+            new ClaimCase("immutable, ours", immutableOurs, ManagedSecret.Claim.IMMUTABLE));
+    for (ClaimCase c : cases) {
+      assertThat(ManagedSecret.claim(ManagedSecret.observed(c.found()), credential()))
+          .as(c.name())
+          .isEqualTo(c.expected());
+    }
+  }
+
+  @Test
+  void onlySecretsWithOurOwnerReferenceAreRemovable() {
+    Secret ours = ManagedSecret.desired(credential(), "ns", token("p"), "h");
+    Secret labelledOnly =
+        ManagedSecret.desired(
+            credential("quay", "uid-1", DeletionPolicy.Retain, null), "ns", token("p"), "h");
+
+    assertThat(ManagedSecret.removable(ours, credential())).isTrue();
+    assertThat(ManagedSecret.removable(labelledOnly, credential())).isFalse();
+    assertThat(ManagedSecret.removable(ours, credential("quay", "uid-2", null, null))).isFalse();
   }
 
   @Test

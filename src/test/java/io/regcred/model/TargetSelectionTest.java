@@ -9,6 +9,7 @@ import io.regcred.api.v1alpha1.SelectorRequirement.Operator;
 import io.regcred.api.v1alpha1.ServiceAccountTarget;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class TargetSelectionTest {
@@ -46,7 +47,9 @@ class TargetSelectionTest {
   void namesOnlySelectsExistingNamedNamespaces() {
     var result =
         TargetSelection.namespaces(
-            namespaces(List.of("team-b", "default", "does-not-exist"), null, null), CLUSTER);
+            namespaces(List.of("team-b", "default", "does-not-exist"), null, null),
+            CLUSTER,
+            Set.of());
 
     assertThat(result).containsExactly("default", "team-b");
   }
@@ -54,7 +57,8 @@ class TargetSelectionTest {
   @Test
   void selectorOnlySelectsMatchingNamespaces() {
     var result =
-        TargetSelection.namespaces(namespaces(null, matchLabels("team", "a"), null), CLUSTER);
+        TargetSelection.namespaces(
+            namespaces(null, matchLabels("team", "a"), null), CLUSTER, Set.of());
 
     assertThat(result).containsExactly("team-a", "team-a-dev");
   }
@@ -67,21 +71,22 @@ class TargetSelectionTest {
             matchLabels("team", "a"),
             List.of("team-a-dev", "kube-system"));
 
-    assertThat(TargetSelection.namespaces(target, CLUSTER)).containsExactly("team-a", "team-b");
+    assertThat(TargetSelection.namespaces(target, CLUSTER, Set.of()))
+        .containsExactly("team-a", "team-b");
   }
 
   @Test
   void excludeWinsOverNames() {
     var target = namespaces(List.of("team-a"), null, List.of("team-a"));
 
-    assertThat(TargetSelection.namespaces(target, CLUSTER)).isEmpty();
+    assertThat(TargetSelection.namespaces(target, CLUSTER, Set.of())).isEmpty();
   }
 
   @Test
   void emptySelectorSelectsEveryActiveNamespace() {
     var result =
         TargetSelection.namespaces(
-            namespaces(null, new Selector(), List.of("kube-system")), CLUSTER);
+            namespaces(null, new Selector(), List.of("kube-system")), CLUSTER, Set.of());
 
     assertThat(result).containsExactly("default", "team-a", "team-a-dev", "team-b");
   }
@@ -90,7 +95,7 @@ class TargetSelectionTest {
   void terminatingNamespacesAreSkippedEvenWhenNamed() {
     var target = namespaces(List.of("team-a-old"), matchLabels("team", "a"), null);
 
-    assertThat(TargetSelection.namespaces(target, CLUSTER))
+    assertThat(TargetSelection.namespaces(target, CLUSTER, Set.of()))
         .containsExactly("team-a", "team-a-dev")
         .doesNotContain("team-a-old");
   }
@@ -104,13 +109,22 @@ class TargetSelectionTest {
                 new SelectorRequirement("env", Operator.DoesNotExist, null),
                 new SelectorRequirement("team", Operator.In, List.of("a", "b"))));
 
-    assertThat(TargetSelection.namespaces(namespaces(null, selector, null), CLUSTER))
+    assertThat(TargetSelection.namespaces(namespaces(null, selector, null), CLUSTER, Set.of()))
         .containsExactly("team-a", "team-b");
   }
 
   @Test
+  void deniedNamespacesAreNeverTargetedWhateverTheCredentialSays() {
+    var everything = namespaces(List.of("kube-system"), new Selector(Map.of(), null), null);
+
+    assertThat(TargetSelection.namespaces(everything, CLUSTER, Set.of())).contains("kube-system");
+    assertThat(TargetSelection.namespaces(everything, CLUSTER, Set.of("kube-system")))
+        .containsExactly("default", "team-a", "team-a-dev", "team-b");
+  }
+
+  @Test
   void nullTargetSelectsNothing() {
-    assertThat(TargetSelection.namespaces(null, CLUSTER)).isEmpty();
+    assertThat(TargetSelection.namespaces(null, CLUSTER, Set.of())).isEmpty();
   }
 
   @Test
