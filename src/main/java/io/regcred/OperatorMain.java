@@ -105,6 +105,11 @@ public final class OperatorMain implements AutoCloseable {
         false);
   }
 
+  /** The framework's operator, for tests and embedding (its controllers' caches and health). */
+  public Operator operator() {
+    return operator;
+  }
+
   /** The metrics registry, for tests and embedding. */
   public OperatorMetrics metrics() {
     return metrics;
