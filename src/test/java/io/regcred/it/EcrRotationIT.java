@@ -239,6 +239,91 @@ class EcrRotationIT {
     assertNoLeak();
   }
 
+  /**
+   * T1 across a restart: a tenant's copy claims a token issued now that lasts until 2100. The
+   * restarted operator takes its token from its own namespace only: every namespace gets the real
+   * token, the tenant's copy is put right, and nothing is fetched again.
+   */
+  @Test
+  void aRestartedOperatorNeverTakesItsTokenFromATenantsCopy() throws Exception {
+    startAws(Duration.ofHours(12));
+    namespace(client, "ecr-t1-tenant", Map.of("ecr", "t1"));
+    credential("t1", "t1", List.of("123456789012"));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertReady("t1", 1));
+    String password = passwordIn("ecr-t1-tenant", "t1");
+    Instant expiry =
+        Instant.parse(
+            client
+                .resources(RegistryCredential.class)
+                .withName("t1")
+                .get()
+                .getStatus()
+                .getExpiresAt());
+
+    operator.close();
+    Secret copy = secret("ecr-t1-tenant", "t1");
+    String forged =
+        "{\"auths\":{\"123456789012.dkr.ecr.eu-west-1.amazonaws.com\":{\"auth\":\""
+            + Fixtures.b64("AWS:tenant-chosen")
+            + "\"}}}";
+    client
+        .resource(
+            new SecretBuilder(copy)
+                .editMetadata()
+                .addToAnnotations("regcred.io/issued-at", Instant.now().toString())
+                .addToAnnotations("regcred.io/expires-at", "2100-01-01T00:00:00Z")
+                .endMetadata()
+                .withData(Map.of(".dockerconfigjson", Fixtures.b64(forged)))
+                .build())
+        .update();
+    operator = startOperator();
+    namespace(client, "ecr-t1-other", Map.of("ecr", "t1"));
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              assertThat(passwordIn("ecr-t1-other", "t1")).isEqualTo(password);
+              assertThat(passwordIn("ecr-t1-tenant", "t1")).isEqualTo(password);
+            });
+    assertThat(aws.calls(GET_TOKEN)).isEqualTo(1);
+    assertThat(
+            Instant.parse(
+                client
+                    .resources(RegistryCredential.class)
+                    .withName("t1")
+                    .get()
+                    .getStatus()
+                    .getExpiresAt()))
+        .isEqualTo(expiry);
+  }
+
+  /**
+   * T9: a provider that answers with an expiry in the past is an error with backoff, not a fetch
+   * per second.
+   */
+  @Test
+  void aTokenThatIsAlreadyExpiredIsAnErrorWithBackoff() throws Exception {
+    startAws(Duration.ofSeconds(-30));
+    namespace(client, "ecr-t9", Map.of("ecr", "t9"));
+    credential("t9", "t9", List.of("123456789012"));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              var c = condition(client, "t9", "SourceAvailable");
+              assertThat(c.getStatus()).isEqualTo("False");
+              assertThat(c.getReason()).isEqualTo("ProviderError");
+              assertThat(c.getMessage()).contains("expires at");
+            });
+    int first = aws.calls(GET_TOKEN);
+    Thread.sleep(12_000);
+    // 5 s, then 10 s: at most two more attempts in 12 s, where a fetch per second would be twelve.
+    assertThat(aws.calls(GET_TOKEN) - first).isBetween(1, 2);
+    assertThat(secret("ecr-t9", "t9")).isNull();
+  }
+
   // --- helpers
 
   private static void assertReady(String name, int synced) {
