@@ -25,8 +25,9 @@ unit: ## Only the unit tests (no server)
 bench: deps testbin ## Print the figures: onboarding, rotation, readiness, fan-out, failover, memory, payload size
 	@mkdir -p target
 	$(MVN) -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dspotless.check.skip=true \
-	  -Dit.test='StaticSourceIT,EcrRotationIT,HealthIT,PayloadFailoverIT' verify | tee target/bench.log \
-	  | grep -E '^(onboarding|ECR rotation|readiness|runtime payload|leader resident|failover):' || true
+	  -Dregcred.bench.tenantSecrets=500 \
+	  -Dit.test='StaticSourceIT,EcrRotationIT,HealthIT,PayloadFailoverIT,TenantSecretMemoryIT' verify | tee target/bench.log \
+	  | grep -E '^(onboarding|ECR rotation|readiness|runtime payload|leader resident|failover|tenant secrets memory):' || true
 	@grep -q 'BUILD SUCCESS' target/bench.log
 
 demo: deps testbin ## Local control plane + registry + operator; prove a pull with the written Secret
