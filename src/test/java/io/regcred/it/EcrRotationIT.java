@@ -281,6 +281,7 @@ class EcrRotationIT {
 
     await()
         .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
         .untilAsserted(
             () -> {
               assertThat(passwordIn("ecr-t1-other", "t1")).isEqualTo(password);
