@@ -135,7 +135,7 @@ public final class ManagedSecret {
     List<OwnerReference> owners =
         credential.getSpec().effectiveDeletionPolicy() == DeletionPolicy.Retain
             ? List.of()
-            : List.of(ownerReference(credential));
+            : List.of(controllerReference(credential));
     return new SecretBuilder()
         .withNewMetadata()
         .withName(credential.targetSecretName())
@@ -280,7 +280,8 @@ public final class ManagedSecret {
     }
   }
 
-  private static OwnerReference ownerReference(RegistryCredential credential) {
+  /** The credential as controller owner; it never blocks the credential's deletion. */
+  static OwnerReference controllerReference(RegistryCredential credential) {
     return new OwnerReferenceBuilder()
         .withApiVersion(credential.getApiVersion())
         .withKind(credential.getKind())
@@ -291,7 +292,7 @@ public final class ManagedSecret {
         .build();
   }
 
-  private static String base64(String value) {
+  static String base64(String value) {
     return Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
   }
 }

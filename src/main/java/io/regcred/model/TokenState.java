@@ -1,6 +1,5 @@
 package io.regcred.model;
 
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.regcred.Annotations;
@@ -55,21 +54,10 @@ public final class TokenState {
                 token.issuedAt().toString(),
                 Annotations.EXPIRES_AT,
                 token.expiresAt().map(Instant::toString).orElse("")))
-        .withOwnerReferences(
-            new OwnerReferenceBuilder()
-                .withApiVersion(credential.getApiVersion())
-                .withKind(credential.getKind())
-                .withName(credential.getMetadata().getName())
-                .withUid(credential.getMetadata().getUid())
-                .withBlockOwnerDeletion(false)
-                .withController(true)
-                .build())
+        .withOwnerReferences(ManagedSecret.controllerReference(credential))
         .endMetadata()
         .withType(SECRET_TYPE)
-        .withData(
-            Map.of(
-                DockerConfigJson.KEY,
-                Base64.getEncoder().encodeToString(json.getBytes(StandardCharsets.UTF_8))))
+        .withData(Map.of(DockerConfigJson.KEY, ManagedSecret.base64(json)))
         .build();
   }
 
