@@ -14,6 +14,7 @@ import io.regcred.provider.RegistryToken;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -52,6 +53,14 @@ public final class ManagedSecret {
     WRONG_TYPE,
     /** Ours by its marks, but immutable, so it cannot be rotated in place. */
     IMMUTABLE;
+
+    /**
+     * Whether a namespace failure of this reason is a Secret standing in our place: it waits for
+     * that Secret to change instead of being retried with backoff.
+     */
+    public static boolean blocks(String reason) {
+      return Arrays.stream(values()).anyMatch(c -> c != OURS && c.reason().equals(reason));
+    }
 
     /** The condition reason reported for a namespace where this Secret blocks the sync. */
     public String reason() {

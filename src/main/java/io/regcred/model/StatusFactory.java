@@ -148,7 +148,8 @@ public final class StatusFactory {
           generation,
           now);
     }
-    boolean allConflicts = sync.failures().stream().allMatch(f -> "Conflict".equals(f.reason()));
+    boolean allConflicts =
+        sync.failures().stream().allMatch(f -> ManagedSecret.Claim.blocks(f.reason()));
     String reason = allConflicts ? "Conflict" : "SyncFailed";
     String message =
         sync.failures().size()

@@ -62,13 +62,6 @@ public class RegistryCredentialReconciler
 
   private static final Logger log = LoggerFactory.getLogger(RegistryCredentialReconciler.class);
 
-  /**
-   * Namespaces where a Secret that is not ours, or cannot be updated in place, holds the name: they
-   * wait for that Secret to change rather than being retried.
-   */
-  private static final Set<String> CONFLICT_REASONS =
-      Set.of(Claim.FOREIGN.reason(), Claim.WRONG_TYPE.reason(), Claim.IMMUTABLE.reason());
-
   private final Function<SourceSecrets, List<TokenProvider>> providerFactory;
   private List<TokenProvider> providers = List.of();
   private final EventRecorder events;
@@ -192,7 +185,7 @@ public class RegistryCredentialReconciler
       var synced = condition(status, StatusFactory.SYNCED);
       if ("True".equals(synced.getStatus())) {
         events.normal(credential, synced.getReason(), synced.getMessage());
-      } else if (!CONFLICT_REASONS.contains(synced.getReason())) {
+      } else if (!Claim.blocks(synced.getReason())) {
         events.warning(credential, synced.getReason(), synced.getMessage());
       }
     }
@@ -210,7 +203,7 @@ public class RegistryCredentialReconciler
     UpdateControl<RegistryCredential> control = statusUpdate(credential, status);
     Optional<Duration> untilRefresh =
         nextRefresh.map(at -> atLeastASecond(Duration.between(now, at)));
-    if (failures.stream().anyMatch(f -> !CONFLICT_REASONS.contains(f.reason()))) {
+    if (failures.stream().anyMatch(f -> !Claim.blocks(f.reason()))) {
       Duration retry =
           RefreshSchedule.retryDelay(
               syncFailures.merge(name, 1, Integer::sum), now, token.expiresAt());

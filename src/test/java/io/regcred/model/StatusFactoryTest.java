@@ -110,9 +110,10 @@ class StatusFactoryTest {
   }
 
   @Test
-  void onlyConflictsIsReasonConflict() {
+  void onlySecretsInOurPlaceIsReasonConflict() {
     var sync =
-        new SyncReport(2, 0, List.of(failure("b", "Conflict"), failure("a", "Conflict")), false, 0);
+        new SyncReport(
+            2, 0, List.of(failure("b", "Conflict"), failure("a", "SecretImmutable")), false, 0);
 
     RegistryCredentialStatus status = build(null, OK, sync, T0);
 
