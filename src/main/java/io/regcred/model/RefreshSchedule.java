@@ -2,6 +2,7 @@ package io.regcred.model;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -66,6 +67,18 @@ public final class RefreshSchedule {
       }
     }
     return delay.compareTo(MIN_RETRY) < 0 ? MIN_RETRY : delay;
+  }
+
+  /**
+   * How long until the earliest of these moments, at least a second away; empty when there is none
+   * (a credential that does not expire and has nothing to retry waits for events).
+   */
+  public static Optional<Duration> wakeAfter(Instant now, List<Optional<Instant>> moments) {
+    return moments.stream()
+        .flatMap(Optional::stream)
+        .min(Instant::compareTo)
+        .map(at -> Duration.between(now, at))
+        .map(d -> d.compareTo(MIN_RETRY) < 0 ? MIN_RETRY : d);
   }
 
   /** A stable jitter in [0, 1) for one token, from anything that identifies it. */

@@ -1,7 +1,6 @@
 package io.regcred.reconciler;
 
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.regcred.Annotations;
@@ -12,9 +11,13 @@ import io.regcred.metrics.OperatorMetrics;
 import io.regcred.model.DockerConfigJson;
 import io.regcred.model.ManagedSecret;
 import io.regcred.model.ManagedSecret.Claim;
-import io.regcred.model.PullSecretEdit;
-import io.regcred.model.TargetSelection;
+import io.regcred.model.NamespacePlan;
+import io.regcred.model.NamespacePlan.AccountEdit;
+import io.regcred.model.NamespacePlan.Blocked;
+import io.regcred.model.NamespacePlan.Create;
+import io.regcred.model.NamespacePlan.Update;
 import java.net.HttpURLConnection;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,9 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Brings one namespace in line with a credential: the Secret written or updated in place, then our
- * entry on the selected ServiceAccounts. Reads come from the caches; a write happens only where
- * something differs.
+ * Brings one namespace in line with a credential: gathers what is there (from the caches, or by a
+ * read where the cache cannot know), asks {@link NamespacePlan} what to do, and does it. A create
+ * that finds a Secret already there gathers and plans again with what it found.
  */
 public class NamespaceSync {
 
@@ -36,7 +39,8 @@ public class NamespaceSync {
   private final OperatorMetrics metrics;
 
   /**
-   * Namespaces (per credential) where a foreign Secret holds our name; re-checked by reads only.
+   * Namespaces (per credential) where a Secret without our label holds our name: the cache does not
+   * see those, so they are read again on each pass.
    */
   private final ConcurrentHashMap<String, Set<String>> knownConflicts = new ConcurrentHashMap<>();
 
@@ -51,9 +55,18 @@ public class NamespaceSync {
     this.serviceAccounts = serviceAccounts;
   }
 
-  /** The outcome in one namespace. */
+  /**
+   * The outcome in one namespace.
+   *
+   * @param landed whether the Secret under the target name is ours and as desired afterwards
+   */
   public record Result(
-      String namespace, SyncFailure failure, int writes, boolean rotated, boolean newConflict) {
+      String namespace,
+      SyncFailure failure,
+      int writes,
+      boolean rotated,
+      boolean newConflict,
+      boolean landed) {
     public boolean ok() {
       return failure == null;
     }
@@ -62,19 +75,20 @@ public class NamespaceSync {
   public Result sync(RegistryCredential credential, String namespace, Secret desired) {
     String credentialName = credential.getMetadata().getName();
     String secretName = desired.getMetadata().getName();
+    Set<String> conflicts =
+        knownConflicts.computeIfAbsent(credentialName, k -> ConcurrentHashMap.newKeySet());
     int writes = 0;
     boolean rotated = false;
     try {
-      Optional<Secret> existing = view.managedSecret(namespace, secretName);
-      Set<String> conflicts =
-          knownConflicts.computeIfAbsent(credentialName, k -> ConcurrentHashMap.newKeySet());
-      if (existing.isEmpty() && conflicts.contains(namespace)) {
-        // A Secret without our label is not cached: look again, by a read, whether it is gone.
-        existing = readSecret(namespace, secretName);
+      Optional<Secret> found = view.managedSecret(namespace, secretName);
+      if (found.isEmpty() && conflicts.contains(namespace)) {
+        found = readSecret(namespace, secretName);
       }
-      if (existing.isEmpty()) {
+      NamespacePlan plan =
+          NamespacePlan.plan(credential, desired, found, view.serviceAccounts(namespace));
+      if (plan.secret() instanceof Create create) {
         try {
-          Secret created = client.resource(desired).create();
+          Secret created = client.resource(create.desired()).create();
           view.secretWritten(created, null);
           metrics.write("secret", "created");
           writes++;
@@ -87,81 +101,82 @@ public class NamespaceSync {
           if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
             throw e;
           }
-          existing = readSecret(namespace, secretName);
+          // Someone else's Secret, or ours with its label stripped: plan again with what is there.
+          plan =
+              NamespacePlan.plan(
+                  credential,
+                  desired,
+                  readSecret(namespace, secretName),
+                  view.serviceAccounts(namespace));
         }
       }
-      if (existing.isPresent()) {
-        Claim claim = ManagedSecret.claim(existing.get(), credential);
-        if (claim != Claim.OURS) {
-          return conflict(namespace, secretName, existing.get(), claim, conflicts.add(namespace));
-        }
-        conflicts.remove(namespace);
-        if (!ManagedSecret.upToDate(existing.get(), desired)) {
-          Secret previous = existing.get();
-          Secret updated = client.resource(ManagedSecret.replacement(previous, desired)).update();
-          view.secretWritten(updated, previous);
-          metrics.write("secret", "updated");
-          writes++;
-          rotated = !contentHash(previous).equals(contentHash(desired));
-          log.info(
-              "updated secret credential={} namespace={} secret={} credentialChanged={}",
-              credentialName,
-              namespace,
-              secretName,
-              rotated);
-        }
+      if (plan.secret() instanceof Blocked blocked) {
+        return conflict(
+            namespace,
+            secretName,
+            blocked.found().getMetadata().getLabels(),
+            blocked.claim(),
+            conflicts.add(namespace));
       }
-      writes += patchServiceAccounts(credential, namespace, secretName);
-      return new Result(namespace, null, writes, rotated, false);
+      conflicts.remove(namespace);
+      if (plan.secret() instanceof Update update) {
+        Secret updated = client.resource(update.replacement()).update();
+        view.secretWritten(updated, update.found());
+        metrics.write("secret", "updated");
+        writes++;
+        rotated = !contentHash(update.found()).equals(contentHash(desired));
+        log.info(
+            "updated secret credential={} namespace={} secret={} credentialChanged={}",
+            credentialName,
+            namespace,
+            secretName,
+            rotated);
+      }
+      for (AccountEdit edit : plan.accounts()) {
+        writes += edit(credentialName, namespace, secretName, edit);
+      }
+      return new Result(namespace, null, writes, rotated, false, true);
     } catch (KubernetesClientException e) {
       metrics.write("secret", "failed");
+      String why = ApiErrors.describe(e);
       log.warn(
           "sync failed credential={} namespace={} code={} reason={}",
           credentialName,
           namespace,
           e.getCode(),
-          ApiErrors.describe(e));
+          why);
       return new Result(
           namespace,
-          new SyncFailure(namespace, ApiErrors.reason(e), ApiErrors.describe(e)),
+          new SyncFailure(namespace, ApiErrors.reason(e), why),
           writes,
           rotated,
+          false,
           false);
     }
+  }
+
+  private int edit(String credential, String namespace, String secretName, AccountEdit edit) {
+    var sa = edit.serviceAccount();
+    boolean written =
+        edit.add()
+            ? serviceAccounts.addEntry(sa, secretName)
+            : serviceAccounts.removeEntry(sa, secretName);
+    if (!written) {
+      return 0;
+    }
+    metrics.write("serviceaccount", "updated");
+    log.info(
+        "{} pull secret credential={} namespace={} serviceAccount={}",
+        edit.add() ? "added" : "removed",
+        credential,
+        namespace,
+        sa.getMetadata().getName());
+    return 1;
   }
 
   private static String contentHash(Secret secret) {
     var annotations = secret.getMetadata().getAnnotations();
     return annotations == null ? "" : annotations.getOrDefault(Annotations.CONTENT_HASH, "");
-  }
-
-  /** Our entry added to selected ServiceAccounts, and removed from ones no longer selected. */
-  private int patchServiceAccounts(
-      RegistryCredential credential, String namespace, String secretName) {
-    var target = credential.getSpec().getTarget().getServiceAccounts();
-    int writes = 0;
-    for (ServiceAccount sa : view.serviceAccounts(namespace)) {
-      boolean selected =
-          TargetSelection.serviceAccountSelected(
-              target, sa.getMetadata().getName(), sa.getMetadata().getLabels());
-      if (selected && !PullSecretEdit.references(sa, secretName)) {
-        if (serviceAccounts.addEntry(sa, secretName)) {
-          metrics.write("serviceaccount", "updated");
-          writes++;
-          log.info(
-              "added pull secret credential={} namespace={} serviceAccount={}",
-              credential.getMetadata().getName(),
-              namespace,
-              sa.getMetadata().getName());
-        }
-      } else if (!selected && PullSecretEdit.added(sa).contains(secretName)) {
-        if (serviceAccounts.removeEntry(sa, secretName)) {
-          metrics.write("serviceaccount", "updated");
-          writes++;
-        }
-      }
-    }
-    return writes;
   }
 
   /** Forgets what was learned about a deleted credential. */
@@ -175,8 +190,8 @@ public class NamespaceSync {
         .map(ManagedSecret::observed);
   }
 
-  private Result conflict(
-      String namespace, String secretName, Secret found, Claim claim, boolean isNew) {
+  private static Result conflict(
+      String namespace, String secretName, Map<String, String> labels, Claim claim, boolean isNew) {
     String where = "Secret " + namespace + "/" + secretName;
     String message =
         switch (claim) {
@@ -190,7 +205,6 @@ public class NamespaceSync {
                   + " is immutable, so it cannot be updated in place; delete it and it is written"
                   + " again";
           default -> {
-            var labels = found.getMetadata().getLabels();
             String owner = labels == null ? null : labels.get(Labels.CREDENTIAL);
             yield where
                 + (owner == null
@@ -201,6 +215,6 @@ public class NamespaceSync {
           }
         };
     return new Result(
-        namespace, new SyncFailure(namespace, claim.reason(), message), 0, false, isNew);
+        namespace, new SyncFailure(namespace, claim.reason(), message), 0, false, isNew, false);
   }
 }

@@ -20,15 +20,18 @@ import io.regcred.api.v1alpha1.RegistryCredentialStatus;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
 import io.regcred.config.OperatorConfig;
 import io.regcred.metrics.OperatorMetrics;
+import io.regcred.model.FetchState;
 import io.regcred.model.ManagedSecret;
 import io.regcred.model.ManagedSecret.Claim;
 import io.regcred.model.NamespaceView;
+import io.regcred.model.PrunePlan;
 import io.regcred.model.PullSecretEdit;
 import io.regcred.model.RefreshSchedule;
 import io.regcred.model.StatusFactory;
 import io.regcred.model.StatusFactory.SourceState;
 import io.regcred.model.SyncReport;
 import io.regcred.model.TargetSelection;
+import io.regcred.model.TokenDecision;
 import io.regcred.model.TokenLifetime;
 import io.regcred.provider.RegistryToken;
 import io.regcred.provider.SourceException;
@@ -39,6 +42,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,6 +52,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -71,9 +76,12 @@ public class RegistryCredentialReconciler
   private final String sourceNamespace;
   private final String stateNamespace;
   private final Set<String> deniedNamespaces;
-  private final Map<String, Integer> fetchFailures = new ConcurrentHashMap<>();
-  private final Map<String, Integer> syncFailures = new ConcurrentHashMap<>();
+
+  /** What each credential's reconciles remember of each other, in one place. */
+  private final Map<String, CredentialMemory> memories = new ConcurrentHashMap<>();
+
   private TokenStore tokens;
+  private StatusWriter statusWriter;
 
   private Caches caches;
   private NamespaceSync namespaceSync;
@@ -104,6 +112,7 @@ public class RegistryCredentialReconciler
     serviceAccounts = new ServiceAccountPatcher(client);
     namespaceSync = new NamespaceSync(client, caches, serviceAccounts, metrics);
     tokens = new TokenStore(client, stateNamespace);
+    statusWriter = new StatusWriter(client);
     providers = List.copyOf(providerFactory.apply(caches));
     return caches.eventSources();
   }
@@ -117,145 +126,195 @@ public class RegistryCredentialReconciler
   }
 
   private UpdateControl<RegistryCredential> reconcileCredential(RegistryCredential credential) {
+    // Gather.
     String name = credential.getMetadata().getName();
     var spec = credential.getSpec();
     String sourceKind = spec.getSource().kind();
     RegistryCredentialStatus previous = credential.getStatus();
-
     String sourceHash = ManagedSecret.sha256(Serialization.asJson(spec.getSource()));
-    Optional<Duration> beforeExpiry = beforeExpiry(credential);
     Instant now = clock.instant();
+    CredentialMemory memory =
+        memories
+            .getOrDefault(name, CredentialMemory.NONE)
+            .forSource(sourceKey(credential, sourceHash));
     Optional<RegistryToken> current = tokens.current(credential, sourceHash, now);
-    RegistryToken token;
-    if (current.isPresent()
-        && now.isBefore(refreshTime(credential, current.get(), beforeExpiry).orElse(now))) {
-      token = current.get(); // one fetch per rotation, however many reconciles and namespaces
-    } else {
+    Optional<Instant> currentRefresh = current.flatMap(t -> refreshTime(credential, t));
+
+    // Decide on the token, then carry the decision out: at most one call to the source.
+    TokenDecision decision = TokenDecision.decide(current, currentRefresh, memory.fetch(), now);
+    Optional<RegistryToken> token;
+    SourceState source;
+    if (decision instanceof TokenDecision.Reuse reuse) {
+      token = Optional.of(reuse.token());
+      source = SourceState.available(describeSource(credential), reuse.token().expiresAt());
+    } else if (decision instanceof TokenDecision.Fetch) {
       try {
-        token = usable(sourceKind, provider(credential).fetch(credential));
+        RegistryToken fetched = usable(sourceKind, provider(credential).fetch(credential));
         metrics.providerCall(sourceKind, name, true);
-        tokens.remember(credential, token, sourceHash);
-        fetchFailures.remove(name);
+        tokens.remember(credential, fetched, sourceHash);
+        memory = memory.fetched();
         log.info(
             "fetched credential={} source={} expiresAt={}",
             name,
             sourceKind,
-            token.expiresAt().orElse(null));
+            fetched.expiresAt().orElse(null));
+        token = Optional.of(fetched);
+        source = SourceState.available(describeSource(credential), fetched.expiresAt());
       } catch (SourceException e) {
         metrics.providerCall(sourceKind, name, false);
-        return sourceFailed(credential, e, current, now);
+        log.warn(
+            "source unavailable credential={} reason={} message={}",
+            name,
+            e.reason(),
+            e.getMessage());
+        token = TokenDecision.lastGood(current, now);
+        memory =
+            memory.fetchFailed(
+                new FetchState.Failure(e.reason(), e.getMessage()),
+                now,
+                token.flatMap(RegistryToken::expiresAt));
+        source = sourceFailed(memory.fetch(), token, now);
       }
+    } else {
+      // Backing off: no call to the source before the stored next attempt, whatever the event.
+      token = TokenDecision.lastGood(current, now);
+      source = sourceFailed(memory.fetch(), token, now);
     }
 
-    Optional<Instant> nextRefresh = refreshTime(credential, token, beforeExpiry);
-    SortedSet<String> targets =
-        TargetSelection.namespaces(
-            spec.getTarget().getNamespaces(), caches.namespaceViews(), deniedNamespaces);
-    List<NamespaceSync.Result> results = syncAll(credential, targets, token, sourceHash);
-    int prunes = prune(credential, targets);
-
-    List<SyncFailure> failures = new ArrayList<>();
-    int writes = prunes;
-    boolean rotated = false;
-    for (var r : results) {
-      writes += r.writes();
-      rotated |= r.rotated();
-      if (!r.ok()) {
-        failures.add(r.failure());
+    // With a token (fresh, reused, or the last good one during an outage) every target is synced.
+    SyncReport report = null;
+    List<SyncFailure> failures = List.of();
+    boolean conflicts = false;
+    if (token.isPresent()) {
+      SortedSet<String> targets =
+          TargetSelection.namespaces(
+              spec.getTarget().getNamespaces(), caches.namespaceViews(), deniedNamespaces);
+      List<NamespaceSync.Result> results = syncAll(credential, targets, token.get(), sourceHash);
+      Set<String> landed = new HashSet<>();
+      List<SyncFailure> failed = new ArrayList<>();
+      int writes = 0;
+      boolean rotated = false;
+      for (var r : results) {
+        writes += r.writes();
+        rotated |= r.rotated();
+        if (r.landed()) {
+          landed.add(r.namespace());
+        }
+        if (!r.ok()) {
+          failed.add(r.failure());
+          conflicts |= Claim.blocks(r.failure().reason());
+        }
+        if (r.newConflict()) {
+          events.warning(credential, r.failure().reason(), r.failure().message());
+        }
       }
-      if (r.newConflict()) {
-        events.warning(credential, r.failure().reason(), r.failure().message());
+      writes += prune(credential, targets, landed);
+      failures = failed;
+      report =
+          new SyncReport(targets.size(), targets.size() - failed.size(), failed, rotated, writes);
+      if (rotated) {
+        events.normal(
+            credential, "Rotated", "credential updated in place in the target namespaces");
+      }
+      if (writes > 0 || !failed.isEmpty()) {
+        log.info(
+            "reconciled credential={} targeted={} synced={} failed={} writes={}",
+            name,
+            report.targeted(),
+            report.synced(),
+            failed.size(),
+            writes);
       }
     }
-    var report =
-        new SyncReport(targets.size(), targets.size() - failures.size(), failures, rotated, writes);
+    Optional<Instant> nextRefresh = token.flatMap(t -> refreshTime(credential, t));
     var status =
         StatusFactory.build(
             previous,
             credential.getMetadata().getGeneration(),
             sourceKind,
-            SourceState.available(describeSource(credential), token.expiresAt()),
+            source,
             report,
-            nextRefresh,
+            source.available() ? nextRefresh : Optional.empty(),
             now);
-    if (rotated) {
-      events.normal(credential, "Rotated", "credential updated in place in the target namespaces");
+    recordEvents(credential, previous, status, source);
+    metrics.credentialState(
+        name,
+        token.flatMap(RegistryToken::expiresAt),
+        report == null ? 0 : report.targeted(),
+        report == null ? 0 : report.synced(),
+        failures.size());
+
+    // When to look again: the earliest of refresh, next fetch attempt, namespace retry, recheck.
+    boolean retrySync = failures.stream().anyMatch(f -> !Claim.blocks(f.reason()));
+    memory = memory.synced(retrySync, conflicts);
+    boolean statusWritten = statusWriter.write(credential, status);
+    memory = memory.statusWritten(statusWritten);
+    memories.put(name, memory);
+    Optional<Instant> expiry = token.flatMap(RegistryToken::expiresAt);
+    Optional<Duration> wake =
+        RefreshSchedule.wakeAfter(
+            now,
+            List.of(
+                nextRefresh,
+                memory.fetch().nextAttempt(),
+                memory.retryAt(memory.syncRetries(), now, expiry),
+                memory.retryAt(memory.conflictChecks(), now, Optional.empty()),
+                memory.retryAt(memory.statusFailures(), now, expiry)));
+    // The operator schedules the refresh itself; the framework's periodic resync is no substitute.
+    return wake.map(UpdateControl.<RegistryCredential>noUpdate()::rescheduleAfter)
+        .orElse(UpdateControl.noUpdate());
+  }
+
+  /** The source as status shows it while failing: why, and the last good token's expiry. */
+  private static SourceState sourceFailed(
+      FetchState fetch, Optional<RegistryToken> lastGood, Instant now) {
+    var failure = fetch.lastFailure().orElse(new FetchState.Failure("SourceUnavailable", "?"));
+    Optional<Instant> lastExpiry = lastGood.flatMap(RegistryToken::expiresAt);
+    if (lastExpiry.isEmpty()) {
+      return SourceState.failed(failure.reason(), failure.message());
+    }
+    boolean expiring = RefreshSchedule.expiring(lastGood.get().issuedAt(), lastExpiry.get(), now);
+    return SourceState.failed(failure.reason(), failure.message(), lastExpiry.get(), expiring);
+  }
+
+  /**
+   * Events for what changed: a condition's status, reason or message (a new failure with the same
+   * reason is news too). Repeats of one Event are counted by the recorder.
+   */
+  private void recordEvents(
+      RegistryCredential credential,
+      RegistryCredentialStatus previous,
+      RegistryCredentialStatus status,
+      SourceState source) {
+    if (!source.available()
+        && StatusFactory.changed(previous, status, StatusFactory.SOURCE_AVAILABLE)) {
+      events.warning(credential, source.reason(), source.message());
+    }
+    if (source.expiring() && StatusFactory.changed(previous, status, StatusFactory.READY)) {
+      events.warning(credential, "Expiring", condition(status, StatusFactory.READY).getMessage());
     }
     if (StatusFactory.changed(previous, status, StatusFactory.SYNCED)) {
       var synced = condition(status, StatusFactory.SYNCED);
       if ("True".equals(synced.getStatus())) {
         events.normal(credential, synced.getReason(), synced.getMessage());
-      } else if (!Claim.blocks(synced.getReason())) {
+      } else if (!Claim.blocks(synced.getReason())
+          && !"SourceUnavailable".equals(synced.getReason())) {
         events.warning(credential, synced.getReason(), synced.getMessage());
       }
     }
-    if (writes > 0 || !failures.isEmpty()) {
-      log.info(
-          "reconciled credential={} targeted={} synced={} failed={} writes={}",
-          name,
-          report.targeted(),
-          report.synced(),
-          failures.size(),
-          writes);
-    }
-    metrics.credentialState(
-        name, token.expiresAt(), report.targeted(), report.synced(), failures.size());
-    UpdateControl<RegistryCredential> control = statusUpdate(credential, status);
-    Optional<Duration> untilRefresh =
-        nextRefresh.map(at -> atLeastASecond(Duration.between(now, at)));
-    if (failures.stream().anyMatch(f -> !Claim.blocks(f.reason()))) {
-      Duration retry =
-          RefreshSchedule.retryDelay(
-              syncFailures.merge(name, 1, Integer::sum), now, token.expiresAt());
-      return control.rescheduleAfter(
-          untilRefresh.filter(d -> d.compareTo(retry) < 0).orElse(retry));
-    }
-    syncFailures.remove(name);
-    // The operator schedules the refresh itself; the framework's periodic resync is no substitute.
-    return untilRefresh.map(control::rescheduleAfter).orElse(control);
   }
 
   /**
-   * The source failed: Secrets stay as they are, the status says why (and shows the expiry of the
-   * token still in the Secrets), and the fetch is retried with backoff that never passes that
-   * expiry.
+   * What the fetch state belongs to: the source spec and the version of the source Secret it reads,
+   * so that fixing either is tried at once instead of after the backoff.
    */
-  private UpdateControl<RegistryCredential> sourceFailed(
-      RegistryCredential credential,
-      SourceException e,
-      Optional<RegistryToken> lastGood,
-      Instant now) {
-    String name = credential.getMetadata().getName();
-    log.warn(
-        "source unavailable credential={} reason={} message={}", name, e.reason(), e.getMessage());
-    int failures = fetchFailures.merge(name, 1, Integer::sum);
-    Optional<Instant> lastExpiry = lastGood.flatMap(RegistryToken::expiresAt);
-    metrics.tokenExpiry(name, lastExpiry);
-    boolean expiring =
-        lastGood.isPresent()
-            && lastExpiry.isPresent()
-            && RefreshSchedule.expiring(lastGood.get().issuedAt(), lastExpiry.get(), now);
-    SourceState source =
-        lastExpiry.isPresent()
-            ? SourceState.failed(e.reason(), e.getMessage(), lastExpiry.get(), expiring)
-            : SourceState.failed(e.reason(), e.getMessage());
-    var status =
-        StatusFactory.build(
-            credential.getStatus(),
-            credential.getMetadata().getGeneration(),
-            credential.getSpec().getSource().kind(),
-            source,
-            null,
-            Optional.empty(),
-            now);
-    if (StatusFactory.changed(credential.getStatus(), status, StatusFactory.SOURCE_AVAILABLE)) {
-      events.warning(credential, e.reason(), e.getMessage());
-    }
-    if (expiring && StatusFactory.changed(credential.getStatus(), status, StatusFactory.READY)) {
-      events.warning(credential, "Expiring", condition(status, StatusFactory.READY).getMessage());
-    }
-    return statusUpdate(credential, status)
-        .rescheduleAfter(RefreshSchedule.retryDelay(failures, now, lastExpiry));
+  private String sourceKey(RegistryCredential credential, String sourceHash) {
+    return sourceHash
+        + "/"
+        + Caches.referencedSecret(credential)
+            .flatMap(caches::get)
+            .map(s -> s.getMetadata().getResourceVersion())
+            .orElse("");
   }
 
   /**
@@ -273,8 +332,7 @@ public class RegistryCredentialReconciler
   }
 
   /** When a token must be replaced; empty for credentials that do not expire. */
-  private static Optional<Instant> refreshTime(
-      RegistryCredential credential, RegistryToken token, Optional<Duration> beforeExpiry) {
+  private static Optional<Instant> refreshTime(RegistryCredential credential, RegistryToken token) {
     return token
         .expiresAt()
         .map(
@@ -282,7 +340,7 @@ public class RegistryCredentialReconciler
                 RefreshSchedule.nextRefresh(
                     token.issuedAt(),
                     expires,
-                    beforeExpiry,
+                    beforeExpiry(credential),
                     RefreshSchedule.jitterFor(
                         credential.getMetadata().getUid() + token.issuedAt())));
   }
@@ -299,41 +357,81 @@ public class RegistryCredentialReconciler
     }
   }
 
-  private static Duration atLeastASecond(Duration d) {
-    return d.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : d;
-  }
-
   @Override
   public DeleteControl cleanup(RegistryCredential credential, Context<RegistryCredential> context) {
     String name = credential.getMetadata().getName();
     boolean retain = credential.getSpec().effectiveDeletionPolicy() == DeletionPolicy.Retain;
-    int removed = 0;
+    int done = 0;
     List<String> failed = new ArrayList<>();
-    if (!retain) {
-      for (Secret secret : caches.secretsOf(name)) {
-        if (!ManagedSecret.removable(secret, credential)) {
-          continue; // labelled like ours, but without our owner reference: not ours to delete
-        }
-        try {
-          removeFromNamespace(secret);
-          removed++;
-        } catch (KubernetesClientException e) {
-          failed.add(secret.getMetadata().getNamespace() + " (" + ApiErrors.describe(e) + ")");
-        }
+    for (Secret secret : caches.secretsOf(name)) {
+      if (!ManagedSecret.removable(secret, credential)) {
+        continue; // labelled like ours, but without our owner reference: nothing of ours to undo
+      }
+      try {
+        // Retain: the owner reference goes first, or the garbage collector would delete the
+        // Secret as soon as the finalizer is released.
+        done += retain ? release(credential, secret) : removeFromNamespace(secret);
+      } catch (KubernetesClientException e) {
+        failed.add(secret.getMetadata().getNamespace() + " (" + ApiErrors.describe(e) + ")");
       }
     }
+    CredentialMemory memory = memories.getOrDefault(name, CredentialMemory.NONE);
+    if (!failed.isEmpty() && memory.cleanupAttempts() + 1 < CredentialMemory.MAX_CLEANUP_ATTEMPTS) {
+      memories.put(name, memory.cleanupFailed());
+      String message =
+          "cleanup failed in "
+              + failed.size()
+              + " namespaces, retrying: "
+              + String.join(", ", failed);
+      log.warn("cleanup incomplete credential={} {}", name, message);
+      events.warning(credential, "CleanupFailed", message);
+      return DeleteControl.noFinalizerRemoval()
+          .rescheduleAfter(
+              RefreshSchedule.retryDelay(
+                  memory.cleanupAttempts() + 1, clock.instant(), Optional.empty()));
+    }
     if (!failed.isEmpty()) {
-      // The framework logs what is thrown and retries: a message of ours, never the client's.
-      throw new IllegalStateException(
-          "cleanup of credential " + name + " failed in " + String.join(", ", failed));
+      // Bounded: the finalizer goes; owner references let the garbage collector finish the rest.
+      events.warning(
+          credential,
+          "CleanupAbandoned",
+          "gave up after "
+              + CredentialMemory.MAX_CLEANUP_ATTEMPTS
+              + " attempts in "
+              + String.join(", ", failed));
     }
     namespaceSync.forget(name);
-    fetchFailures.remove(name);
-    syncFailures.remove(name);
+    memories.remove(name);
     tokens.forget(name);
     metrics.forget(name);
-    log.info("cleaned up credential={} secretsRemoved={} retained={}", name, removed, retain);
+    log.info(
+        "cleaned up credential={} secrets={} retained={} failed={}",
+        name,
+        done,
+        retain,
+        failed.size());
     return DeleteControl.defaultDelete();
+  }
+
+  /** Our owner reference off a Secret that stays ({@code Retain}); returns the writes made. */
+  private int release(RegistryCredential credential, Secret observed) {
+    Secret full =
+        caches
+            .client()
+            .secrets()
+            .inNamespace(observed.getMetadata().getNamespace())
+            .withName(observed.getMetadata().getName())
+            .get();
+    if (full == null || !ManagedSecret.removable(full, credential)) {
+      return 0;
+    }
+    full.getMetadata()
+        .setOwnerReferences(
+            full.getMetadata().getOwnerReferences().stream()
+                .filter(o -> !credential.getMetadata().getUid().equals(o.getUid()))
+                .toList());
+    caches.client().resource(full).update();
+    return 1;
   }
 
   private List<NamespaceSync.Result> syncAll(
@@ -350,22 +448,22 @@ public class RegistryCredentialReconciler
     return futures.stream().map(CompletableFuture::join).toList();
   }
 
-  /**
-   * Removes our Secrets (and our ServiceAccount entries) where they are no longer wanted: a
-   * namespace that left the target set, or an old Secret name. Retain leaves everything.
-   */
-  private int prune(RegistryCredential credential, Set<String> targets) {
-    if (credential.getSpec().effectiveDeletionPolicy() == DeletionPolicy.Retain) {
-      return 0;
-    }
-    String secretName = credential.targetSecretName();
+  /** Removes what {@link PrunePlan} says is no longer wanted, with our ServiceAccount entries. */
+  private int prune(RegistryCredential credential, Set<String> targets, Set<String> landed) {
+    Set<String> active =
+        caches.namespaceViews().stream()
+            .filter(v -> !v.terminating())
+            .map(NamespaceView::name)
+            .collect(Collectors.toSet());
     int writes = 0;
-    for (Secret secret : caches.secretsOf(credential.getMetadata().getName())) {
+    for (Secret secret :
+        PrunePlan.prunable(
+            credential,
+            caches.secretsOf(credential.getMetadata().getName()),
+            targets,
+            landed,
+            active)) {
       String ns = secret.getMetadata().getNamespace();
-      boolean wanted = targets.contains(ns) && secretName.equals(secret.getMetadata().getName());
-      if (wanted || !caches.namespaceActive(ns) || !ManagedSecret.removable(secret, credential)) {
-        continue;
-      }
       try {
         writes += removeFromNamespace(secret);
         log.info(
@@ -428,16 +526,6 @@ public class RegistryCredentialReconciler
           + source.getStaticSource().getSecretRef().getName();
     }
     return source.kind() + " token fetched";
-  }
-
-  /** Only write status when it changed: a steady state costs no writes. */
-  private static UpdateControl<RegistryCredential> statusUpdate(
-      RegistryCredential credential, RegistryCredentialStatus status) {
-    if (status.equals(credential.getStatus())) {
-      return UpdateControl.noUpdate();
-    }
-    credential.setStatus(status);
-    return UpdateControl.patchStatus(credential);
   }
 
   private static io.fabric8.kubernetes.api.model.Condition condition(
