@@ -25,9 +25,10 @@ public final class Annotations {
 
   /**
    * Only in the operator's memory, on its cached copy of a Secret: the fingerprint of what it
-   * compares (data included), so the cache holds no data. Never written to the API server.
+   * compares (data included), so the cache holds no data. The space makes it a key the API server
+   * rejects, so no Secret read from the cluster can carry it and it can never be written.
    */
-  public static final String OBSERVED_FINGERPRINT = "regcred.io/observed-fingerprint";
+  public static final String OBSERVED_FINGERPRINT = "regcred.io/observed fingerprint";
 
   private Annotations() {}
 }

@@ -1,7 +1,6 @@
 package io.regcred;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
@@ -141,7 +140,7 @@ public final class OperatorMain implements AutoCloseable {
       System.exit(2);
       return;
     }
-    KubernetesClient client = new KubernetesClientBuilder().build();
+    KubernetesClient client = KubernetesClients.create();
     var main = new OperatorMain(config, client, Clock.systemUTC());
     Runtime.getRuntime().addShutdownHook(new Thread(main::close, "regcred-shutdown"));
     log.info(

@@ -41,6 +41,12 @@ public final class ManagedSecret {
           Annotations.ISSUED_AT,
           Annotations.EXPIRES_AT);
 
+  /** Longest value of a tenant-writable field the cache keeps; UIDs and our hashes fit. */
+  static final int MAX_KEPT_VALUE = 128;
+
+  /** The type an observed copy shows for any type that is not a docker config JSON. */
+  static final String OTHER_TYPE = "(other)";
+
   private ManagedSecret() {}
 
   /** What stands in a Secret's place: ours to write, or someone else's and left untouched. */
@@ -173,6 +179,7 @@ public final class ManagedSecret {
   public static Secret observed(Secret full) {
     ObjectMeta meta = full.getMetadata();
     Map<String, String> annotations = kept(meta.getAnnotations(), OWN_ANNOTATIONS);
+    annotations.values().removeIf(v -> v.length() > MAX_KEPT_VALUE);
     annotations.put(Annotations.OBSERVED_FINGERPRINT, fingerprint(full));
     List<OwnerReference> controller =
         meta.getOwnerReferences() == null
@@ -180,6 +187,15 @@ public final class ManagedSecret {
             : meta.getOwnerReferences().stream()
                 .filter(o -> Boolean.TRUE.equals(o.getController()))
                 .limit(1)
+                .map(
+                    o ->
+                        new OwnerReferenceBuilder()
+                            .withUid(
+                                o.getUid() != null && o.getUid().length() <= MAX_KEPT_VALUE
+                                    ? o.getUid()
+                                    : "(not a UID)")
+                            .withController(true)
+                            .build())
                 .toList();
     return new SecretBuilder()
         .withMetadata(
@@ -193,7 +209,8 @@ public final class ManagedSecret {
                 .withAnnotations(annotations)
                 .withOwnerReferences(controller)
                 .build())
-        .withType(full.getType())
+        // claim() asks only whether the type is ours; a tenant's type string is not kept.
+        .withType(DockerConfigJson.SECRET_TYPE.equals(full.getType()) ? full.getType() : OTHER_TYPE)
         .withImmutable(full.getImmutable())
         .build();
   }

@@ -6,8 +6,10 @@ import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.regcred.Annotations;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -20,6 +22,47 @@ import java.util.Set;
 public final class PullSecretEdit {
 
   private PullSecretEdit() {}
+
+  /** Longest Secret name Kubernetes allows; longer entries cannot name a Secret of ours. */
+  static final int MAX_NAME = 253;
+
+  /** Longest value of our annotation the cache keeps. */
+  static final int MAX_ADDED = 4096;
+
+  /**
+   * What the operator keeps of a ServiceAccount: identity, labels (selectors read them), the names
+   * in imagePullSecrets and our annotation. Everything else a tenant may put on it (annotations,
+   * secrets, owner references of any size) is dropped. Writes never start from this copy: the
+   * ServiceAccount is read whole before each edit.
+   */
+  public static ServiceAccount observed(ServiceAccount full) {
+    var meta = full.getMetadata();
+    Map<String, String> annotations = new LinkedHashMap<>();
+    String added =
+        meta.getAnnotations() == null
+            ? null
+            : meta.getAnnotations().get(Annotations.ADDED_PULL_SECRETS);
+    if (added != null && added.length() <= MAX_ADDED) {
+      annotations.put(Annotations.ADDED_PULL_SECRETS, added);
+    }
+    return new ServiceAccountBuilder()
+        .withNewMetadata()
+        .withName(meta.getName())
+        .withNamespace(meta.getNamespace())
+        .withUid(meta.getUid())
+        .withResourceVersion(meta.getResourceVersion())
+        .withLabels(meta.getLabels())
+        .withAnnotations(annotations)
+        .endMetadata()
+        .withImagePullSecrets(
+            full.getImagePullSecrets() == null
+                ? List.of()
+                : full.getImagePullSecrets().stream()
+                    .filter(r -> r.getName() != null && r.getName().length() <= MAX_NAME)
+                    .map(r -> new LocalObjectReference(r.getName()))
+                    .toList())
+        .build();
+  }
 
   /** Whether the ServiceAccount already references the Secret. */
   public static boolean references(ServiceAccount sa, String secretName) {

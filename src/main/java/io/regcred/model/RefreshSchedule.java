@@ -18,6 +18,7 @@ public final class RefreshSchedule {
   static final Duration FIRST_RETRY = Duration.ofSeconds(5);
   static final Duration MAX_RETRY = Duration.ofMinutes(5);
   static final Duration MIN_RETRY = Duration.ofSeconds(1);
+  static final Duration MIN_REFRESH = Duration.ofSeconds(5);
 
   private static final Pattern DURATION_PART = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)(ms|s|m|h)");
 
@@ -36,7 +37,12 @@ public final class RefreshSchedule {
     if (lifetime.isNegative() || lifetime.isZero()) {
       return issuedAt;
     }
-    Instant earliest = issuedAt.plus(lifetime.dividedBy(10));
+    // Never sooner than a tenth of the lifetime, nor than a few seconds (half a very short one):
+    // a source that hands out short tokens cannot make the operator fetch and write in a loop.
+    Duration floor = lifetime.dividedBy(10);
+    Duration few =
+        MIN_REFRESH.compareTo(lifetime.dividedBy(2)) < 0 ? MIN_REFRESH : lifetime.dividedBy(2);
+    Instant earliest = issuedAt.plus(floor.compareTo(few) < 0 ? few : floor);
     if (beforeExpiry.isPresent()) {
       Instant at = expiresAt.minus(beforeExpiry.get());
       return at.isBefore(earliest) ? earliest : at;

@@ -41,6 +41,29 @@ public final class TargetSelection {
     return result;
   }
 
+  /** The reason reported for a namespace a credential names but the operator denies. */
+  public static final String DENIED = "NamespaceDenied";
+
+  /**
+   * Namespaces the credential names outright that exist but are on the operator's deny list: the
+   * admin asked for them, so status says why they get nothing.
+   */
+  public static SortedSet<String> deniedNames(
+      NamespaceTarget target, Collection<NamespaceView> all, Set<String> denied) {
+    SortedSet<String> result = new TreeSet<>();
+    if (target == null || target.getNames() == null) {
+      return result;
+    }
+    for (NamespaceView ns : all) {
+      if (!ns.terminating()
+          && denied.contains(ns.name())
+          && target.getNames().contains(ns.name())) {
+        result.add(ns.name());
+      }
+    }
+    return result;
+  }
+
   /**
    * Whether a ServiceAccount is selected; with neither names nor selector, only {@code default}.
    */

@@ -15,6 +15,7 @@ import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.Source;
 import io.regcred.model.ManagedSecret;
 import io.regcred.model.NamespaceView;
+import io.regcred.model.PullSecretEdit;
 import io.regcred.provider.SourceSecrets;
 import java.util.Collection;
 import java.util.List;
@@ -64,6 +65,7 @@ public class Caches implements ClusterView, SourceSecrets {
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(ServiceAccount.class, RegistryCredential.class)
                 .withName("serviceaccounts")
+                .withItemStore(new TrimmingItemStore<>(PullSecretEdit::observed))
                 .withSecondaryToPrimaryMapper(sa -> allCredentials(primaries.list()))
                 .withOnUpdateFilter(
                     (now, before) ->
@@ -79,7 +81,7 @@ public class Caches implements ClusterView, SourceSecrets {
                 .withLabelSelector(Labels.MANAGED_SELECTOR)
                 // Anyone who can write a Secret can put our label on it: the cache keeps no data
                 // and the first list comes in pages, so memory does not follow what tenants write.
-                .withItemStore(new ObservedSecretStore())
+                .withItemStore(new TrimmingItemStore<>(ManagedSecret::observed))
                 .withInformerListLimit(MANAGED_LIST_PAGE)
                 .withSecondaryToPrimaryMapper(Caches::credentialOf)
                 .build(),

@@ -108,6 +108,23 @@ public class NamespaceSync {
                   desired,
                   readSecret(namespace, secretName),
                   view.serviceAccounts(namespace));
+          if (plan.secret() instanceof Create) {
+            // Gone again between the create and the read: not in place, so retried.
+            return new Result(
+                namespace,
+                new SyncFailure(
+                    namespace,
+                    "WriteConflict",
+                    "Secret "
+                        + namespace
+                        + "/"
+                        + secretName
+                        + " changed while it was written; retrying"),
+                writes,
+                false,
+                false,
+                false);
+          }
         }
       }
       if (plan.secret() instanceof Blocked blocked) {

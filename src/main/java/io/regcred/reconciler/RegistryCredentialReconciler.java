@@ -153,11 +153,15 @@ public class RegistryCredentialReconciler
         metrics.providerCall(sourceKind, name, true);
         tokens.remember(credential, fetched, sourceHash);
         memory = memory.fetched();
-        log.info(
-            "fetched credential={} source={} expiresAt={}",
-            name,
-            sourceKind,
-            fetched.expiresAt().orElse(null));
+        if (fetched.expiresAt().isPresent()) {
+          log.info(
+              "fetched credential={} source={} expiresAt={}",
+              name,
+              sourceKind,
+              fetched.expiresAt().get());
+        } else {
+          log.debug("read credential={} source={}", name, sourceKind); // every pass, from cache
+        }
         token = Optional.of(fetched);
         source = SourceState.available(describeSource(credential), fetched.expiresAt());
       } catch (SourceException e) {
@@ -209,9 +213,22 @@ public class RegistryCredentialReconciler
         }
       }
       writes += prune(credential, targets, landed);
+      for (String ns :
+          TargetSelection.deniedNames(
+              spec.getTarget().getNamespaces(), caches.namespaceViews(), deniedNamespaces)) {
+        failed.add(
+            new SyncFailure(
+                ns,
+                TargetSelection.DENIED,
+                "namespace "
+                    + ns
+                    + " is on the operator's deny list (REGCRED_DENIED_NAMESPACES); nothing is"
+                    + " written there"));
+      }
       failures = failed;
-      report =
-          new SyncReport(targets.size(), targets.size() - failed.size(), failed, rotated, writes);
+      int targeted =
+          targets.size() + failed.size() - (int) results.stream().filter(r -> !r.ok()).count();
+      report = new SyncReport(targeted, targeted - failed.size(), failed, rotated, writes);
       if (rotated) {
         events.normal(
             credential, "Rotated", "credential updated in place in the target namespaces");
@@ -245,7 +262,9 @@ public class RegistryCredentialReconciler
         failures.size());
 
     // When to look again: the earliest of refresh, next fetch attempt, namespace retry, recheck.
-    boolean retrySync = failures.stream().anyMatch(f -> !Claim.blocks(f.reason()));
+    boolean retrySync =
+        failures.stream()
+            .anyMatch(f -> !Claim.blocks(f.reason()) && !TargetSelection.DENIED.equals(f.reason()));
     memory = memory.synced(retrySync, conflicts);
     boolean statusWritten = statusWriter.write(credential, status);
     memory = memory.statusWritten(statusWritten);
@@ -450,9 +469,10 @@ public class RegistryCredentialReconciler
 
   /** Removes what {@link PrunePlan} says is no longer wanted, with our ServiceAccount entries. */
   private int prune(RegistryCredential credential, Set<String> targets, Set<String> landed) {
+    // A denied namespace is not ours to touch at all: what was written there before stays.
     Set<String> active =
         caches.namespaceViews().stream()
-            .filter(v -> !v.terminating())
+            .filter(v -> !v.terminating() && !deniedNamespaces.contains(v.name()))
             .map(NamespaceView::name)
             .collect(Collectors.toSet());
     int writes = 0;
@@ -494,10 +514,16 @@ public class RegistryCredentialReconciler
       }
     }
     try {
-      caches.client().resource(secret).withGracePeriod(0).delete();
+      // Only the version we saw: a Secret someone put in its place meanwhile is not ours to delete.
+      caches
+          .client()
+          .resource(secret)
+          .lockResourceVersion(secret.getMetadata().getResourceVersion())
+          .delete();
       writes++;
     } catch (KubernetesClientException e) {
-      if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
+      if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND
+          && e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
         throw e;
       }
     }

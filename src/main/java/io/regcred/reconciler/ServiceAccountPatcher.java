@@ -33,9 +33,16 @@ public class ServiceAccountPatcher {
     return edit(cached, sa -> PullSecretEdit.remove(sa, secretName));
   }
 
+  /**
+   * The cached copy only says whether an edit is needed (it is trimmed, see {@link
+   * PullSecretEdit#observed}); the edit is made on the ServiceAccount read whole just before.
+   */
   private boolean edit(
       ServiceAccount cached, Function<ServiceAccount, Optional<ServiceAccount>> change) {
-    ServiceAccount current = cached;
+    if (change.apply(cached).isEmpty()) {
+      return false;
+    }
+    ServiceAccount current = read(cached);
     for (int attempt = 1; ; attempt++) {
       if (current == null) {
         return false;
@@ -55,12 +62,15 @@ public class ServiceAccountPatcher {
           throw e;
         }
       }
-      current =
-          client
-              .serviceAccounts()
-              .inNamespace(cached.getMetadata().getNamespace())
-              .withName(cached.getMetadata().getName())
-              .get();
+      current = read(cached);
     }
+  }
+
+  private ServiceAccount read(ServiceAccount cached) {
+    return client
+        .serviceAccounts()
+        .inNamespace(cached.getMetadata().getNamespace())
+        .withName(cached.getMetadata().getName())
+        .get();
   }
 }

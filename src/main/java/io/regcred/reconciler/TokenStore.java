@@ -49,6 +49,9 @@ class TokenStore {
         && entry.token().expiresAt().isPresent()) {
       return Optional.of(entry.token());
     }
+    if ("static".equals(credential.getSpec().getSource().kind())) {
+      return Optional.empty(); // re-read from its source Secret each time; nothing is stored
+    }
     Optional<RegistryToken> stored =
         readState(name)
             .flatMap(

@@ -1,6 +1,7 @@
 package io.regcred.it;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.regcred.KubernetesClients;
 import io.regcred.OperatorMain;
 import io.regcred.config.OperatorConfig;
 import io.regcred.provider.SourceSecrets;
@@ -30,7 +31,8 @@ public final class RunningOperator implements AutoCloseable {
 
   /** Starts an operator with the given configuration. */
   public static RunningOperator start(KubernetesClient client, OperatorConfig config) {
-    return start(client, new OperatorMain(config, client, Clock.systemUTC()));
+    KubernetesClient own = operatorClient(client);
+    return start(own, new OperatorMain(config, own, Clock.systemUTC()));
   }
 
   /** Starts an operator with the given token providers (real SDKs pointed at local fakes). */
@@ -41,7 +43,15 @@ public final class RunningOperator implements AutoCloseable {
     var config =
         new OperatorConfig(
             namespace, namespace, false, "regcred-operator-leader", "test-operator", 2, 8, 0);
-    return start(client, new OperatorMain(config, client, Clock.systemUTC(), providers));
+    KubernetesClient own = operatorClient(client);
+    return start(own, new OperatorMain(config, own, Clock.systemUTC(), providers));
+  }
+
+  /** The operator gets its own client as production builds it, from the given one's config. */
+  private static KubernetesClient operatorClient(KubernetesClient given) {
+    var config = given.getConfiguration();
+    given.close();
+    return KubernetesClients.create(config);
   }
 
   private static RunningOperator start(KubernetesClient client, OperatorMain main) {

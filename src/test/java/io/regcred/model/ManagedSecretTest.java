@@ -247,6 +247,34 @@ class ManagedSecretTest {
   }
 
   @Test
+  void observedKeepsNoLongValueATenantChose() {
+    Secret huge =
+        new SecretBuilder()
+            .withNewMetadata()
+            .withName("quay")
+            .withNamespace("ns")
+            .withLabels(
+                Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE, Labels.CREDENTIAL, "quay"))
+            .withAnnotations(Map.of(Annotations.CONTENT_HASH, "h".repeat(200_000)))
+            .addNewOwnerReference()
+            .withApiVersion("v1")
+            .withKind("K".repeat(200_000))
+            .withName("n".repeat(300_000))
+            .withUid("u".repeat(60_000))
+            .withController(true)
+            .endOwnerReference()
+            .endMetadata()
+            .withType("t".repeat(400_000))
+            .build();
+
+    Secret observed = ManagedSecret.observed(huge);
+
+    assertThat(io.fabric8.kubernetes.client.utils.Serialization.asJson(observed))
+        .hasSizeLessThan(2048);
+    assertThat(ManagedSecret.claim(observed, credential())).isEqualTo(ManagedSecret.Claim.FOREIGN);
+  }
+
+  @Test
   void aFingerprintAnnotationWrittenByATenantIsRecomputed() {
     Secret desired = ManagedSecret.desired(credential(), "ns", token("p"), "h");
     Secret forged = stored(desired);

@@ -156,4 +156,41 @@ class PullSecretEditTest {
     assertThat(names(forRemove)).containsExactly("zeta", OURS);
     assertThat(addedAnnotation(forRemove)).isEqualTo(OURS);
   }
+
+  @Test
+  void theCachedCopyKeepsOnlyWhatDecisionsRead() {
+    var full =
+        new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+            .withNewMetadata()
+            .withName("default")
+            .withNamespace("team")
+            .withLabels(java.util.Map.of("team", "a"))
+            .withAnnotations(
+                java.util.Map.of(
+                    "tenant/blob",
+                    "x".repeat(250_000),
+                    io.regcred.Annotations.ADDED_PULL_SECRETS,
+                    "regcred"))
+            .addNewOwnerReference()
+            .withUid("u".repeat(60_000))
+            .endOwnerReference()
+            .endMetadata()
+            .addNewImagePullSecret("theirs")
+            .addNewImagePullSecret("p".repeat(60_000))
+            .addNewSecret()
+            .withName("q".repeat(60_000))
+            .endSecret()
+            .build();
+
+    var kept = PullSecretEdit.observed(full);
+
+    assertThat(kept.getMetadata().getLabels()).containsEntry("team", "a");
+    assertThat(kept.getMetadata().getAnnotations())
+        .containsOnlyKeys(io.regcred.Annotations.ADDED_PULL_SECRETS);
+    assertThat(kept.getMetadata().getOwnerReferences()).isNullOrEmpty();
+    assertThat(kept.getSecrets()).isNullOrEmpty();
+    assertThat(kept.getImagePullSecrets()).extracting(r -> r.getName()).containsExactly("theirs");
+    assertThat(PullSecretEdit.added(kept)).containsExactly("regcred");
+    assertThat(io.fabric8.kubernetes.client.utils.Serialization.asJson(kept)).hasSizeLessThan(2048);
+  }
 }

@@ -59,6 +59,17 @@ class RefreshScheduleTest {
   }
 
   @Test
+  void aShortLivedTokenIsNotRefreshedInALoop() {
+    Instant issued = Instant.parse("2026-01-01T00:00:00Z");
+    Instant expires = issued.plusSeconds(11);
+
+    Instant refresh =
+        RefreshSchedule.nextRefresh(issued, expires, Optional.of(Duration.ofHours(1)), 0);
+
+    assertThat(Duration.between(issued, refresh)).isEqualTo(Duration.ofSeconds(5));
+  }
+
+  @Test
   void expiringIsTheLastTenthOfLife() {
     Instant expires = ISSUED.plus(Duration.ofHours(3));
     assertThat(RefreshSchedule.expiring(ISSUED, expires, ISSUED.plus(Duration.ofMinutes(161))))

@@ -123,6 +123,16 @@ class TargetSelectionTest {
   }
 
   @Test
+  void deniedNamespacesTheCredentialNamesAreReported() {
+    var target =
+        namespaces(List.of("kube-system", "team-a", "gone"), new Selector(Map.of(), null), null);
+
+    assertThat(TargetSelection.deniedNames(target, CLUSTER, Set.of("kube-system", "gone")))
+        .containsExactly("kube-system");
+    assertThat(TargetSelection.deniedNames(target, CLUSTER, Set.of())).isEmpty();
+  }
+
+  @Test
   void nullTargetSelectsNothing() {
     assertThat(TargetSelection.namespaces(null, CLUSTER, Set.of())).isEmpty();
   }
