@@ -5,6 +5,7 @@ import io.regcred.provider.acr.AzureSettings;
 import io.regcred.provider.ecr.AwsEndpoints;
 import io.regcred.provider.ecr.AwsIdentityEnv;
 import io.regcred.provider.ecr.EcrTokenProvider;
+import io.regcred.provider.gar.GarSettings;
 import io.regcred.provider.gar.GarTokenProvider;
 import io.regcred.provider.staticsecret.StaticSecretProvider;
 import java.time.Clock;
@@ -24,12 +25,13 @@ public final class Providers {
   public static Function<SourceSecrets, List<TokenProvider>> fromEnvironment(
       Map<String, String> env, Clock clock) {
     ProviderHttp http = ProviderHttp.defaults();
+    GarSettings gar = GarSettings.fromEnv(env);
     return secrets ->
         List.of(
             new StaticSecretProvider(secrets, clock),
             new EcrTokenProvider(
                 secrets, clock, AwsEndpoints.fromEnv(env), http, AwsIdentityEnv.of(env)),
             new AcrTokenProvider(secrets, clock, AzureSettings.fromEnv(env), http),
-            new GarTokenProvider(secrets, clock, http));
+            new GarTokenProvider(secrets, clock, http, gar));
   }
 }

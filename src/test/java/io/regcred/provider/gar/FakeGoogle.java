@@ -9,6 +9,7 @@ import io.regcred.provider.TestTls;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.security.Signature;
@@ -18,6 +19,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,7 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A local Google OAuth2 token endpoint ({@code POST /token}: the JWT-bearer grant of
  * service-account keys and the STS token exchange of external accounts) and IAM Credentials {@code
- * generateAccessToken} ({@code POST /v1/projects/-/serviceAccounts/EMAIL:generateAccessToken}).
+ * generateAccessToken} ({@code POST /v1/projects/-/serviceAccounts/EMAIL:generateAccessToken}),
+ * plus the subject token a URL-sourced external account reads ({@code GET /subject-token}).
  *
  * <p>Assertions are verified with the test public key; requests that fail verification get the
  * OAuth error shape {@code {"error":"invalid_grant",...}} with status 400, and the description
@@ -76,6 +79,7 @@ final class FakeGoogle implements AutoCloseable {
   final AtomicInteger jwtCalls = new AtomicInteger();
   final AtomicInteger stsCalls = new AtomicInteger();
   final AtomicInteger impersonationCalls = new AtomicInteger();
+  final AtomicInteger subjectTokenCalls = new AtomicInteger();
   final List<String> problems = new CopyOnWriteArrayList<>();
   volatile JsonNode lastJwtHeader;
   volatile JsonNode lastJwtClaims;
@@ -86,6 +90,7 @@ final class FakeGoogle implements AutoCloseable {
     this.server = server;
     server.createContext("/token", this::token);
     server.createContext("/v1/", this::impersonation);
+    server.createContext("/subject-token", this::subjectToken);
     server.setExecutor(executor);
     server.start();
     this.base = scheme + "://127.0.0.1:" + server.getAddress().getPort();
@@ -103,6 +108,19 @@ final class FakeGoogle implements AutoCloseable {
 
   String tokenUrl() {
     return base + "/token";
+  }
+
+  /**
+   * A URL-sourced subject token ({@code credential_source.url}), as a metadata server serves it.
+   */
+  String subjectTokenUrl() {
+    return base + "/subject-token";
+  }
+
+  /** This fake as the only Google endpoints a key.json may name. */
+  GoogleEndpoints endpoints() {
+    return new GoogleEndpoints(
+        Set.of(tokenUrl()), Set.of(tokenUrl()), Set.of(base + "/introspect"), URI.create(base));
   }
 
   String impersonationUrl(String email) {
@@ -296,6 +314,13 @@ final class FakeGoogle implements AutoCloseable {
                   + "\",\"expireTime\":\""
                   + DateTimeFormatter.ISO_INSTANT.format(expiry)
                   + "\"}"));
+    }
+  }
+
+  private void subjectToken(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      subjectTokenCalls.incrementAndGet();
+      send(exchange, new Reply(200, "text/plain", subjectToken));
     }
   }
 

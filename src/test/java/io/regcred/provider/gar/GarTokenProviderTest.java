@@ -14,6 +14,7 @@ import io.regcred.api.v1alpha1.RegistryCredentialSpec;
 import io.regcred.api.v1alpha1.SecretReference;
 import io.regcred.api.v1alpha1.Source;
 import io.regcred.api.v1alpha1.StaticSource;
+import io.regcred.provider.AttackerHost;
 import io.regcred.provider.InMemorySecrets;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.RegistryAuth;
@@ -23,6 +24,7 @@ import io.regcred.provider.TestTls;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,8 +39,10 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,6 +69,7 @@ class GarTokenProviderTest {
   private final InMemorySecrets secrets = new InMemorySecrets();
   private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
   private final List<FakeGoogle> fakes = new ArrayList<>();
+  private GarSettings settings;
 
   @BeforeAll
   static void generateKeys() throws Exception {
@@ -72,6 +77,11 @@ class GarTokenProviderTest {
     generator.initialize(2048);
     keys = generator.generateKeyPair();
     otherKeys = generator.generateKeyPair();
+  }
+
+  @BeforeEach
+  void allowTheSubjectTokenFile() {
+    settings = new GarSettings(List.of(), List.of(tmp.resolve("subject-token")));
   }
 
   @AfterEach
@@ -100,14 +110,24 @@ class GarTokenProviderTest {
   }
 
   private GarTokenProvider provider(ProviderHttp http) {
+    return provider(http, endpoints());
+  }
+
+  /** Pins the endpoints of the last fake started, else Google's. */
+  private GoogleEndpoints endpoints() {
+    return fakes.isEmpty() ? GoogleEndpoints.google() : fakes.get(fakes.size() - 1).endpoints();
+  }
+
+  private GarTokenProvider provider(ProviderHttp http, GoogleEndpoints endpoints) {
     return new GarTokenProvider(
         secrets,
         clock,
         http,
+        settings,
+        endpoints,
         transport -> {
           throw new IOException("no ADC in this test");
-        },
-        host -> host.equals("127.0.0.1") || GarTokenProvider.isGoogleApiHost(host));
+        });
   }
 
   private static String pem(KeyPair pair) {
@@ -366,12 +386,15 @@ class GarTokenProviderTest {
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
     }
-    secrets.put(
-        "gar-key",
-        Map.of("key.json", serviceAccountKey("http://127.0.0.1:" + port + "/token", keys)));
+    String tokenUri = "http://127.0.0.1:" + port + "/token";
+    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(tokenUri, keys)));
+    GoogleEndpoints closed =
+        new GoogleEndpoints(
+            Set.of(tokenUri), Set.of(), Set.of(), URI.create("https://127.0.0.1:" + port));
 
     long start = System.nanoTime();
-    SourceException e = failure(provider(), garCredential("gar-key"));
+    SourceException e =
+        failure(provider(TestTls.get().providerHttp(), closed), garCredential("gar-key"));
 
     assertThat(e.reason()).isEqualTo("ProviderUnreachable");
     assertThat(e.getMessage()).contains("ConnectException");
@@ -499,6 +522,7 @@ class GarTokenProviderTest {
   @Test
   void missingCredentialSourceFileIsCredentialUnavailable() throws Exception {
     FakeGoogle google = fake(true);
+    settings = new GarSettings(List.of(), List.of(tmp.resolve("missing")));
     secrets.put(
         "wif", Map.of("key.json", externalAccountKey(google, false, tmp.resolve("missing"))));
 
@@ -531,6 +555,8 @@ class GarTokenProviderTest {
             secrets,
             clock,
             TestTls.get().providerHttp(),
+            settings,
+            google.endpoints(),
             transport ->
                 GoogleCredentials.fromStream(
                     new ByteArrayInputStream(key.getBytes(StandardCharsets.UTF_8)), transport));
@@ -612,23 +638,238 @@ class GarTokenProviderTest {
     assertThat(e.getMessage()).contains("service_account");
   }
 
-  @Test
-  void externalAccountMayOnlySendItsSubjectTokenToGoogle() throws Exception {
-    FakeGoogle google = fake(true);
-    Path subject = tmp.resolve("subject-token-pinned");
-    Files.writeString(subject, SUBJECT_MARKER);
-    String key = externalAccountKey(google, false, subject);
-    // The default provider trusts only *.googleapis.com: the local fake counts as a foreign host.
-    secrets.put("gar-key", Map.of("key.json", key));
-    GarTokenProvider strict = new GarTokenProvider(secrets, clock, TestTls.get().providerHttp());
-    SourceException e =
-        catchThrowableOfType(SourceException.class, () -> strict.fetch(garCredential("gar-key")));
+  // ---- no courier: a key.json can name no host, file or URL of its own -----------------------
+
+  /** The operator's own projected ServiceAccount token, as a file on its host. */
+  private static final String OPERATOR_TOKEN = "eyJ.OPERATOR-SA-TOKEN-31c4.sig";
+
+  private Path operatorToken() throws IOException {
+    Path file = tmp.resolve("operator-sa-token");
+    Files.writeString(file, OPERATOR_TOKEN);
+    return file;
+  }
+
+  /** A fetch that is refused before anything is sent, with the rule in the message. */
+  private SourceException refused(AttackerHost attacker, String rule) {
+    SourceException e = failure(provider(), garCredential("gar-key"));
     assertThat(e.reason()).isEqualTo("SourceSecretInvalid");
-    assertThat(e.getMessage()).contains("token_url must be a Google API endpoint");
-    assertThat(e.getMessage()).doesNotContain(SUBJECT_MARKER);
-    assertThat(google.stsCalls.get()).as("nothing was sent").isZero();
-    assertThat(GarTokenProvider.isGoogleApiHost("sts.googleapis.com")).isTrue();
-    assertThat(GarTokenProvider.isGoogleApiHost("sts.googleapis.com.evil.example")).isFalse();
-    assertThat(GarTokenProvider.isGoogleApiHost("evilgoogleapis.com")).isFalse();
+    assertThat(e.getMessage())
+        .startsWith("Secret regcred-system/gar-key: key.json ")
+        .contains(rule);
+    assertThat(e.getMessage()).doesNotContain(OPERATOR_TOKEN);
+    if (attacker != null) {
+      assertThat(attacker.requests()).as("requests to the attacker's host").isEmpty();
+      assertThat(e.getMessage()).doesNotContain(attacker.hostPort());
+    }
+    for (FakeGoogle google : fakes) {
+      assertThat(google.stsCalls.get() + google.jwtCalls.get() + google.impersonationCalls.get())
+          .as("calls to Google")
+          .isZero();
+    }
+    return e;
+  }
+
+  @Test
+  void universeDomainCannotSendTheSubjectTokenElsewhere() throws Exception {
+    fake(true);
+    try (AttackerHost attacker = AttackerHost.https()) {
+      ObjectNode key =
+          (ObjectNode) JSON.readTree(externalAccountKey(fakes.get(0), false, operatorToken()));
+      // google-auth builds https://sts.<universe_domain>/v1/token when token_url is absent.
+      key.remove("token_url");
+      key.put("universe_domain", "x@" + attacker.hostPort());
+      secrets.put("gar-key", Map.of("key.json", key.toString()));
+
+      refused(attacker, "universe_domain must be googleapis.com or absent");
+    }
+  }
+
+  @Test
+  void externalAccountWithoutTokenUrlIsRefused() throws Exception {
+    FakeGoogle google = fake(true);
+    ObjectNode key = (ObjectNode) JSON.readTree(externalAccountKey(google, false));
+    key.remove("token_url");
+    secrets.put("gar-key", Map.of("key.json", key.toString()));
+
+    refused(null, "token_url must be " + google.tokenUrl());
+  }
+
+  @Test
+  void tokenUrlCannotNameAnotherHost() throws Exception {
+    FakeGoogle google = fake(true);
+    try (AttackerHost attacker = AttackerHost.https()) {
+      ObjectNode key = (ObjectNode) JSON.readTree(externalAccountKey(google, false));
+      key.put("token_url", attacker.url("/v1/token"));
+      secrets.put("gar-key", Map.of("key.json", key.toString()));
+
+      refused(attacker, "token_url must be " + google.tokenUrl());
+    }
+  }
+
+  @Test
+  void impersonationUrlCannotNameAnotherHost() throws Exception {
+    FakeGoogle google = fake(true);
+    try (AttackerHost attacker = AttackerHost.https()) {
+      ObjectNode key = (ObjectNode) JSON.readTree(externalAccountKey(google, true));
+      key.put(
+          "service_account_impersonation_url",
+          attacker.url("/v1/projects/-/serviceAccounts/" + EMAIL + ":generateAccessToken"));
+      secrets.put("gar-key", Map.of("key.json", key.toString()));
+
+      refused(attacker, "service_account_impersonation_url must be absent or");
+    }
+  }
+
+  @Test
+  void tokenInfoUrlCannotNameAnotherHost() throws Exception {
+    FakeGoogle google = fake(true);
+    try (AttackerHost attacker = AttackerHost.https()) {
+      ObjectNode key = (ObjectNode) JSON.readTree(externalAccountKey(google, false));
+      key.put("token_info_url", attacker.url("/v1/introspect"));
+      secrets.put("gar-key", Map.of("key.json", key.toString()));
+
+      refused(attacker, "token_info_url must be absent or");
+    }
+  }
+
+  @Test
+  void serviceAccountTokenUriCannotNameAnotherHost() throws Exception {
+    FakeGoogle google = fake(false);
+    try (AttackerHost attacker = AttackerHost.http()) {
+      // The signed assertion is a bearer credential for an hour: it must reach Google only.
+      secrets.put("gar-key", Map.of("key.json", serviceAccountKey(attacker.url("/token"), keys)));
+
+      refused(attacker, "token_uri must be " + google.tokenUrl());
+    }
+  }
+
+  @Test
+  void aRepeatedFieldCannotHideAnotherHost() throws Exception {
+    FakeGoogle google = fake(false);
+    try (AttackerHost attacker = AttackerHost.http()) {
+      String key = serviceAccountKey(google.tokenUrl(), keys);
+      for (String twice :
+          List.of(
+              key.replace(
+                  "\"token_uri\"", "\"token_uri\":\"" + attacker.url("/t") + "\",\"token_uri\""),
+              key.substring(0, key.length() - 1)
+                  + ",\"token_uri\":\""
+                  + attacker.url("/t")
+                  + "\"}")) {
+        secrets.put("gar-key", Map.of("key.json", twice));
+
+        SourceException e = failure(provider(), garCredential("gar-key"));
+
+        assertThat(e.reason()).isEqualTo("SourceSecretInvalid");
+        assertThat(e.getMessage()).contains("is not valid JSON (or repeats a field)");
+      }
+      assertThat(attacker.requests()).isEmpty();
+      assertThat(google.jwtCalls).hasValue(0);
+    }
+  }
+
+  @Test
+  void credentialSourceUrlMustBeListed() throws Exception {
+    FakeGoogle google = fake(true);
+    try (AttackerHost attacker = AttackerHost.http()) {
+      ObjectNode key = (ObjectNode) JSON.readTree(externalAccountKey(google, false));
+      key.putObject("credential_source")
+          .put("url", attacker.url("/computeMetadata/v1/instance/service-accounts/default/token"))
+          .putObject("headers")
+          .put("Metadata-Flavor", "Google");
+      secrets.put("gar-key", Map.of("key.json", key.toString()));
+
+      refused(
+          attacker,
+          "credential_source.url must be a URL listed in REGCRED_GAR_ALLOWED_CREDENTIAL_URLS");
+    }
+  }
+
+  @Test
+  void aListedCredentialSourceUrlIsRead() throws Exception {
+    FakeGoogle google = fake(true);
+    settings = new GarSettings(List.of(google.subjectTokenUrl()), List.of());
+    ObjectNode key = (ObjectNode) JSON.readTree(externalAccountKey(google, false));
+    key.putObject("credential_source").put("url", google.subjectTokenUrl());
+    secrets.put("wif", Map.of("key.json", key.toString()));
+
+    RegistryToken token = provider().fetch(garCredential("wif"));
+
+    assertThat(token.auths()).extracting(RegistryAuth::password).containsOnly(STS_MARKER);
+    assertThat(google.subjectTokenCalls).hasValue(1);
+    assertThat(google.lastStsForm).containsEntry("subject_token", SUBJECT_MARKER);
+  }
+
+  @Test
+  void credentialSourceFileMustBeListed() throws Exception {
+    FakeGoogle google = fake(true);
+    // Listed: tmp/subject-token. Not listed: the operator's own token, by any spelling.
+    Path operatorToken = operatorToken();
+    Files.createDirectories(tmp.resolve("dir"));
+    Files.createSymbolicLink(tmp.resolve("link-to-operator-token"), operatorToken);
+    for (String path :
+        List.of(
+            operatorToken.toString(),
+            tmp.resolve("dir/../operator-sa-token").toString(),
+            tmp.resolve("dir/../subject-token").toString(),
+            tmp.resolve("link-to-operator-token").toString(),
+            "operator-sa-token")) {
+      ObjectNode key = (ObjectNode) JSON.readTree(externalAccountKey(google, false));
+      ((ObjectNode) key.get("credential_source")).put("file", path);
+      secrets.put("gar-key", Map.of("key.json", key.toString()));
+
+      refused(
+          null,
+          "credential_source.file must be a file listed in REGCRED_GAR_ALLOWED_CREDENTIAL_FILES");
+    }
+  }
+
+  @Test
+  void aLinkToAListedFileIsTheListedFile() throws Exception {
+    FakeGoogle google = fake(true);
+    Path listed = tmp.resolve("subject-token");
+    Files.writeString(listed, SUBJECT_MARKER);
+    Path link = Files.createSymbolicLink(tmp.resolve("alias"), listed);
+    secrets.put("wif", Map.of("key.json", externalAccountKey(google, false, link)));
+
+    RegistryToken token = provider().fetch(garCredential("wif"));
+
+    assertThat(token.auths()).extracting(RegistryAuth::password).containsOnly(STS_MARKER);
+  }
+
+  @Test
+  void credentialSourcesOtherThanFileAndUrlAreRefused() throws Exception {
+    FakeGoogle google = fake(true);
+    Path ran = tmp.resolve("ran");
+    try (AttackerHost attacker = AttackerHost.http()) {
+      Map<String, ObjectNode> sources =
+          Map.of(
+              "credential_source.executable is not supported",
+              JSON.createObjectNode()
+                  .set(
+                      "executable",
+                      JSON.createObjectNode().put("command", "/usr/bin/touch " + ran)),
+              "credential_source.environment_id (an AWS-sourced external account) is not supported",
+              JSON.createObjectNode()
+                  .put("environment_id", "aws1")
+                  .put("region_url", attacker.url("/latest/meta-data/placement/availability-zone"))
+                  .put("url", attacker.url("/latest/meta-data/iam/security-credentials"))
+                  .put(
+                      "regional_cred_verification_url",
+                      "https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15"),
+              "credential_source.certificate is not supported",
+              JSON.createObjectNode()
+                  .set(
+                      "certificate",
+                      JSON.createObjectNode().put("use_default_certificate_config", true)));
+      for (Map.Entry<String, ObjectNode> source : sources.entrySet()) {
+        ObjectNode key = (ObjectNode) JSON.readTree(externalAccountKey(google, false));
+        key.set("credential_source", source.getValue());
+        secrets.put("gar-key", Map.of("key.json", key.toString()));
+
+        refused(attacker, source.getKey());
+      }
+    }
+    assertThat(ran).doesNotExist();
   }
 }
