@@ -22,6 +22,7 @@ import io.regcred.api.v1alpha1.AcrSource;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.RegistryAuth;
+import io.regcred.provider.RegistryHosts;
 import io.regcred.provider.RegistryToken;
 import io.regcred.provider.SecretData;
 import io.regcred.provider.SourceException;
@@ -59,7 +60,9 @@ import java.util.stream.Collectors;
  * Azure Container Registry: an Entra ID token for the ACR audience, from a client secret, workload
  * identity or managed identity, exchanged at the registry's {@code /oauth2/exchange} for an ACR
  * refresh token. Docker logins use the null GUID as username and the refresh token as password; the
- * refresh token's {@code exp} claim is the credential's expiry.
+ * refresh token's {@code exp} claim is the credential's expiry. The Entra token is the operator's
+ * own identity, so it goes only to a registry of the spec's cloud or a server the operator lists
+ * ({@link RegistryHosts#acrServerProblem}).
  *
  * <p>Messages of {@link SourceException}s name the step, HTTP status, exception class or OAuth
  * error code only: response bodies, {@code error_description} and the identity library's exception
@@ -135,6 +138,13 @@ public final class AcrTokenProvider implements TokenProvider {
   @Override
   public RegistryToken fetch(RegistryCredential credential) throws SourceException {
     AcrSource spec = credential.getSpec().getSource().getAcr();
+    // Checked before any token exists: the exchange sends the Entra token to this server.
+    Optional<String> badServer =
+        RegistryHosts.acrServerProblem(
+            spec.getServer(), spec.getCloud(), settings.allowedServers());
+    if (badServer.isPresent()) {
+      throw new SourceException("InvalidSpec", badServer.get());
+    }
     String tenant = firstSet(spec.getTenantId(), settings.tenantId());
     String clientId = firstSet(spec.getClientId(), settings.clientId());
     Identity identity = identity(spec, tenant, clientId);

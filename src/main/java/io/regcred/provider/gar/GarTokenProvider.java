@@ -15,6 +15,7 @@ import io.regcred.api.v1alpha1.GarSource;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.RegistryAuth;
+import io.regcred.provider.RegistryHosts;
 import io.regcred.provider.RegistryToken;
 import io.regcred.provider.SecretData;
 import io.regcred.provider.SourceException;
@@ -137,8 +138,9 @@ public final class GarTokenProvider implements TokenProvider {
   public RegistryToken fetch(RegistryCredential credential) throws SourceException {
     GarSource spec = credential.getSpec().getSource().getGar();
     List<String> servers = spec.getServers();
-    if (servers == null || servers.isEmpty()) {
-      throw new SourceException("InvalidSpec", "spec.source.gar.servers is empty");
+    Optional<String> badServers = RegistryHosts.garServersProblem(servers);
+    if (badServers.isPresent()) {
+      throw new SourceException("InvalidSpec", badServers.get());
     }
     Instant issuedAt = clock.instant();
     String step;

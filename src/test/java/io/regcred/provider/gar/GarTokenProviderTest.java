@@ -638,6 +638,26 @@ class GarTokenProviderTest {
     assertThat(e.getMessage()).contains("service_account");
   }
 
+  @Test
+  void serversMustBeGoogleRegistries() throws Exception {
+    FakeGoogle google = fake(false);
+    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
+    for (String server :
+        List.of("registry.attacker.example", "gcr.io.attacker.example", "127.0.0.1:5000")) {
+      RegistryCredential credential = garCredential("gar-key");
+      credential.getSpec().getSource().getGar().setServers(List.of("gcr.io", server));
+
+      SourceException e = failure(provider(), credential);
+
+      assertThat(e.reason()).isEqualTo("InvalidSpec");
+      assertThat(e.getMessage())
+          .isEqualTo(
+              "spec.source.gar.servers[1] must be gcr.io, <name>.gcr.io or"
+                  + " <location>-docker.pkg.dev");
+    }
+    assertThat(google.jwtCalls).as("no token was fetched").hasValue(0);
+  }
+
   // ---- no courier: a key.json can name no host, file or URL of its own -----------------------
 
   /** The operator's own projected ServiceAccount token, as a file on its host. */
