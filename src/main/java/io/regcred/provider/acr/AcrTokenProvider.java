@@ -20,6 +20,7 @@ import com.microsoft.aad.msal4j.MsalServiceException;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.regcred.api.v1alpha1.AcrSource;
 import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.provider.BoundedBody;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.RegistryAuth;
 import io.regcred.provider.RegistryHosts;
@@ -50,8 +51,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -342,20 +345,7 @@ public final class AcrTokenProvider implements TokenProvider {
     } catch (IllegalArgumentException e) {
       throw new SourceException("ProviderError", where + ": the server is not a valid host");
     }
-    HttpResponse<String> response;
-    try {
-      response = acrHttp.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (HttpTimeoutException e) {
-      throw new SourceException(
-          "ProviderUnreachable",
-          where + " timed out after " + readable(http.timeout()) + " (" + causes(e) + ")");
-    } catch (IOException e) {
-      throw new SourceException(
-          "ProviderUnreachable", where + ": the registry could not be reached (" + causes(e) + ")");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SourceException("ProviderUnreachable", where + " was interrupted");
-    }
+    HttpResponse<byte[]> response = send(request, where);
     int status = response.statusCode();
     if (status != 200) {
       String code = errorCode(response.body());
@@ -379,6 +369,42 @@ public final class AcrTokenProvider implements TokenProvider {
       throw new SourceException("ProviderError", where + " returned no refresh_token");
     }
     return refreshToken.asText();
+  }
+
+  /**
+   * One exchange, bounded in time from the request to the last byte of the body (the request
+   * timeout alone ends when the headers arrive) and in size ({@link BoundedBody}).
+   */
+  private HttpResponse<byte[]> send(HttpRequest request, String where) throws SourceException {
+    CompletableFuture<HttpResponse<byte[]>> call =
+        acrHttp.sendAsync(request, BoundedBody.handler());
+    try {
+      return call.get(http.timeout().toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      call.cancel(true);
+      throw timedOut(where);
+    } catch (InterruptedException e) {
+      call.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new SourceException("ProviderUnreachable", where + " was interrupted");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (find(cause, BoundedBody.TooLargeException.class) != null) {
+        throw new SourceException(
+            "ProviderError", where + " answered with a body larger than " + BoundedBody.LIMIT);
+      }
+      if (find(cause, HttpTimeoutException.class) != null) {
+        throw timedOut(where);
+      }
+      throw new SourceException(
+          "ProviderUnreachable",
+          where + ": the registry could not be reached (" + causes(cause) + ")");
+    }
+  }
+
+  private SourceException timedOut(String where) {
+    return new SourceException(
+        "ProviderUnreachable", where + " timed out after " + readable(http.timeout()));
   }
 
   /**
@@ -408,8 +434,8 @@ public final class AcrTokenProvider implements TokenProvider {
   }
 
   /** The ACR error code ({@code {"errors":[{"code":"UNAUTHORIZED",...}]}}) or OAuth error. */
-  private String errorCode(String body) {
-    if (body == null || body.isEmpty()) {
+  private String errorCode(byte[] body) {
+    if (body == null || body.length == 0) {
       return null;
     }
     try {

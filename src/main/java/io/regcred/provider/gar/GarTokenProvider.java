@@ -13,6 +13,7 @@ import com.google.auth.oauth2.GoogleCredentials;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.regcred.api.v1alpha1.GarSource;
 import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.provider.BoundedBody;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.RegistryAuth;
 import io.regcred.provider.RegistryHosts;
@@ -245,12 +246,16 @@ public final class GarTokenProvider implements TokenProvider {
 
   /** Maps a refresh failure by HTTP status, OAuth error code and exception types. */
   static SourceException failure(String step, Throwable e, ObservedTransport.Observation seen) {
+    if (find(e, BoundedBody.TooLargeException.class) != null) {
+      return new SourceException(
+          "ProviderError", step + " answered with a body larger than " + BoundedBody.LIMIT);
+    }
     HttpResponseException response = find(e, HttpResponseException.class);
     int status = response != null ? response.getStatusCode() : seen.lastStatus();
     if (status >= 400) {
       String code = seen.lastErrorCode();
       if (code == null && response != null) {
-        code = ObservedTransport.errorCode(contentBytes(response), null);
+        code = ObservedTransport.errorCode(contentBytes(response));
       }
       String detail = "HTTP " + status + (code == null ? "" : ", " + code);
       if (status == 400 || status == 401 || status == 403) {

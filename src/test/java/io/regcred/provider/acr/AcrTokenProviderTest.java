@@ -3,6 +3,7 @@ package io.regcred.provider.acr;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.regcred.api.v1alpha1.AcrSource;
@@ -412,6 +413,59 @@ class AcrTokenProviderTest {
 
     assertThat(e.reason()).isEqualTo("ProviderUnreachable");
     assertThat(e.getMessage()).contains("timed out after 500 ms");
+  }
+
+  // ---- bounded response bodies ------------------------------------------------------------------
+
+  @Test
+  void anEndlessExchangeResponseFailsAfterTheBoundWithoutReadingOn() {
+    acr.endlessBody(200, 0);
+
+    SourceException e =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(10),
+            () -> fetchFails(provider(Map.of()), spec(acr.server(), "acr-sp")));
+
+    assertThat(e.reason()).isEqualTo("ProviderError");
+    assertThat(e.getMessage())
+        .isEqualTo(
+            "ACR token exchange at " + acr.server() + " answered with a body larger than 64 KiB");
+    assertThat(acr.endlessBytesWritten()).isLessThan(8L * 1024 * 1024);
+  }
+
+  @Test
+  void anEndlessRefusalIsStillARefusal() {
+    acr.endlessBody(401, 0);
+
+    SourceException e =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(10),
+            () -> fetchFails(provider(Map.of()), spec(acr.server(), "acr-sp")));
+
+    assertThat(e.reason()).isEqualTo("AccessDenied");
+    assertThat(e.getMessage())
+        .isEqualTo("ACR token exchange at " + acr.server() + " was refused: HTTP 401");
+    assertThat(acr.endlessBytesWritten()).isLessThan(8L * 1024 * 1024);
+  }
+
+  @Test
+  void aTricklingExchangeResponseTimesOut() {
+    acr.endlessBody(200, 20);
+    ProviderHttp quick = new ProviderHttp(TestTls.get().clientContext(), Duration.ofMillis(500));
+    AcrTokenProvider provider =
+        new AcrTokenProvider(
+            secrets,
+            clock,
+            new AzureSettings(Optional.of(entra.authorityHost()), Map.of(), Set.of(acr.server())),
+            quick);
+
+    SourceException e =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(10), () -> fetchFails(provider, spec(acr.server(), "acr-sp")));
+
+    assertThat(e.reason()).isEqualTo("ProviderUnreachable");
+    assertThat(e.getMessage())
+        .isEqualTo("ACR token exchange at " + acr.server() + " timed out after 500 ms");
   }
 
   @Test

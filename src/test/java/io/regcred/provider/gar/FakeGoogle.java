@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.regcred.provider.EndlessBody;
 import io.regcred.provider.FormBody;
 import io.regcred.provider.TestTls;
 import java.io.IOException;
@@ -74,6 +75,14 @@ final class FakeGoogle implements AutoCloseable {
   volatile Reply tokenReply;
   volatile Reply impersonationReply;
   volatile long tokenDelayMillis;
+
+  /** When set, the token endpoint answers with this status and a body that never ends. */
+  volatile int endlessTokenStatus;
+
+  /** When set, the token endpoint answers 200 with this gzip-compressed body. */
+  volatile byte[] gzippedTokenBody;
+
+  final EndlessBody endless = new EndlessBody();
 
   // What was seen.
   final AtomicInteger jwtCalls = new AtomicInteger();
@@ -149,7 +158,17 @@ final class FakeGoogle implements AutoCloseable {
       }
       sleep(tokenDelayMillis);
       Reply canned = tokenReply;
-      if (canned != null) {
+      if (endlessTokenStatus != 0) {
+        endless.send(
+            exchange, endlessTokenStatus, "application/json", "{\"access_token\":\"", 'a', 0);
+      } else if (gzippedTokenBody != null) {
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.getResponseHeaders().set("Content-Encoding", "gzip");
+        exchange.sendResponseHeaders(200, gzippedTokenBody.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(gzippedTokenBody);
+        }
+      } else if (canned != null) {
         send(exchange, canned);
       } else if (JWT_BEARER.equals(grant)) {
         send(exchange, jwtBearer(form.get("assertion")));

@@ -3,6 +3,7 @@ package io.regcred.provider.gar;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,6 +16,7 @@ import io.regcred.api.v1alpha1.SecretReference;
 import io.regcred.api.v1alpha1.Source;
 import io.regcred.api.v1alpha1.StaticSource;
 import io.regcred.provider.AttackerHost;
+import io.regcred.provider.BoundedBody;
 import io.regcred.provider.InMemorySecrets;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.RegistryAuth;
@@ -22,6 +24,7 @@ import io.regcred.provider.RegistryToken;
 import io.regcred.provider.SourceException;
 import io.regcred.provider.TestTls;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -36,10 +39,12 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -415,6 +420,65 @@ class GarTokenProviderTest {
     assertThat(e.getMessage()).contains("SocketTimeoutException");
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2500));
     assertThat(google.jwtCalls).hasValue(1);
+  }
+
+  // ---- bounded response bodies ------------------------------------------------------------------
+
+  @Test
+  void anEndlessTokenResponseFailsAfterTheBoundWithoutReadingOn() throws Exception {
+    FakeGoogle google = fake(false);
+    google.endlessTokenStatus = 200;
+    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
+
+    SourceException e =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(10), () -> failure(provider(), garCredential("gar-key")));
+
+    assertThat(e.reason()).isEqualTo("ProviderError");
+    assertThat(e.getMessage())
+        .isEqualTo(
+            "Google OAuth2 token (key.json of Secret regcred-system/gar-key) answered with a body"
+                + " larger than 64 KiB");
+    assertThat(google.endless.written()).isLessThan(8L * 1024 * 1024);
+  }
+
+  @Test
+  void anEndlessErrorResponseIsMappedByItsStatus() throws Exception {
+    FakeGoogle google = fake(false);
+    google.endlessTokenStatus = 503;
+    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
+
+    SourceException e =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(10), () -> failure(provider(), garCredential("gar-key")));
+
+    assertThat(e.reason()).isEqualTo("ProviderUnavailable");
+    assertThat(e.getMessage()).endsWith("failed: HTTP 503");
+    assertThat(google.endless.written()).isLessThan(8L * 1024 * 1024);
+  }
+
+  @Test
+  void aCompressedBodyIsBoundedAfterDecompression() throws Exception {
+    FakeGoogle google = fake(false);
+    ByteArrayOutputStream gzipped = new ByteArrayOutputStream();
+    try (GZIPOutputStream gzip = new GZIPOutputStream(gzipped)) {
+      gzip.write("{\"access_token\":\"".getBytes(StandardCharsets.UTF_8));
+      byte[] filler = new byte[1024 * 1024];
+      Arrays.fill(filler, (byte) 'a');
+      for (int i = 0; i < 64; i++) {
+        gzip.write(filler);
+      }
+      gzip.write(
+          "\",\"expires_in\":3599,\"token_type\":\"Bearer\"}".getBytes(StandardCharsets.UTF_8));
+    }
+    google.gzippedTokenBody = gzipped.toByteArray();
+    assertThat(google.gzippedTokenBody.length).isLessThan(BoundedBody.MAX_BYTES);
+    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
+
+    SourceException e = failure(provider(), garCredential("gar-key"));
+
+    assertThat(e.reason()).isEqualTo("ProviderError");
+    assertThat(e.getMessage()).endsWith("answered with a body larger than 64 KiB");
   }
 
   // ---- external account (workload identity federation) --------------------------------------
