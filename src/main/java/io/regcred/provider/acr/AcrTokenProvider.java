@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.regcred.api.v1alpha1.AcrSource;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.provider.BoundedBody;
+import io.regcred.provider.ErrorCodes;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.RegistryAuth;
 import io.regcred.provider.RegistryHosts;
@@ -56,7 +57,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -67,9 +67,10 @@ import java.util.stream.Collectors;
  * own identity, so it goes only to a registry of the spec's cloud or a server the operator lists
  * ({@link RegistryHosts#acrServerProblem}).
  *
- * <p>Messages of {@link SourceException}s name the step, HTTP status, exception class or OAuth
- * error code only: response bodies, {@code error_description} and the identity library's exception
- * texts may echo a secret or an assertion and are never used.
+ * <p>Messages of {@link SourceException}s name the step, HTTP status, exception class or a known
+ * OAuth or registry error code ({@link ErrorCodes}) only: response bodies, {@code
+ * error_description} and the identity library's exception texts may echo a secret or an assertion
+ * and are never used.
  */
 public final class AcrTokenProvider implements TokenProvider {
 
@@ -90,9 +91,6 @@ public final class AcrTokenProvider implements TokenProvider {
 
   private static final String ENTRA_STEP = "Entra ID token";
   private static final String EXCHANGE_STEP = "ACR token exchange";
-
-  /** OAuth error codes and ACR error codes are short words; anything else is not shown. */
-  private static final Pattern SAFE_CODE = Pattern.compile("[A-Za-z0-9_.]{1,64}");
 
   private static final Set<Class<?>> WRAPPERS =
       Set.of(RuntimeException.class, ExecutionException.class, CompletionException.class);
@@ -298,7 +296,7 @@ public final class AcrTokenProvider implements TokenProvider {
     MsalServiceException service = find(e, MsalServiceException.class);
     if (service != null) {
       Integer status = service.statusCode();
-      String code = safeCode(service.errorCode());
+      String code = ErrorCodes.oauth(service.errorCode());
       String detail =
           (code == null ? "" : code + ", ")
               + (status == null || status == 0 ? "no HTTP status" : "HTTP " + status);
@@ -433,7 +431,7 @@ public final class AcrTokenProvider implements TokenProvider {
     return Instant.ofEpochSecond(exp.asLong());
   }
 
-  /** The ACR error code ({@code {"errors":[{"code":"UNAUTHORIZED",...}]}}) or OAuth error. */
+  /** A known ACR error code ({@code {"errors":[{"code":"UNAUTHORIZED",...}]}}) or OAuth error. */
   private String errorCode(byte[] body) {
     if (body == null || body.length == 0) {
       return null;
@@ -445,16 +443,12 @@ public final class AcrTokenProvider implements TokenProvider {
       }
       JsonNode errors = node.get("errors");
       if (errors != null && errors.isArray() && errors.size() > 0) {
-        return safeCode(errors.get(0).path("code").asText(null));
+        return ErrorCodes.registry(errors.get(0).path("code").asText(null));
       }
-      return safeCode(node.path("error").asText(null));
+      return ErrorCodes.oauth(node.path("error").asText(null));
     } catch (IOException e) {
       return null;
     }
-  }
-
-  private static String safeCode(String code) {
-    return code != null && SAFE_CODE.matcher(code).matches() ? code : null;
   }
 
   /** The registry host without a port: the {@code service} ACR expects. */

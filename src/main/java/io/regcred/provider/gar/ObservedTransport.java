@@ -8,6 +8,7 @@ import com.google.api.client.http.LowLevelHttpResponse;
 import com.google.api.client.http.javanet.NetHttpTransport;
 import com.google.auth.http.HttpTransportFactory;
 import io.regcred.provider.BoundedBody;
+import io.regcred.provider.ErrorCodes;
 import io.regcred.provider.ProviderHttp;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
@@ -17,7 +18,6 @@ import java.io.SequenceInputStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.Locale;
-import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -29,8 +29,8 @@ import java.util.zip.GZIPInputStream;
  *
  * <p>The notes exist because the library drops the status on several paths (the STS exchange turns
  * error bodies into an exception without a status, the metadata server errors carry it only in a
- * message that also holds the body). Only the status and a code that looks like an OAuth or Google
- * error code are kept, never a body.
+ * message that also holds the body). Only the status and a known OAuth error code or Google status
+ * ({@link ErrorCodes}) are kept, never a body.
  *
  * <p>{@link HttpTransport#buildRequest(String, String)} is protected, so the delegate's is reached
  * by reflection; where that is refused, the plain transport is used, without the caps and the
@@ -62,8 +62,6 @@ final class ObservedTransport extends HttpTransport {
   private static final ThreadLocal<Observation> CURRENT = new ThreadLocal<>();
   private static final Method BUILD_REQUEST = buildRequestMethod();
   private static final int ERROR_BODY_LIMIT = 16 * 1024;
-  private static final Pattern OAUTH_CODE = Pattern.compile("[a-z][a-z0-9_]{0,63}");
-  private static final Pattern GOOGLE_STATUS = Pattern.compile("[A-Z][A-Z0-9_]{0,63}");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final NetHttpTransport delegate;
@@ -226,7 +224,7 @@ final class ObservedTransport extends HttpTransport {
     return body;
   }
 
-  /** The OAuth error code or Google status of an error body, if it has one of the usual shapes. */
+  /** The OAuth error code or Google status of an error body, if it is a known one. */
   static String errorCode(byte[] body) {
     try {
       JsonNode root = JSON.readTree(body);
@@ -234,16 +232,11 @@ final class ObservedTransport extends HttpTransport {
         return null;
       }
       JsonNode error = root.get("error");
-      if (error != null && error.isTextual() && OAUTH_CODE.matcher(error.asText()).matches()) {
-        return error.asText();
+      if (error != null && error.isTextual()) {
+        return ErrorCodes.oauth(error.asText());
       }
       if (error != null && error.isObject()) {
-        JsonNode status = error.get("status");
-        if (status != null
-            && status.isTextual()
-            && GOOGLE_STATUS.matcher(status.asText()).matches()) {
-          return status.asText();
-        }
+        return ErrorCodes.googleStatus(error.path("status").asText(null));
       }
       return null;
     } catch (IOException | RuntimeException e) {

@@ -13,6 +13,7 @@ import io.regcred.api.v1alpha1.RegistryCredentialSpec;
 import io.regcred.api.v1alpha1.SecretReference;
 import io.regcred.api.v1alpha1.Source;
 import io.regcred.api.v1alpha1.StaticSource;
+import io.regcred.it.LogCapture;
 import io.regcred.provider.AttackerHost;
 import io.regcred.provider.InMemorySecrets;
 import io.regcred.provider.ProviderHttp;
@@ -413,6 +414,64 @@ class AcrTokenProviderTest {
 
     assertThat(e.reason()).isEqualTo("ProviderUnreachable");
     assertThat(e.getMessage()).contains("timed out after 500 ms");
+  }
+
+  // ---- no echo: of an error answer, only a known error code is shown ---------------------------
+
+  /** Shaped like an OAuth (and, upper case, a registry) error code: only an allow list stops it. */
+  private static final String CANARY = "canary_3f9a1c";
+
+  private static final Map<String, String> CANARY_HEADERS =
+      Map.of(
+          "WWW-Authenticate",
+          "Bearer realm=\"https://" + CANARY + "\",error=\"" + CANARY + "\"",
+          "X-Ms-Request-Id",
+          CANARY);
+
+  @Test
+  void errorAnswersAreNeverEchoed() {
+    try (LogCapture logs = new LogCapture()) {
+      entra.failWith(
+          401,
+          "{\"error\":\""
+              + CANARY
+              + "\",\"error_description\":\"AADSTS7000215: "
+              + CANARY
+              + "\",\"error_codes\":[7000215],\"trace_id\":\""
+              + CANARY
+              + "\"}",
+          CANARY_HEADERS);
+      SourceException entraRefusal = fetchFails(provider(Map.of()), spec(acr.server(), "acr-sp"));
+      assertThat(entraRefusal.reason()).isEqualTo("AccessDenied");
+      assertThat(entraRefusal.getMessage())
+          .contains("HTTP 401")
+          .doesNotContainIgnoringCase("canary");
+      entra.failWith(0);
+
+      String upper = CANARY.toUpperCase(java.util.Locale.ROOT);
+      List<String> bodies =
+          List.of(
+              "{\"errors\":[{\"code\":\"" + upper + "\",\"message\":\"" + CANARY + "\"}]}",
+              "{\"error\":\"" + CANARY + "\",\"error_description\":\"" + CANARY + "\"}",
+              "<html>" + CANARY + "</html>");
+      for (String body : bodies) {
+        acr.failWith(401, body, CANARY_HEADERS);
+        SourceException e = fetchFails(provider(Map.of()), spec(acr.server(), "acr-sp"));
+        assertThat(e.reason()).isEqualTo("AccessDenied");
+        assertThat(e.getMessage())
+            .isEqualTo("ACR token exchange at " + acr.server() + " was refused: HTTP 401");
+      }
+      acr.failWith(
+          403,
+          "{\"errors\":[{\"code\":\"DENIED\",\"message\":\"" + CANARY + "\"}]}",
+          CANARY_HEADERS);
+      assertThat(fetchFails(provider(Map.of()), spec(acr.server(), "acr-sp")).getMessage())
+          .isEqualTo("ACR token exchange at " + acr.server() + " was refused: HTTP 403, DENIED");
+
+      assertThat(messages).noneMatch(m -> m.toLowerCase(java.util.Locale.ROOT).contains("canary"));
+      assertThat(logs.lines())
+          .noneMatch(l -> l.toLowerCase(java.util.Locale.ROOT).contains("canary"));
+    }
   }
 
   // ---- bounded response bodies ------------------------------------------------------------------

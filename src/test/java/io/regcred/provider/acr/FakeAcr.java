@@ -33,6 +33,8 @@ public final class FakeAcr implements AutoCloseable {
   private final Clock clock;
   private volatile Duration lifetime = Duration.ofHours(3);
   private volatile int failStatus;
+  private volatile String failBody;
+  private volatile Map<String, String> failHeaders = Map.of();
   private volatile Duration delay = Duration.ZERO;
   private volatile boolean omitExp;
   private volatile int endlessStatus;
@@ -63,6 +65,13 @@ public final class FakeAcr implements AutoCloseable {
 
   /** Answer every exchange with this status (0: behave normally). */
   void failWith(int status) {
+    this.failStatus = status;
+  }
+
+  /** Answer every exchange with this status, JSON body and extra headers. */
+  void failWith(int status, String body, Map<String, String> headers) {
+    this.failBody = body;
+    this.failHeaders = headers;
     this.failStatus = status;
   }
 
@@ -135,6 +144,11 @@ public final class FakeAcr implements AutoCloseable {
                 : "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"" + echo,
             'a',
             endlessPauseMillis);
+        return;
+      }
+      if (failStatus != 0 && failBody != null) {
+        failHeaders.forEach(exchange.getResponseHeaders()::set);
+        FakeEntra.send(exchange, failStatus, failBody);
         return;
       }
       if (failStatus != 0) {

@@ -48,7 +48,11 @@ final class FakeGoogle implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** A canned answer that replaces the normal one. */
-  record Reply(int status, String contentType, String body) {
+  record Reply(int status, String contentType, String body, Map<String, String> headers) {
+    Reply(int status, String contentType, String body) {
+      this(status, contentType, body, Map.of());
+    }
+
     static Reply oauthError(int status, String code, String description) {
       return new Reply(
           status,
@@ -349,6 +353,7 @@ final class FakeGoogle implements AutoCloseable {
 
   private static void send(HttpExchange exchange, Reply reply) throws IOException {
     byte[] bytes = reply.body().getBytes(StandardCharsets.UTF_8);
+    reply.headers().forEach(exchange.getResponseHeaders()::set);
     exchange.getResponseHeaders().set("Content-Type", reply.contentType());
     exchange.sendResponseHeaders(reply.status(), bytes.length == 0 ? -1 : bytes.length);
     try (OutputStream out = exchange.getResponseBody()) {

@@ -15,6 +15,7 @@ import io.regcred.api.v1alpha1.RegistryCredentialSpec;
 import io.regcred.api.v1alpha1.SecretReference;
 import io.regcred.api.v1alpha1.Source;
 import io.regcred.api.v1alpha1.StaticSource;
+import io.regcred.it.LogCapture;
 import io.regcred.provider.AttackerHost;
 import io.regcred.provider.BoundedBody;
 import io.regcred.provider.InMemorySecrets;
@@ -720,6 +721,93 @@ class GarTokenProviderTest {
                   + " <location>-docker.pkg.dev");
     }
     assertThat(google.jwtCalls).as("no token was fetched").hasValue(0);
+  }
+
+  // ---- no echo: of an error answer, only a known error code is shown ---------------------------
+
+  /** Shaped like an OAuth error code, so only an allow list keeps it out. */
+  private static final String CANARY = "canary_3f9a1c";
+
+  private static final Map<String, String> CANARY_HEADERS =
+      Map.of(
+          "WWW-Authenticate",
+          "Bearer error=\"" + CANARY + "\", error_description=\"" + CANARY + "\"",
+          "X-Debug-Echo",
+          CANARY);
+
+  @Test
+  void errorAnswersAreNeverEchoed() throws Exception {
+    try (LogCapture logs = new LogCapture()) {
+      FakeGoogle google = fake(true);
+      secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
+      secrets.put("wif", Map.of("key.json", externalAccountKey(google, true)));
+      String json = "application/json";
+      List<FakeGoogle.Reply> replies =
+          List.of(
+              new FakeGoogle.Reply(
+                  400,
+                  json,
+                  "{\"error\":\"" + CANARY + "\",\"error_description\":\"" + CANARY + "\"}",
+                  CANARY_HEADERS),
+              new FakeGoogle.Reply(
+                  401,
+                  json,
+                  "{\"error\":{\"code\":401,\"message\":\""
+                      + CANARY
+                      + "\",\"status\":\""
+                      + CANARY.toUpperCase(java.util.Locale.ROOT)
+                      + "\"}}",
+                  CANARY_HEADERS),
+              new FakeGoogle.Reply(500, "text/plain", CANARY, CANARY_HEADERS),
+              new FakeGoogle.Reply(
+                  403,
+                  json,
+                  "{\"error\":\"access_denied\",\"error_description\":\"" + CANARY + "\"}",
+                  CANARY_HEADERS));
+      for (String secret : List.of("gar-key", "wif")) {
+        for (FakeGoogle.Reply reply : replies) {
+          google.tokenReply = reply;
+
+          SourceException e = failure(provider(), garCredential(secret));
+
+          assertThat(e.getMessage())
+              .contains("HTTP " + reply.status())
+              .doesNotContainIgnoringCase("canary");
+        }
+      }
+      google.tokenReply = null;
+      google.impersonationReply =
+          new FakeGoogle.Reply(
+              403,
+              json,
+              "{\"error\":{\"code\":403,\"message\":\""
+                  + CANARY
+                  + "\",\"status\":\""
+                  + CANARY.toUpperCase(java.util.Locale.ROOT)
+                  + "\"}}",
+              CANARY_HEADERS);
+      SourceException e = failure(provider(), garCredential("wif"));
+      assertThat(e.getMessage()).contains("HTTP 403").doesNotContainIgnoringCase("canary");
+      assertThat(failureWithKnownCode(google, json).getMessage())
+          .contains("HTTP 403, PERMISSION_DENIED");
+
+      assertThat(logs.lines())
+          .noneMatch(l -> l.toLowerCase(java.util.Locale.ROOT).contains("canary"));
+    }
+  }
+
+  private SourceException failureWithKnownCode(FakeGoogle google, String json) {
+    google.impersonationReply =
+        new FakeGoogle.Reply(
+            403,
+            json,
+            "{\"error\":{\"code\":403,\"message\":\""
+                + CANARY
+                + "\",\"status\":\"PERMISSION_DENIED\"}}",
+            CANARY_HEADERS);
+    SourceException e = failure(provider(), garCredential("wif"));
+    assertThat(e.getMessage()).doesNotContainIgnoringCase("canary");
+    return e;
   }
 
   // ---- no courier: a key.json can name no host, file or URL of its own -----------------------
