@@ -72,7 +72,56 @@ class CrdValidationIT {
         Arguments.of(
             "ECR public outside us-east-1",
             "source: {ecr: {region: eu-west-1, public: true}}\n  " + VALID_TARGET,
-            "ECR Public is served only from region us-east-1"));
+            "ECR Public is served only from region us-east-1"),
+        // A Google token may be written only under Google's registry hosts.
+        Arguments.of(
+            "gar server not a Google registry",
+            "source: {gar: {servers: [gcr.io, registry.attacker.example]}}\n  " + VALID_TARGET,
+            "spec.source.gar.servers[1]"),
+        Arguments.of(
+            "gar server a suffix trick",
+            "source: {gar: {servers: [europe-docker.pkg.dev.attacker.example]}}\n  " + VALID_TARGET,
+            "spec.source.gar.servers[0]"),
+        Arguments.of(
+            "gar server with a port",
+            "source: {gar: {servers: ['gcr.io:443']}}\n  " + VALID_TARGET,
+            "spec.source.gar.servers[0]"),
+        // An ACR server is a host[:port]; which hosts is decided by the operator.
+        Arguments.of(
+            "acr server with a scheme",
+            "source: {acr: {server: 'https://myregistry.azurecr.io'}}\n  " + VALID_TARGET,
+            "spec.source.acr.server"),
+        Arguments.of(
+            "acr server with user info",
+            "source: {acr: {server: 'x@myregistry.azurecr.io'}}\n  " + VALID_TARGET,
+            "spec.source.acr.server"),
+        Arguments.of(
+            "acr server with a path",
+            "source: {acr: {server: 'myregistry.azurecr.io/oauth2'}}\n  " + VALID_TARGET,
+            "spec.source.acr.server"),
+        // A static server is a docker config key, nothing more.
+        Arguments.of(
+            "static server with user info",
+            "source: {static: {secretRef: {name: a}, server: 'robot:pw@quay.io'}}\n  "
+                + VALID_TARGET,
+            "spec.source.static.server"),
+        Arguments.of(
+            "static server with a query",
+            "source: {static: {secretRef: {name: a}, server: 'https://quay.io/?next=x'}}\n  "
+                + VALID_TARGET,
+            "spec.source.static.server"),
+        Arguments.of(
+            "static server with a fragment",
+            "source: {static: {secretRef: {name: a}, server: 'quay.io#x'}}\n  " + VALID_TARGET,
+            "spec.source.static.server"),
+        Arguments.of(
+            "static server over http",
+            "source: {static: {secretRef: {name: a}, server: 'http://quay.io'}}\n  " + VALID_TARGET,
+            "spec.source.static.server"),
+        Arguments.of(
+            "static server with whitespace",
+            "source: {static: {secretRef: {name: a}, server: 'quay.io /x'}}\n  " + VALID_TARGET,
+            "spec.source.static.server"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -117,6 +166,27 @@ class CrdValidationIT {
             "selector with expressions",
             "source: {gar: {servers: [europe-docker.pkg.dev, gcr.io]}}\n  target: {secretName: pull.secret, namespaces: {selector: {matchLabels: {example.com/team: a-1}, matchExpressions: [{key: tier, operator: NotIn, values: [sandbox]}, {key: legacy, operator: DoesNotExist}]}, exclude: [kube-system]}}"),
         Arguments.of(
-            "ecr public", "source: {ecr: {region: us-east-1, public: true}}\n  " + VALID_TARGET));
+            "ecr public", "source: {ecr: {region: us-east-1, public: true}}\n  " + VALID_TARGET),
+        Arguments.of(
+            "gar regional hosts",
+            "source: {gar: {servers: [gcr.io, eu.gcr.io, europe-west1-docker.pkg.dev]}}\n  "
+                + VALID_TARGET),
+        Arguments.of(
+            "acr registry", "source: {acr: {server: myregistry.azurecr.io}}\n  " + VALID_TARGET),
+        Arguments.of(
+            "acr custom server (the operator's allow list decides)",
+            "source: {acr: {server: 'acr-proxy.example.com:8443', cloud: AzureChina}}\n  "
+                + VALID_TARGET),
+        Arguments.of(
+            "static Docker Hub default",
+            "source: {static: {secretRef: {name: a}, server: 'https://index.docker.io/v1/'}}\n  "
+                + VALID_TARGET),
+        Arguments.of(
+            "static host, port and path",
+            "source: {static: {secretRef: {name: a}, server: 'registry.example.com:5000/team'}}\n  "
+                + VALID_TARGET),
+        Arguments.of(
+            "static IPv6 host",
+            "source: {static: {secretRef: {name: a}, server: '[::1]:5000'}}\n  " + VALID_TARGET));
   }
 }

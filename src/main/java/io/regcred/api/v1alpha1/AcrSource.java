@@ -10,8 +10,10 @@ public class AcrSource {
 
   @Required
   @Size(max = 253)
-  @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+(:[0-9]{1,5})?$")
-  @JsonPropertyDescription("Registry login server, such as myregistry.azurecr.io.")
+  @Pattern(Validation.HOST_PORT)
+  @JsonPropertyDescription(
+      "Registry login server of the chosen cloud, such as myregistry.azurecr.io (.azurecr.cn,"
+          + " .azurecr.us), or a server the operator lists in REGCRED_ACR_ALLOWED_SERVERS.")
   private String server;
 
   @Size(max = 64)

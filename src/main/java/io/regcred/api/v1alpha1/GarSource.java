@@ -11,8 +11,10 @@ public class GarSource {
 
   @Required
   @Size(min = 1, max = 32)
-  @JsonPropertyDescription("Registry hosts to write, such as europe-docker.pkg.dev or gcr.io.")
-  private List<@Size(max = 253) @Pattern(Validation.HOST) String> servers;
+  @JsonPropertyDescription(
+      "Google registry hosts to write: gcr.io, <name>.gcr.io or <location>-docker.pkg.dev, such as"
+          + " europe-docker.pkg.dev.")
+  private List<@Size(max = 253) @Pattern(Validation.GOOGLE_REGISTRY) String> servers;
 
   @JsonPropertyDescription(
       "Secret with key key.json holding a service-account key or external-account configuration;"

@@ -1,6 +1,7 @@
 package io.regcred.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 
@@ -13,9 +14,11 @@ public class StaticSource {
   private SecretReference secretRef;
 
   @Size(max = 253)
+  @Pattern(Validation.REGISTRY_SERVER)
   @JsonPropertyDescription(
-      "Registry server for username/password Secrets (default https://index.docker.io/v1/, as kubectl"
-          + " uses). Ignored when the Secret holds a .dockerconfigjson.")
+      "Registry server for username/password Secrets: host[:port] with an optional path, optionally"
+          + " after https:// (default https://index.docker.io/v1/, as kubectl uses). Ignored when the"
+          + " Secret holds a .dockerconfigjson.")
   private String server;
 
   public SecretReference getSecretRef() {

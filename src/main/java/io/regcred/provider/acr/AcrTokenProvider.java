@@ -20,8 +20,11 @@ import com.microsoft.aad.msal4j.MsalServiceException;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.regcred.api.v1alpha1.AcrSource;
 import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.provider.BoundedBody;
+import io.regcred.provider.ErrorCodes;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.RegistryAuth;
+import io.regcred.provider.RegistryHosts;
 import io.regcred.provider.RegistryToken;
 import io.regcred.provider.SecretData;
 import io.regcred.provider.SourceException;
@@ -49,21 +52,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
  * Azure Container Registry: an Entra ID token for the ACR audience, from a client secret, workload
  * identity or managed identity, exchanged at the registry's {@code /oauth2/exchange} for an ACR
  * refresh token. Docker logins use the null GUID as username and the refresh token as password; the
- * refresh token's {@code exp} claim is the credential's expiry.
+ * refresh token's {@code exp} claim is the credential's expiry. The Entra token is the operator's
+ * own identity, so it goes only to a registry of the spec's cloud or a server the operator lists
+ * ({@link RegistryHosts#acrServerProblem}).
  *
- * <p>Messages of {@link SourceException}s name the step, HTTP status, exception class or OAuth
- * error code only: response bodies, {@code error_description} and the identity library's exception
- * texts may echo a secret or an assertion and are never used.
+ * <p>Messages of {@link SourceException}s name the step, HTTP status, exception class or a known
+ * OAuth or registry error code ({@link ErrorCodes}) only: response bodies, {@code
+ * error_description} and the identity library's exception texts may echo a secret or an assertion
+ * and are never used.
  */
 public final class AcrTokenProvider implements TokenProvider {
 
@@ -84,9 +91,6 @@ public final class AcrTokenProvider implements TokenProvider {
 
   private static final String ENTRA_STEP = "Entra ID token";
   private static final String EXCHANGE_STEP = "ACR token exchange";
-
-  /** OAuth error codes and ACR error codes are short words; anything else is not shown. */
-  private static final Pattern SAFE_CODE = Pattern.compile("[A-Za-z0-9_.]{1,64}");
 
   private static final Set<Class<?>> WRAPPERS =
       Set.of(RuntimeException.class, ExecutionException.class, CompletionException.class);
@@ -135,6 +139,13 @@ public final class AcrTokenProvider implements TokenProvider {
   @Override
   public RegistryToken fetch(RegistryCredential credential) throws SourceException {
     AcrSource spec = credential.getSpec().getSource().getAcr();
+    // Checked before any token exists: the exchange sends the Entra token to this server.
+    Optional<String> badServer =
+        RegistryHosts.acrServerProblem(
+            spec.getServer(), spec.getCloud(), settings.allowedServers());
+    if (badServer.isPresent()) {
+      throw new SourceException("InvalidSpec", badServer.get());
+    }
     String tenant = firstSet(spec.getTenantId(), settings.tenantId());
     String clientId = firstSet(spec.getClientId(), settings.clientId());
     Identity identity = identity(spec, tenant, clientId);
@@ -285,7 +296,7 @@ public final class AcrTokenProvider implements TokenProvider {
     MsalServiceException service = find(e, MsalServiceException.class);
     if (service != null) {
       Integer status = service.statusCode();
-      String code = safeCode(service.errorCode());
+      String code = ErrorCodes.oauth(service.errorCode());
       String detail =
           (code == null ? "" : code + ", ")
               + (status == null || status == 0 ? "no HTTP status" : "HTTP " + status);
@@ -332,20 +343,7 @@ public final class AcrTokenProvider implements TokenProvider {
     } catch (IllegalArgumentException e) {
       throw new SourceException("ProviderError", where + ": the server is not a valid host");
     }
-    HttpResponse<String> response;
-    try {
-      response = acrHttp.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (HttpTimeoutException e) {
-      throw new SourceException(
-          "ProviderUnreachable",
-          where + " timed out after " + readable(http.timeout()) + " (" + causes(e) + ")");
-    } catch (IOException e) {
-      throw new SourceException(
-          "ProviderUnreachable", where + ": the registry could not be reached (" + causes(e) + ")");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SourceException("ProviderUnreachable", where + " was interrupted");
-    }
+    HttpResponse<byte[]> response = send(request, where);
     int status = response.statusCode();
     if (status != 200) {
       String code = errorCode(response.body());
@@ -369,6 +367,42 @@ public final class AcrTokenProvider implements TokenProvider {
       throw new SourceException("ProviderError", where + " returned no refresh_token");
     }
     return refreshToken.asText();
+  }
+
+  /**
+   * One exchange, bounded in time from the request to the last byte of the body (the request
+   * timeout alone ends when the headers arrive) and in size ({@link BoundedBody}).
+   */
+  private HttpResponse<byte[]> send(HttpRequest request, String where) throws SourceException {
+    CompletableFuture<HttpResponse<byte[]>> call =
+        acrHttp.sendAsync(request, BoundedBody.handler());
+    try {
+      return call.get(http.timeout().toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      call.cancel(true);
+      throw timedOut(where);
+    } catch (InterruptedException e) {
+      call.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new SourceException("ProviderUnreachable", where + " was interrupted");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (find(cause, BoundedBody.TooLargeException.class) != null) {
+        throw new SourceException(
+            "ProviderError", where + " answered with a body larger than " + BoundedBody.LIMIT);
+      }
+      if (find(cause, HttpTimeoutException.class) != null) {
+        throw timedOut(where);
+      }
+      throw new SourceException(
+          "ProviderUnreachable",
+          where + ": the registry could not be reached (" + causes(cause) + ")");
+    }
+  }
+
+  private SourceException timedOut(String where) {
+    return new SourceException(
+        "ProviderUnreachable", where + " timed out after " + readable(http.timeout()));
   }
 
   /**
@@ -397,9 +431,9 @@ public final class AcrTokenProvider implements TokenProvider {
     return Instant.ofEpochSecond(exp.asLong());
   }
 
-  /** The ACR error code ({@code {"errors":[{"code":"UNAUTHORIZED",...}]}}) or OAuth error. */
-  private String errorCode(String body) {
-    if (body == null || body.isEmpty()) {
+  /** A known ACR error code ({@code {"errors":[{"code":"UNAUTHORIZED",...}]}}) or OAuth error. */
+  private String errorCode(byte[] body) {
+    if (body == null || body.length == 0) {
       return null;
     }
     try {
@@ -409,16 +443,12 @@ public final class AcrTokenProvider implements TokenProvider {
       }
       JsonNode errors = node.get("errors");
       if (errors != null && errors.isArray() && errors.size() > 0) {
-        return safeCode(errors.get(0).path("code").asText(null));
+        return ErrorCodes.registry(errors.get(0).path("code").asText(null));
       }
-      return safeCode(node.path("error").asText(null));
+      return ErrorCodes.oauth(node.path("error").asText(null));
     } catch (IOException e) {
       return null;
     }
-  }
-
-  private static String safeCode(String code) {
-    return code != null && SAFE_CODE.matcher(code).matches() ? code : null;
   }
 
   /** The registry host without a port: the {@code service} ACR expects. */

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.regcred.api.v1alpha1.EcrSource;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.SecretReference;
+import io.regcred.provider.ErrorCodes;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.RegistryAuth;
 import io.regcred.provider.RegistryToken;
@@ -71,8 +72,9 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * Pod Identity, or else the SDK's default chain, selected by {@link AwsIdentityEnv}), optionally
  * through AssumeRole. Clients live for one fetch; fetches happen once per rotation.
  *
- * <p>Failure messages are built from the operation, the AWS error code, the HTTP status and
- * exception class names only, never from error messages or bodies, which may echo input.
+ * <p>Failure messages are built from the operation, a known AWS error code ({@link ErrorCodes}),
+ * the HTTP status and exception class names only, never from error messages or bodies, which may
+ * echo input.
  */
 public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
 
@@ -528,9 +530,11 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
     AwsServiceException service = find(e, AwsServiceException.class);
     if (service != null) {
       AwsErrorDetails details = service.awsErrorDetails();
-      String code = safeCode(details == null ? null : details.errorCode());
-      if (code == null) {
-        code = service.getClass().getSimpleName();
+      String code = details == null ? null : details.errorCode();
+      // Shown: a known AWS error code, else the SDK's exception class, never the answer's text.
+      String shown = ErrorCodes.aws(code);
+      if (shown == null) {
+        shown = service.getClass().getSimpleName();
       }
       int status = service.statusCode();
       String reason;
@@ -543,7 +547,8 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
       } else {
         reason = "ProviderError";
       }
-      return new SourceException(reason, operation + " failed: " + code + " (HTTP " + status + ")");
+      return new SourceException(
+          reason, operation + " failed: " + shown + " (HTTP " + status + ")");
     }
     if (unreachable(e)) {
       return new SourceException(
@@ -558,20 +563,6 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
     return find(e, IOException.class) != null
         || find(e, ApiCallTimeoutException.class) != null
         || find(e, ApiCallAttemptTimeoutException.class) != null;
-  }
-
-  /** An AWS error code if it looks like one; anything else is dropped, not echoed. */
-  private static String safeCode(String code) {
-    if (code == null || code.isEmpty() || code.length() > 100) {
-      return null;
-    }
-    for (int i = 0; i < code.length(); i++) {
-      char c = code.charAt(i);
-      if (!(Character.isLetterOrDigit(c) && c < 128) && c != '.' && c != '_' && c != '-') {
-        return null;
-      }
-    }
-    return code;
   }
 
   private static <T extends Throwable> T find(Throwable e, Class<T> type) {

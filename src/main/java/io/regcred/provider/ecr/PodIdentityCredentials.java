@@ -2,9 +2,9 @@ package io.regcred.provider.ecr;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.regcred.provider.BoundedBody;
 import io.regcred.provider.SourceException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -53,7 +53,6 @@ final class PodIdentityCredentials {
 
   private static final int ATTEMPTS = 3;
   private static final long BACKOFF_MILLIS = 100;
-  private static final int MAX_BODY = 64 * 1024;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private PodIdentityCredentials() {}
@@ -85,8 +84,11 @@ final class PodIdentityCredentials {
       try {
         HttpExecuteResponse response = http.prepareRequest(call).call();
         status = response.httpResponse().statusCode();
-        body = read(response.responseBody());
+        body = read(response.responseBody(), status == 200);
         ioFailure = null;
+      } catch (BoundedBody.TooLargeException e) {
+        throw new SourceException(
+            "ProviderError", OPERATION + " answered with a body larger than " + BoundedBody.LIMIT);
       } catch (IOException | UncheckedIOException e) {
         ioFailure = e;
         continue;
@@ -242,12 +244,24 @@ final class PodIdentityCredentials {
     return node.asText();
   }
 
-  private static byte[] read(Optional<AbortableInputStream> body) throws IOException {
+  /**
+   * The credentials document, bounded; an error answer is closed unread (only its status counts).
+   */
+  private static byte[] read(Optional<AbortableInputStream> body, boolean ok) throws IOException {
     if (body.isEmpty()) {
       return new byte[0];
     }
-    try (InputStream in = body.get()) {
-      return in.readNBytes(MAX_BODY);
+    try (AbortableInputStream in = body.get()) {
+      if (!ok) {
+        in.abort();
+        return new byte[0];
+      }
+      try {
+        return BoundedBody.read(in);
+      } catch (BoundedBody.TooLargeException e) {
+        in.abort();
+        throw e;
+      }
     }
   }
 

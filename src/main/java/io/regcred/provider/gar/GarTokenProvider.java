@@ -1,8 +1,11 @@
 package io.regcred.provider.gar;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.google.api.client.http.HttpResponseException;
 import com.google.auth.http.HttpTransportFactory;
 import com.google.auth.oauth2.AccessToken;
@@ -10,8 +13,10 @@ import com.google.auth.oauth2.GoogleCredentials;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.regcred.api.v1alpha1.GarSource;
 import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.provider.BoundedBody;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.RegistryAuth;
+import io.regcred.provider.RegistryHosts;
 import io.regcred.provider.RegistryToken;
 import io.regcred.provider.SecretData;
 import io.regcred.provider.SourceException;
@@ -22,7 +27,6 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -32,9 +36,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.function.Predicate;
-import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 
 /**
@@ -43,6 +44,11 @@ import javax.net.ssl.SSLException;
  * service-account key or an external-account (workload identity federation) configuration in the
  * source Secret's {@code key.json}, or else from Application Default Credentials (GKE workload
  * identity through the metadata server, {@code GOOGLE_APPLICATION_CREDENTIALS}).
+ *
+ * <p>A key.json is used only as {@link GoogleCredentialPolicy} allows: it can name no token
+ * endpoint but Google's (pinned by {@link GoogleEndpoints}, never taken from the Secret), and an
+ * external account reads only a file or URL the operator lists in {@link GarSettings}. Application
+ * Default Credentials come from the operator's own environment and are not restricted.
  *
  * <p>The library's own retries are switched off, so one fetch makes one token call (plus the
  * impersonation call of an external account that has one); the operator retries failed rotations.
@@ -71,9 +77,15 @@ public final class GarTokenProvider implements TokenProvider {
   static final String TOKEN_STEP = "Google OAuth2 token";
   static final String ADC_STEP = "Google Application Default Credentials";
 
-  private static final Set<String> KEY_TYPES = Set.of("service_account", "external_account");
-  private static final Pattern SAFE_TYPE = Pattern.compile("[a-z_]{1,40}");
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Rejects duplicate keys: google-auth parses key.json with another JSON library, which must not
+   * see a different value than the one checked here.
+   */
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
 
   /** Loads Application Default Credentials; a seam for tests. */
   @FunctionalInterface
@@ -85,63 +97,37 @@ public final class GarTokenProvider implements TokenProvider {
   private final Clock clock;
   private final HttpTransportFactory transport;
   private final AdcLoader adc;
-  private final Predicate<String> trustedTokenHost;
+  private final GoogleCredentialPolicy policy;
 
-  public GarTokenProvider(SourceSecrets secrets, Clock clock, ProviderHttp http) {
-    this(secrets, clock, http, GoogleCredentials::getApplicationDefault);
-  }
-
-  GarTokenProvider(SourceSecrets secrets, Clock clock, ProviderHttp http, AdcLoader adc) {
-    this(secrets, clock, http, adc, GarTokenProvider::isGoogleApiHost);
+  /** Google's own endpoints; files and URLs of external accounts as {@code settings} allow. */
+  public GarTokenProvider(
+      SourceSecrets secrets, Clock clock, ProviderHttp http, GarSettings settings) {
+    this(
+        secrets,
+        clock,
+        http,
+        settings,
+        GoogleEndpoints.google(),
+        GoogleCredentials::getApplicationDefault);
   }
 
   /**
-   * @param trustedTokenHost which hosts an external_account configuration may send its subject
-   *     token to (Google's own API hosts; tests add their local fake)
+   * @param endpoints the only token endpoints a key.json may name: Google's in production, the
+   *     local fake's in tests
    */
   GarTokenProvider(
       SourceSecrets secrets,
       Clock clock,
       ProviderHttp http,
-      AdcLoader adc,
-      Predicate<String> trustedTokenHost) {
+      GarSettings settings,
+      GoogleEndpoints endpoints,
+      AdcLoader adc) {
     this.secrets = secrets;
     this.clock = clock;
     this.transport = ObservedTransport.factory(http);
     this.adc = adc;
-    this.trustedTokenHost = trustedTokenHost;
-  }
-
-  /** {@code googleapis.com} and its subdomains: sts, iamcredentials, regional and PSC endpoints. */
-  static boolean isGoogleApiHost(String host) {
-    return host != null && (host.equals("googleapis.com") || host.endsWith(".googleapis.com"));
-  }
-
-  /**
-   * An external_account configuration sends the subject token it reads (a file or URL on the
-   * operator's host, such as its own projected ServiceAccount token) to {@code token_url}, and an
-   * access token to the impersonation and token-info URLs. Whoever can write Secrets in the source
-   * namespace must not be able to point those at a host of their own.
-   */
-  private void requireTrustedTokenHosts(JsonNode root, String where) throws SourceException {
-    for (String field :
-        List.of("token_url", "service_account_impersonation_url", "token_info_url")) {
-      JsonNode value = root.get(field);
-      if (value == null || value.isNull()) {
-        continue;
-      }
-      String host;
-      try {
-        host = URI.create(value.asText()).getHost();
-      } catch (IllegalArgumentException e) {
-        host = null;
-      }
-      if (host == null || !trustedTokenHost.test(host)) {
-        throw new SourceException(
-            "SourceSecretInvalid",
-            where + ": " + KEY + " " + field + " must be a Google API endpoint (*.googleapis.com)");
-      }
-    }
+    this.policy =
+        new GoogleCredentialPolicy(endpoints, settings, GoogleCredentialPolicy.FILE_SYSTEM);
   }
 
   @Override
@@ -153,8 +139,9 @@ public final class GarTokenProvider implements TokenProvider {
   public RegistryToken fetch(RegistryCredential credential) throws SourceException {
     GarSource spec = credential.getSpec().getSource().getGar();
     List<String> servers = spec.getServers();
-    if (servers == null || servers.isEmpty()) {
-      throw new SourceException("InvalidSpec", "spec.source.gar.servers is empty");
+    Optional<String> badServers = RegistryHosts.garServersProblem(servers);
+    if (badServers.isPresent()) {
+      throw new SourceException("InvalidSpec", badServers.get());
     }
     Instant issuedAt = clock.instant();
     String step;
@@ -196,38 +183,27 @@ public final class GarTokenProvider implements TokenProvider {
     if (!data.has(KEY)) {
       throw new SourceException("SourceSecretInvalid", where + " has no " + KEY + " key");
     }
-    byte[] json = data.text(KEY).getBytes(StandardCharsets.UTF_8);
     JsonNode root;
     try {
-      root = JSON.readTree(json);
+      root = JSON.readTree(data.text(KEY));
     } catch (JsonProcessingException e) {
-      throw new SourceException("SourceSecretInvalid", where + ": " + KEY + " is not valid JSON");
-    } catch (IOException e) {
+      throw new SourceException(
+          "SourceSecretInvalid", where + ": " + KEY + " is not valid JSON (or repeats a field)");
+    }
+    Optional<String> violation = policy.violation(root);
+    if (violation.isPresent()) {
+      throw new SourceException("SourceSecretInvalid", where + ": " + violation.get());
+    }
+    // The library reads the configuration as checked here, re-serialised, not the Secret's text.
+    byte[] checked;
+    try {
+      checked = JSON.writeValueAsBytes(root);
+    } catch (JsonProcessingException e) {
       throw new SourceException("SourceSecretInvalid", where + ": " + KEY + " cannot be read");
     }
-    if (root == null || !root.isObject()) {
-      throw new SourceException(
-          "SourceSecretInvalid", where + ": " + KEY + " is not a JSON object");
-    }
-    JsonNode typeNode = root.get("type");
-    String type = typeNode != null && typeNode.isTextual() ? typeNode.asText() : null;
-    if (type == null || !KEY_TYPES.contains(type)) {
-      String shown =
-          type == null ? "no type" : SAFE_TYPE.matcher(type).matches() ? "type " + type : "a type";
-      throw new SourceException(
-          "SourceSecretInvalid",
-          where
-              + ": "
-              + KEY
-              + " has "
-              + shown
-              + "; supported are service_account and external_account");
-    }
-    if ("external_account".equals(type)) {
-      requireTrustedTokenHosts(root, where);
-    }
+    String type = root.get("type").asText();
     try {
-      return GoogleCredentials.fromStream(new ByteArrayInputStream(json), transport);
+      return GoogleCredentials.fromStream(new ByteArrayInputStream(checked), transport);
     } catch (IOException | RuntimeException e) {
       throw new SourceException(
           "SourceSecretInvalid",
@@ -270,12 +246,16 @@ public final class GarTokenProvider implements TokenProvider {
 
   /** Maps a refresh failure by HTTP status, OAuth error code and exception types. */
   static SourceException failure(String step, Throwable e, ObservedTransport.Observation seen) {
+    if (find(e, BoundedBody.TooLargeException.class) != null) {
+      return new SourceException(
+          "ProviderError", step + " answered with a body larger than " + BoundedBody.LIMIT);
+    }
     HttpResponseException response = find(e, HttpResponseException.class);
     int status = response != null ? response.getStatusCode() : seen.lastStatus();
     if (status >= 400) {
       String code = seen.lastErrorCode();
       if (code == null && response != null) {
-        code = ObservedTransport.errorCode(contentBytes(response), null);
+        code = ObservedTransport.errorCode(contentBytes(response));
       }
       String detail = "HTTP " + status + (code == null ? "" : ", " + code);
       if (status == 400 || status == 401 || status == 403) {

@@ -7,30 +7,34 @@ import com.google.api.client.http.LowLevelHttpRequest;
 import com.google.api.client.http.LowLevelHttpResponse;
 import com.google.api.client.http.javanet.NetHttpTransport;
 import com.google.auth.http.HttpTransportFactory;
+import io.regcred.provider.BoundedBody;
+import io.regcred.provider.ErrorCodes;
 import io.regcred.provider.ProviderHttp;
 import java.io.ByteArrayInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.Locale;
-import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 
 /**
  * The HTTP transport handed to the Google auth library: a {@link NetHttpTransport} with the TLS
  * trust of {@link ProviderHttp}, whose connect and read timeouts are capped at the provider
- * timeout, and which notes the HTTP status and OAuth error code of every response on the calling
- * thread.
+ * timeout, whose response bodies are decoded and bounded ({@link BoundedBody}: the library would
+ * otherwise read any amount), and which notes the HTTP status and OAuth error code of every
+ * response on the calling thread.
  *
  * <p>The notes exist because the library drops the status on several paths (the STS exchange turns
  * error bodies into an exception without a status, the metadata server errors carry it only in a
- * message that also holds the body). Only the status and a code that looks like an OAuth or Google
- * error code are kept, never a body.
+ * message that also holds the body). Only the status and a known OAuth error code or Google status
+ * ({@link ErrorCodes}) are kept, never a body.
  *
  * <p>{@link HttpTransport#buildRequest(String, String)} is protected, so the delegate's is reached
- * by reflection; where that is refused, the plain transport is used, without the cap and the notes.
+ * by reflection; where that is refused, the plain transport is used, without the caps and the
+ * notes.
  */
 final class ObservedTransport extends HttpTransport {
 
@@ -58,8 +62,6 @@ final class ObservedTransport extends HttpTransport {
   private static final ThreadLocal<Observation> CURRENT = new ThreadLocal<>();
   private static final Method BUILD_REQUEST = buildRequestMethod();
   private static final int ERROR_BODY_LIMIT = 16 * 1024;
-  private static final Pattern OAUTH_CODE = Pattern.compile("[a-z][a-z0-9_]{0,63}");
-  private static final Pattern GOOGLE_STATUS = Pattern.compile("[A-Z][A-Z0-9_]{0,63}");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final NetHttpTransport delegate;
@@ -178,49 +180,63 @@ final class ObservedTransport extends HttpTransport {
       inner.setContentLength(getContentLength());
       inner.setStreamingContent(getStreamingContent());
       LowLevelHttpResponse response = inner.execute();
+      int status = response.getStatusCode();
+      boolean gzip = isGzip(response.getContentEncoding());
+      InputStream content = bounded(response.getContent(), gzip, status / 100 == 2);
       Observation o = CURRENT.get();
-      if (o == null) {
-        return response;
+      if (o != null) {
+        o.responses++;
+        o.lastStatus = status;
+        o.lastErrorCode = null;
+        if (status >= 400 && content != null) {
+          byte[] head = content.readNBytes(ERROR_BODY_LIMIT);
+          o.lastErrorCode = errorCode(head);
+          content = new SequenceInputStream(new ByteArrayInputStream(head), content);
+        }
       }
-      o.responses++;
-      o.lastStatus = response.getStatusCode();
-      o.lastErrorCode = null;
-      if (o.lastStatus < 400) {
-        return response;
-      }
-      InputStream content = response.getContent();
-      if (content == null) {
-        return response;
-      }
-      byte[] head = content.readNBytes(ERROR_BODY_LIMIT);
-      o.lastErrorCode = errorCode(head, response.getContentEncoding());
-      return new Response(
-          response, new SequenceInputStream(new ByteArrayInputStream(head), content));
+      return new Response(response, content, gzip);
     }
   }
 
-  /** The OAuth error code or Google status of an error body, if it has one of the usual shapes. */
-  static String errorCode(byte[] body, String contentEncoding) {
-    try {
-      InputStream in = new ByteArrayInputStream(body);
-      if (contentEncoding != null && contentEncoding.toLowerCase(Locale.ROOT).contains("gzip")) {
-        in = new GZIPInputStream(in);
+  private static boolean isGzip(String contentEncoding) {
+    return contentEncoding != null && contentEncoding.toLowerCase(Locale.ROOT).contains("gzip");
+  }
+
+  /**
+   * The body decoded here (so that the bound applies to what the library reads, not to what came
+   * over the wire) and bounded ({@link BoundedBody}): a success larger than the bound fails, an
+   * error answer is cut there.
+   */
+  private static InputStream bounded(InputStream raw, boolean gzip, boolean success)
+      throws IOException {
+    if (raw == null) {
+      return null;
+    }
+    InputStream body = success ? BoundedBody.limit(raw) : BoundedBody.truncate(raw);
+    if (gzip) {
+      try {
+        body = new GZIPInputStream(body);
+      } catch (EOFException e) {
+        body = InputStream.nullInputStream();
       }
-      JsonNode root = JSON.readTree(in);
+      body = success ? BoundedBody.limit(body) : BoundedBody.truncate(body);
+    }
+    return body;
+  }
+
+  /** The OAuth error code or Google status of an error body, if it is a known one. */
+  static String errorCode(byte[] body) {
+    try {
+      JsonNode root = JSON.readTree(body);
       if (root == null || !root.isObject()) {
         return null;
       }
       JsonNode error = root.get("error");
-      if (error != null && error.isTextual() && OAUTH_CODE.matcher(error.asText()).matches()) {
-        return error.asText();
+      if (error != null && error.isTextual()) {
+        return ErrorCodes.oauth(error.asText());
       }
       if (error != null && error.isObject()) {
-        JsonNode status = error.get("status");
-        if (status != null
-            && status.isTextual()
-            && GOOGLE_STATUS.matcher(status.asText()).matches()) {
-          return status.asText();
-        }
+        return ErrorCodes.googleStatus(error.path("status").asText(null));
       }
       return null;
     } catch (IOException | RuntimeException e) {
@@ -228,14 +244,16 @@ final class ObservedTransport extends HttpTransport {
     }
   }
 
-  /** The delegate's response with the part of the body already read put back in front. */
+  /** The delegate's response with its body decoded, bounded, and the part already read in front. */
   private static final class Response extends LowLevelHttpResponse {
     private final LowLevelHttpResponse inner;
     private final InputStream content;
+    private final boolean decoded;
 
-    Response(LowLevelHttpResponse inner, InputStream content) {
+    Response(LowLevelHttpResponse inner, InputStream content, boolean decoded) {
       this.inner = inner;
       this.content = content;
+      this.decoded = decoded;
     }
 
     @Override
@@ -245,12 +263,12 @@ final class ObservedTransport extends HttpTransport {
 
     @Override
     public String getContentEncoding() throws IOException {
-      return inner.getContentEncoding();
+      return decoded ? null : inner.getContentEncoding();
     }
 
     @Override
     public long getContentLength() throws IOException {
-      return inner.getContentLength();
+      return decoded ? -1 : inner.getContentLength();
     }
 
     @Override

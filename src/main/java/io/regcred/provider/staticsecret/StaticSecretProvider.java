@@ -6,6 +6,7 @@ import io.regcred.api.v1alpha1.StaticSource;
 import io.regcred.model.DockerConfigJson;
 import io.regcred.model.DockerConfigJson.InvalidDockerConfig;
 import io.regcred.provider.RegistryAuth;
+import io.regcred.provider.RegistryHosts;
 import io.regcred.provider.RegistryToken;
 import io.regcred.provider.SecretData;
 import io.regcred.provider.SourceException;
@@ -13,6 +14,7 @@ import io.regcred.provider.SourceSecrets;
 import io.regcred.provider.TokenProvider;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Static credentials from a Secret in the source namespace: a {@code .dockerconfigjson}, a legacy
@@ -40,6 +42,10 @@ public final class StaticSecretProvider implements TokenProvider {
   @Override
   public RegistryToken fetch(RegistryCredential credential) throws SourceException {
     StaticSource spec = credential.getSpec().getSource().getStaticSource();
+    Optional<String> badServer = RegistryHosts.staticServerProblem(spec.getServer());
+    if (badServer.isPresent()) {
+      throw new SourceException("InvalidSpec", badServer.get());
+    }
     String name = spec.getSecretRef().getName();
     String where = "Secret " + secrets.namespace() + "/" + name;
     Secret secret =

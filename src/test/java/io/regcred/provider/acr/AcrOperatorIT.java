@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -61,7 +62,8 @@ class AcrOperatorIT {
                   .withStringData(Map.of("clientSecret", CLIENT_SECRET))
                   .build())
           .serverSideApply();
-      var settings = new AzureSettings(Optional.of(entra.authorityHost()), Map.of());
+      var settings =
+          new AzureSettings(Optional.of(entra.authorityHost()), Map.of(), Set.of(acr.server()));
       try (RunningOperator operator =
           RunningOperator.start(
               TestCluster.newAdminClient(),

@@ -3,6 +3,7 @@ package io.regcred.provider.acr;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.regcred.api.v1alpha1.AcrSource;
@@ -12,6 +13,8 @@ import io.regcred.api.v1alpha1.RegistryCredentialSpec;
 import io.regcred.api.v1alpha1.SecretReference;
 import io.regcred.api.v1alpha1.Source;
 import io.regcred.api.v1alpha1.StaticSource;
+import io.regcred.it.LogCapture;
+import io.regcred.provider.AttackerHost;
 import io.regcred.provider.InMemorySecrets;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.RegistryAuth;
@@ -34,6 +37,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -243,6 +247,28 @@ class AcrTokenProviderTest {
   }
 
   @Test
+  void allowedServersComeFromTheEnvironment() {
+    assertThat(AzureSettings.fromEnv(Map.of()).allowedServers()).isEmpty();
+    assertThat(
+            AzureSettings.fromEnv(
+                    Map.of(
+                        "REGCRED_ACR_ALLOWED_SERVERS",
+                        " registry.example.com, acr-proxy.example.com:8443 ,"))
+                .allowedServers())
+        .containsExactlyInAnyOrder("registry.example.com", "acr-proxy.example.com:8443");
+    for (String bad :
+        List.of(
+            "https://registry.example.com",
+            "Registry.example.com",
+            "x@r.example",
+            "r.example:70000")) {
+      assertThatThrownBy(() -> AzureSettings.fromEnv(Map.of("REGCRED_ACR_ALLOWED_SERVERS", bad)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("REGCRED_ACR_ALLOWED_SERVERS must list lower-case registry");
+    }
+  }
+
+  @Test
   void settingsKeepOnlyAzureVariablesAndNeverShowTheirValues() {
     AzureSettings settings =
         AzureSettings.fromEnv(
@@ -320,7 +346,10 @@ class AcrTokenProviderTest {
     URI closed = URI.create("https://127.0.0.1:" + closedPort() + "/");
     AcrTokenProvider provider =
         new AcrTokenProvider(
-            secrets, clock, new AzureSettings(Optional.of(closed), Map.of()), http());
+            secrets,
+            clock,
+            new AzureSettings(Optional.of(closed), Map.of(), Set.of(acr.server())),
+            http());
 
     SourceException e = fetchFails(provider, spec(acr.server(), "acr-sp"));
 
@@ -362,7 +391,9 @@ class AcrTokenProviderTest {
   void aRefusedConnectionToTheRegistryIsProviderUnreachable() throws IOException {
     String server = "127.0.0.1:" + closedPort();
 
-    SourceException e = fetchFails(provider(Map.of()), spec(server, "acr-sp"));
+    SourceException e =
+        fetchFails(
+            provider(Map.of(AzureSettings.ALLOWED_SERVERS_ENV, server)), spec(server, "acr-sp"));
 
     assertThat(e.reason()).isEqualTo("ProviderUnreachable");
     assertThat(e.getMessage()).contains("ACR token exchange").contains(server);
@@ -374,12 +405,126 @@ class AcrTokenProviderTest {
     ProviderHttp quick = new ProviderHttp(TestTls.get().clientContext(), Duration.ofMillis(500));
     AcrTokenProvider provider =
         new AcrTokenProvider(
-            secrets, clock, new AzureSettings(Optional.of(entra.authorityHost()), Map.of()), quick);
+            secrets,
+            clock,
+            new AzureSettings(Optional.of(entra.authorityHost()), Map.of(), Set.of(acr.server())),
+            quick);
 
     SourceException e = fetchFails(provider, spec(acr.server(), "acr-sp"));
 
     assertThat(e.reason()).isEqualTo("ProviderUnreachable");
     assertThat(e.getMessage()).contains("timed out after 500 ms");
+  }
+
+  // ---- no echo: of an error answer, only a known error code is shown ---------------------------
+
+  /** Shaped like an OAuth (and, upper case, a registry) error code: only an allow list stops it. */
+  private static final String CANARY = "canary_3f9a1c";
+
+  private static final Map<String, String> CANARY_HEADERS =
+      Map.of(
+          "WWW-Authenticate",
+          "Bearer realm=\"https://" + CANARY + "\",error=\"" + CANARY + "\"",
+          "X-Ms-Request-Id",
+          CANARY);
+
+  @Test
+  void errorAnswersAreNeverEchoed() {
+    try (LogCapture logs = new LogCapture()) {
+      entra.failWith(
+          401,
+          "{\"error\":\""
+              + CANARY
+              + "\",\"error_description\":\"AADSTS7000215: "
+              + CANARY
+              + "\",\"error_codes\":[7000215],\"trace_id\":\""
+              + CANARY
+              + "\"}",
+          CANARY_HEADERS);
+      SourceException entraRefusal = fetchFails(provider(Map.of()), spec(acr.server(), "acr-sp"));
+      assertThat(entraRefusal.reason()).isEqualTo("AccessDenied");
+      assertThat(entraRefusal.getMessage())
+          .contains("HTTP 401")
+          .doesNotContainIgnoringCase("canary");
+      entra.failWith(0);
+
+      String upper = CANARY.toUpperCase(java.util.Locale.ROOT);
+      List<String> bodies =
+          List.of(
+              "{\"errors\":[{\"code\":\"" + upper + "\",\"message\":\"" + CANARY + "\"}]}",
+              "{\"error\":\"" + CANARY + "\",\"error_description\":\"" + CANARY + "\"}",
+              "<html>" + CANARY + "</html>");
+      for (String body : bodies) {
+        acr.failWith(401, body, CANARY_HEADERS);
+        SourceException e = fetchFails(provider(Map.of()), spec(acr.server(), "acr-sp"));
+        assertThat(e.reason()).isEqualTo("AccessDenied");
+        assertThat(e.getMessage())
+            .isEqualTo("ACR token exchange at " + acr.server() + " was refused: HTTP 401");
+      }
+      acr.failWith(
+          403,
+          "{\"errors\":[{\"code\":\"DENIED\",\"message\":\"" + CANARY + "\"}]}",
+          CANARY_HEADERS);
+      assertThat(fetchFails(provider(Map.of()), spec(acr.server(), "acr-sp")).getMessage())
+          .isEqualTo("ACR token exchange at " + acr.server() + " was refused: HTTP 403, DENIED");
+
+      assertThat(messages).noneMatch(m -> m.toLowerCase(java.util.Locale.ROOT).contains("canary"));
+      assertThat(logs.lines())
+          .noneMatch(l -> l.toLowerCase(java.util.Locale.ROOT).contains("canary"));
+    }
+  }
+
+  // ---- bounded response bodies ------------------------------------------------------------------
+
+  @Test
+  void anEndlessExchangeResponseFailsAfterTheBoundWithoutReadingOn() {
+    acr.endlessBody(200, 0);
+
+    SourceException e =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(10),
+            () -> fetchFails(provider(Map.of()), spec(acr.server(), "acr-sp")));
+
+    assertThat(e.reason()).isEqualTo("ProviderError");
+    assertThat(e.getMessage())
+        .isEqualTo(
+            "ACR token exchange at " + acr.server() + " answered with a body larger than 64 KiB");
+    assertThat(acr.endlessBytesWritten()).isLessThan(8L * 1024 * 1024);
+  }
+
+  @Test
+  void anEndlessRefusalIsStillARefusal() {
+    acr.endlessBody(401, 0);
+
+    SourceException e =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(10),
+            () -> fetchFails(provider(Map.of()), spec(acr.server(), "acr-sp")));
+
+    assertThat(e.reason()).isEqualTo("AccessDenied");
+    assertThat(e.getMessage())
+        .isEqualTo("ACR token exchange at " + acr.server() + " was refused: HTTP 401");
+    assertThat(acr.endlessBytesWritten()).isLessThan(8L * 1024 * 1024);
+  }
+
+  @Test
+  void aTricklingExchangeResponseTimesOut() {
+    acr.endlessBody(200, 20);
+    ProviderHttp quick = new ProviderHttp(TestTls.get().clientContext(), Duration.ofMillis(500));
+    AcrTokenProvider provider =
+        new AcrTokenProvider(
+            secrets,
+            clock,
+            new AzureSettings(Optional.of(entra.authorityHost()), Map.of(), Set.of(acr.server())),
+            quick);
+
+    SourceException e =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(10), () -> fetchFails(provider, spec(acr.server(), "acr-sp")));
+
+    assertThat(e.reason()).isEqualTo("ProviderUnreachable");
+    assertThat(e.getMessage())
+        .isEqualTo("ACR token exchange at " + acr.server() + " timed out after 500 ms");
   }
 
   @Test
@@ -413,6 +558,36 @@ class AcrTokenProviderTest {
     assertThat(e.getMessage()).contains("AZURE_TENANT_ID");
   }
 
+  // ---- no courier: the Entra token goes to the chosen cloud's registries only -----------------
+
+  @Test
+  void theEntraTokenIsNeverSentToAServerOutsideTheCloudsRegistries() throws IOException {
+    try (AttackerHost attacker = AttackerHost.https()) {
+      SourceException e = fetchFails(provider(Map.of()), spec(attacker.hostPort(), "acr-sp"));
+
+      assertThat(e.reason()).isEqualTo("InvalidSpec");
+      assertThat(e.getMessage())
+          .isEqualTo(
+              "spec.source.acr.server must be a registry of cloud AzurePublic"
+                  + " (<name>.azurecr.io, no port or 443) or a server listed in"
+                  + " REGCRED_ACR_ALLOWED_SERVERS");
+      assertThat(attacker.requests()).as("requests to the attacker's host").isEmpty();
+      assertThat(entra.tokenCalls()).as("no Entra token was even asked for").isZero();
+    }
+  }
+
+  @Test
+  void theRegistrySuffixFollowsTheCloud() {
+    AcrSource china = spec("myregistry.azurecr.io", "acr-sp");
+    china.setCloud(AzureCloud.AzureChina);
+
+    SourceException e = fetchFails(provider(Map.of()), china);
+
+    assertThat(e.reason()).isEqualTo("InvalidSpec");
+    assertThat(e.getMessage()).contains("cloud AzureChina (<name>.azurecr.cn");
+    assertThat(entra.tokenCalls()).isZero();
+  }
+
   @Test
   void supportsOnlyAcrSources() {
     AcrTokenProvider provider = provider(Map.of());
@@ -432,6 +607,7 @@ class AcrTokenProviderTest {
   private AcrTokenProvider provider(Map<String, String> env) {
     Map<String, String> all = new HashMap<>(env);
     all.put(AzureSettings.AUTHORITY_HOST_ENV, entra.authorityHost().toString());
+    all.putIfAbsent(AzureSettings.ALLOWED_SERVERS_ENV, acr.server());
     return new AcrTokenProvider(secrets, clock, AzureSettings.fromEnv(all), http());
   }
 

@@ -2,6 +2,7 @@ package io.regcred.provider.acr;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsServer;
+import io.regcred.provider.EndlessBody;
 import io.regcred.provider.TestTls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * An ACR login server's {@code POST /oauth2/exchange} over HTTPS: checks the form against what
  * {@link FakeEntra} issued and answers {@code {"refresh_token":"<JWT>"}} whose {@code exp} is the
  * configured lifetime from now (3 h by default). It can refuse, fail, stall, or leave out {@code
- * exp}. Refusals echo the access token back, as a careless server might.
+ * exp}, or answer with a body that never ends. Refusals echo the access token back, as a careless
+ * server might.
  */
 public final class FakeAcr implements AutoCloseable {
 
@@ -31,8 +33,13 @@ public final class FakeAcr implements AutoCloseable {
   private final Clock clock;
   private volatile Duration lifetime = Duration.ofHours(3);
   private volatile int failStatus;
+  private volatile String failBody;
+  private volatile Map<String, String> failHeaders = Map.of();
   private volatile Duration delay = Duration.ZERO;
   private volatile boolean omitExp;
+  private volatile int endlessStatus;
+  private volatile long endlessPauseMillis;
+  private final EndlessBody endless = new EndlessBody();
   private final AtomicInteger exchangeCalls = new AtomicInteger();
   private final List<String> issued = new CopyOnWriteArrayList<>();
   private final List<Map<String, String>> forms = new CopyOnWriteArrayList<>();
@@ -61,6 +68,13 @@ public final class FakeAcr implements AutoCloseable {
     this.failStatus = status;
   }
 
+  /** Answer every exchange with this status, JSON body and extra headers. */
+  void failWith(int status, String body, Map<String, String> headers) {
+    this.failBody = body;
+    this.failHeaders = headers;
+    this.failStatus = status;
+  }
+
   /** Wait this long before answering. */
   void delay(Duration delay) {
     this.delay = delay;
@@ -68,6 +82,20 @@ public final class FakeAcr implements AutoCloseable {
 
   void omitExp(boolean omitExp) {
     this.omitExp = omitExp;
+  }
+
+  /**
+   * Answer every exchange with this status and a body that never ends (0: behave normally), one
+   * byte every {@code pauseMillis} (0: as fast as the client reads).
+   */
+  void endlessBody(int status, long pauseMillis) {
+    this.endlessStatus = status;
+    this.endlessPauseMillis = pauseMillis;
+  }
+
+  /** Bytes of endless bodies the clients took. */
+  long endlessBytesWritten() {
+    return endless.written();
   }
 
   public int exchangeCalls() {
@@ -106,6 +134,23 @@ public final class FakeAcr implements AutoCloseable {
           FakeEntra.form(new String(exchange.getRequestBody().readAllBytes()));
       forms.add(form);
       String echo = form.getOrDefault("access_token", "");
+      if (endlessStatus != 0) {
+        endless.send(
+            exchange,
+            endlessStatus,
+            "application/json",
+            endlessStatus == 200
+                ? "{\"refresh_token\":\""
+                : "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"" + echo,
+            'a',
+            endlessPauseMillis);
+        return;
+      }
+      if (failStatus != 0 && failBody != null) {
+        failHeaders.forEach(exchange.getResponseHeaders()::set);
+        FakeEntra.send(exchange, failStatus, failBody);
+        return;
+      }
       if (failStatus != 0) {
         FakeEntra.send(
             exchange,

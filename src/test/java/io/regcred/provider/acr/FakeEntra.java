@@ -41,6 +41,8 @@ public final class FakeEntra implements AutoCloseable {
   private volatile String clientSecret;
   private volatile String assertion;
   private volatile int failStatus;
+  private volatile String failBody = "{\"error\":\"temporarily_unavailable\"}";
+  private volatile Map<String, String> failHeaders = Map.of();
   private final AtomicInteger tokenCalls = new AtomicInteger();
   private final Set<String> issued = ConcurrentHashMap.newKeySet();
   private final List<String> unknownRequests = new CopyOnWriteArrayList<>();
@@ -77,6 +79,13 @@ public final class FakeEntra implements AutoCloseable {
     this.failStatus = status;
   }
 
+  /** Answer every token request with this status, JSON body and extra headers. */
+  void failWith(int status, String body, Map<String, String> headers) {
+    this.failBody = body;
+    this.failHeaders = headers;
+    this.failStatus = status;
+  }
+
   public int tokenCalls() {
     return tokenCalls.get();
   }
@@ -109,7 +118,8 @@ public final class FakeEntra implements AutoCloseable {
       Map<String, String> form = form(new String(exchange.getRequestBody().readAllBytes()));
       tokenForms.add(form);
       if (failStatus != 0) {
-        send(exchange, failStatus, "{\"error\":\"temporarily_unavailable\"}");
+        failHeaders.forEach(exchange.getResponseHeaders()::set);
+        send(exchange, failStatus, failBody);
         return;
       }
       String problem = check(form);

@@ -2,6 +2,7 @@ package io.regcred.provider.ecr;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -310,6 +311,23 @@ class EcrDefaultIdentityTest {
         .isEqualTo("EKS Pod Identity credentials request was refused (HTTP 401)");
     assertThat(fake.calls(Operation.POD_IDENTITY)).isEqualTo(1);
     assertThat(fake.calls(Operation.ECR)).isZero();
+  }
+
+  @Test
+  void podIdentityAnswerLargerThanTheBoundIsRefusedNotCut() throws Exception {
+    fake.allowPodIdentity(POD_TOKEN);
+    fake.podIdentityEndlessBody();
+
+    SourceException e =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(10),
+            () -> failure(provider(podEnv(tokenFile(POD_TOKEN))), ecr(ownIdentity())));
+
+    assertThat(e.reason()).isEqualTo("ProviderError");
+    assertThat(e.getMessage())
+        .isEqualTo("EKS Pod Identity credentials request answered with a body larger than 64 KiB");
+    assertThat(fake.calls(Operation.ECR)).isZero();
+    assertThat(fake.endlessBytesWritten()).isLessThan(8L * 1024 * 1024);
   }
 
   @Test

@@ -10,6 +10,7 @@ import io.regcred.api.v1alpha1.RegistryCredentialSpec;
 import io.regcred.api.v1alpha1.SecretReference;
 import io.regcred.api.v1alpha1.Source;
 import io.regcred.api.v1alpha1.StaticSource;
+import io.regcred.it.LogCapture;
 import io.regcred.provider.InMemorySecrets;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.RegistryAuth;
@@ -375,6 +376,32 @@ class EcrTokenProviderTest {
         .isEqualTo("ECR GetAuthorizationToken failed: InvalidParameterException (HTTP 400)");
     assertThat(forbidden.reason()).isEqualTo("AccessDenied");
     assertThat(fake.calls(Operation.ECR)).isEqualTo(3);
+  }
+
+  @Test
+  void errorAnswersAreNeverEchoed() {
+    // Shaped like an AWS error code, so only an allow list keeps it out; the fake sends the code
+    // in the x-amzn-ErrorType header and the body.
+    String canary = "Canary3f9a1c";
+    try (LogCapture logs = new LogCapture()) {
+      fake.failNext(Operation.ECR, 1, 400, canary, "echo " + canary);
+      fake.failNext(Operation.ECR, 1, 400, "AccessDeniedException", "echo " + canary);
+      fake.failNext(Operation.ASSUME_ROLE, 1, 403, canary, "echo " + canary);
+      EcrSource assumeRole = privateEcr("aws-keys");
+      assumeRole.setRoleArn(ROLE);
+
+      SourceException unknown = failure(provider(), ecr(privateEcr("aws-keys")));
+      SourceException known = failure(provider(), ecr(privateEcr("aws-keys")));
+      SourceException sts = failure(provider(), ecr(assumeRole));
+
+      assertThat(unknown.getMessage())
+          .isEqualTo("ECR GetAuthorizationToken failed: EcrException (HTTP 400)");
+      assertThat(known.getMessage())
+          .isEqualTo("ECR GetAuthorizationToken failed: AccessDeniedException (HTTP 400)");
+      assertThat(sts.getMessage()).isEqualTo("STS AssumeRole failed: StsException (HTTP 403)");
+      assertThat(logs.lines())
+          .noneMatch(l -> l.toLowerCase(java.util.Locale.ROOT).contains("canary"));
+    }
   }
 
   @Test

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.regcred.provider.EndlessBody;
 import io.regcred.provider.FormBody;
 import io.regcred.provider.TestTls;
 import java.io.IOException;
@@ -134,6 +135,8 @@ public final class FakeAws implements AutoCloseable {
   private volatile String passwordPrefix = "fake-ecr-password-";
   private volatile String rawToken;
   private volatile String podIdentityToken;
+  private volatile boolean podIdentityEndless;
+  private final EndlessBody endless = new EndlessBody();
 
   private FakeAws(HttpServer server, String scheme, String region) {
     this.server = server;
@@ -196,6 +199,20 @@ public final class FakeAws implements AutoCloseable {
   public FakeAws allowPodIdentity(String token) {
     this.podIdentityToken = token;
     return this;
+  }
+
+  /**
+   * The Pod Identity agent follows its (valid) credentials document with whitespace that never
+   * ends.
+   */
+  public FakeAws podIdentityEndlessBody() {
+    this.podIdentityEndless = true;
+    return this;
+  }
+
+  /** Bytes of endless bodies the clients took. */
+  public long endlessBytesWritten() {
+    return endless.written();
   }
 
   /** The Pod Identity agent's full URI ({@code AWS_CONTAINER_CREDENTIALS_FULL_URI}). */
@@ -703,6 +720,10 @@ public final class FakeAws implements AutoCloseable {
                 "Token", session.sessionToken(),
                 "AccountId", DEFAULT_REGISTRY_ID,
                 "Expiration", session.expiration().toString()));
+    if (podIdentityEndless) {
+      endless.send(exchange, 200, "application/json", json, ' ', 0);
+      return;
+    }
     send(exchange, 200, "application/json", json);
   }
 

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.regcred.provider.EndlessBody;
 import io.regcred.provider.FormBody;
 import io.regcred.provider.TestTls;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.security.Signature;
@@ -18,6 +20,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,7 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A local Google OAuth2 token endpoint ({@code POST /token}: the JWT-bearer grant of
  * service-account keys and the STS token exchange of external accounts) and IAM Credentials {@code
- * generateAccessToken} ({@code POST /v1/projects/-/serviceAccounts/EMAIL:generateAccessToken}).
+ * generateAccessToken} ({@code POST /v1/projects/-/serviceAccounts/EMAIL:generateAccessToken}),
+ * plus the subject token a URL-sourced external account reads ({@code GET /subject-token}).
  *
  * <p>Assertions are verified with the test public key; requests that fail verification get the
  * OAuth error shape {@code {"error":"invalid_grant",...}} with status 400, and the description
@@ -44,7 +48,11 @@ final class FakeGoogle implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** A canned answer that replaces the normal one. */
-  record Reply(int status, String contentType, String body) {
+  record Reply(int status, String contentType, String body, Map<String, String> headers) {
+    Reply(int status, String contentType, String body) {
+      this(status, contentType, body, Map.of());
+    }
+
     static Reply oauthError(int status, String code, String description) {
       return new Reply(
           status,
@@ -72,10 +80,19 @@ final class FakeGoogle implements AutoCloseable {
   volatile Reply impersonationReply;
   volatile long tokenDelayMillis;
 
+  /** When set, the token endpoint answers with this status and a body that never ends. */
+  volatile int endlessTokenStatus;
+
+  /** When set, the token endpoint answers 200 with this gzip-compressed body. */
+  volatile byte[] gzippedTokenBody;
+
+  final EndlessBody endless = new EndlessBody();
+
   // What was seen.
   final AtomicInteger jwtCalls = new AtomicInteger();
   final AtomicInteger stsCalls = new AtomicInteger();
   final AtomicInteger impersonationCalls = new AtomicInteger();
+  final AtomicInteger subjectTokenCalls = new AtomicInteger();
   final List<String> problems = new CopyOnWriteArrayList<>();
   volatile JsonNode lastJwtHeader;
   volatile JsonNode lastJwtClaims;
@@ -86,6 +103,7 @@ final class FakeGoogle implements AutoCloseable {
     this.server = server;
     server.createContext("/token", this::token);
     server.createContext("/v1/", this::impersonation);
+    server.createContext("/subject-token", this::subjectToken);
     server.setExecutor(executor);
     server.start();
     this.base = scheme + "://127.0.0.1:" + server.getAddress().getPort();
@@ -103,6 +121,19 @@ final class FakeGoogle implements AutoCloseable {
 
   String tokenUrl() {
     return base + "/token";
+  }
+
+  /**
+   * A URL-sourced subject token ({@code credential_source.url}), as a metadata server serves it.
+   */
+  String subjectTokenUrl() {
+    return base + "/subject-token";
+  }
+
+  /** This fake as the only Google endpoints a key.json may name. */
+  GoogleEndpoints endpoints() {
+    return new GoogleEndpoints(
+        Set.of(tokenUrl()), Set.of(tokenUrl()), Set.of(base + "/introspect"), URI.create(base));
   }
 
   String impersonationUrl(String email) {
@@ -131,7 +162,17 @@ final class FakeGoogle implements AutoCloseable {
       }
       sleep(tokenDelayMillis);
       Reply canned = tokenReply;
-      if (canned != null) {
+      if (endlessTokenStatus != 0) {
+        endless.send(
+            exchange, endlessTokenStatus, "application/json", "{\"access_token\":\"", 'a', 0);
+      } else if (gzippedTokenBody != null) {
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.getResponseHeaders().set("Content-Encoding", "gzip");
+        exchange.sendResponseHeaders(200, gzippedTokenBody.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(gzippedTokenBody);
+        }
+      } else if (canned != null) {
         send(exchange, canned);
       } else if (JWT_BEARER.equals(grant)) {
         send(exchange, jwtBearer(form.get("assertion")));
@@ -299,12 +340,20 @@ final class FakeGoogle implements AutoCloseable {
     }
   }
 
+  private void subjectToken(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      subjectTokenCalls.incrementAndGet();
+      send(exchange, new Reply(200, "text/plain", subjectToken));
+    }
+  }
+
   private static Map<String, String> form(String body) {
     return FormBody.parse(body);
   }
 
   private static void send(HttpExchange exchange, Reply reply) throws IOException {
     byte[] bytes = reply.body().getBytes(StandardCharsets.UTF_8);
+    reply.headers().forEach(exchange.getResponseHeaders()::set);
     exchange.getResponseHeaders().set("Content-Type", reply.contentType());
     exchange.sendResponseHeaders(reply.status(), bytes.length == 0 ? -1 : bytes.length);
     try (OutputStream out = exchange.getResponseBody()) {

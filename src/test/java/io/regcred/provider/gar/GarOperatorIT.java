@@ -14,6 +14,7 @@ import io.regcred.it.LogCapture;
 import io.regcred.it.RunningOperator;
 import io.regcred.it.TestCluster;
 import io.regcred.provider.TestTls;
+import java.io.IOException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Clock;
@@ -73,7 +74,14 @@ class GarOperatorIT {
               secrets ->
                   List.of(
                       new GarTokenProvider(
-                          secrets, Clock.systemUTC(), TestTls.get().providerHttp())))) {
+                          secrets,
+                          Clock.systemUTC(),
+                          TestTls.get().providerHttp(),
+                          GarSettings.none(),
+                          google.endpoints(),
+                          transport -> {
+                            throw new IOException("no ADC in this test");
+                          })))) {
         client
             .resource(
                 "apiVersion: regcred.io/v1alpha1\nkind: RegistryCredential\nmetadata: {name: gar}\nspec:\n"

@@ -3,6 +3,7 @@ package io.regcred.provider.gar;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,6 +15,9 @@ import io.regcred.api.v1alpha1.RegistryCredentialSpec;
 import io.regcred.api.v1alpha1.SecretReference;
 import io.regcred.api.v1alpha1.Source;
 import io.regcred.api.v1alpha1.StaticSource;
+import io.regcred.it.LogCapture;
+import io.regcred.provider.AttackerHost;
+import io.regcred.provider.BoundedBody;
 import io.regcred.provider.InMemorySecrets;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.RegistryAuth;
@@ -21,8 +25,10 @@ import io.regcred.provider.RegistryToken;
 import io.regcred.provider.SourceException;
 import io.regcred.provider.TestTls;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,11 +40,15 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,6 +75,7 @@ class GarTokenProviderTest {
   private final InMemorySecrets secrets = new InMemorySecrets();
   private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
   private final List<FakeGoogle> fakes = new ArrayList<>();
+  private GarSettings settings;
 
   @BeforeAll
   static void generateKeys() throws Exception {
@@ -72,6 +83,11 @@ class GarTokenProviderTest {
     generator.initialize(2048);
     keys = generator.generateKeyPair();
     otherKeys = generator.generateKeyPair();
+  }
+
+  @BeforeEach
+  void allowTheSubjectTokenFile() {
+    settings = new GarSettings(List.of(), List.of(tmp.resolve("subject-token")));
   }
 
   @AfterEach
@@ -100,14 +116,24 @@ class GarTokenProviderTest {
   }
 
   private GarTokenProvider provider(ProviderHttp http) {
+    return provider(http, endpoints());
+  }
+
+  /** Pins the endpoints of the last fake started, else Google's. */
+  private GoogleEndpoints endpoints() {
+    return fakes.isEmpty() ? GoogleEndpoints.google() : fakes.get(fakes.size() - 1).endpoints();
+  }
+
+  private GarTokenProvider provider(ProviderHttp http, GoogleEndpoints endpoints) {
     return new GarTokenProvider(
         secrets,
         clock,
         http,
+        settings,
+        endpoints,
         transport -> {
           throw new IOException("no ADC in this test");
-        },
-        host -> host.equals("127.0.0.1") || GarTokenProvider.isGoogleApiHost(host));
+        });
   }
 
   private static String pem(KeyPair pair) {
@@ -366,12 +392,15 @@ class GarTokenProviderTest {
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
     }
-    secrets.put(
-        "gar-key",
-        Map.of("key.json", serviceAccountKey("http://127.0.0.1:" + port + "/token", keys)));
+    String tokenUri = "http://127.0.0.1:" + port + "/token";
+    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(tokenUri, keys)));
+    GoogleEndpoints closed =
+        new GoogleEndpoints(
+            Set.of(tokenUri), Set.of(), Set.of(), URI.create("https://127.0.0.1:" + port));
 
     long start = System.nanoTime();
-    SourceException e = failure(provider(), garCredential("gar-key"));
+    SourceException e =
+        failure(provider(TestTls.get().providerHttp(), closed), garCredential("gar-key"));
 
     assertThat(e.reason()).isEqualTo("ProviderUnreachable");
     assertThat(e.getMessage()).contains("ConnectException");
@@ -392,6 +421,65 @@ class GarTokenProviderTest {
     assertThat(e.getMessage()).contains("SocketTimeoutException");
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2500));
     assertThat(google.jwtCalls).hasValue(1);
+  }
+
+  // ---- bounded response bodies ------------------------------------------------------------------
+
+  @Test
+  void anEndlessTokenResponseFailsAfterTheBoundWithoutReadingOn() throws Exception {
+    FakeGoogle google = fake(false);
+    google.endlessTokenStatus = 200;
+    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
+
+    SourceException e =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(10), () -> failure(provider(), garCredential("gar-key")));
+
+    assertThat(e.reason()).isEqualTo("ProviderError");
+    assertThat(e.getMessage())
+        .isEqualTo(
+            "Google OAuth2 token (key.json of Secret regcred-system/gar-key) answered with a body"
+                + " larger than 64 KiB");
+    assertThat(google.endless.written()).isLessThan(8L * 1024 * 1024);
+  }
+
+  @Test
+  void anEndlessErrorResponseIsMappedByItsStatus() throws Exception {
+    FakeGoogle google = fake(false);
+    google.endlessTokenStatus = 503;
+    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
+
+    SourceException e =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(10), () -> failure(provider(), garCredential("gar-key")));
+
+    assertThat(e.reason()).isEqualTo("ProviderUnavailable");
+    assertThat(e.getMessage()).endsWith("failed: HTTP 503");
+    assertThat(google.endless.written()).isLessThan(8L * 1024 * 1024);
+  }
+
+  @Test
+  void aCompressedBodyIsBoundedAfterDecompression() throws Exception {
+    FakeGoogle google = fake(false);
+    ByteArrayOutputStream gzipped = new ByteArrayOutputStream();
+    try (GZIPOutputStream gzip = new GZIPOutputStream(gzipped)) {
+      gzip.write("{\"access_token\":\"".getBytes(StandardCharsets.UTF_8));
+      byte[] filler = new byte[1024 * 1024];
+      Arrays.fill(filler, (byte) 'a');
+      for (int i = 0; i < 64; i++) {
+        gzip.write(filler);
+      }
+      gzip.write(
+          "\",\"expires_in\":3599,\"token_type\":\"Bearer\"}".getBytes(StandardCharsets.UTF_8));
+    }
+    google.gzippedTokenBody = gzipped.toByteArray();
+    assertThat(google.gzippedTokenBody.length).isLessThan(BoundedBody.MAX_BYTES);
+    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
+
+    SourceException e = failure(provider(), garCredential("gar-key"));
+
+    assertThat(e.reason()).isEqualTo("ProviderError");
+    assertThat(e.getMessage()).endsWith("answered with a body larger than 64 KiB");
   }
 
   // ---- external account (workload identity federation) --------------------------------------
@@ -499,6 +587,7 @@ class GarTokenProviderTest {
   @Test
   void missingCredentialSourceFileIsCredentialUnavailable() throws Exception {
     FakeGoogle google = fake(true);
+    settings = new GarSettings(List.of(), List.of(tmp.resolve("missing")));
     secrets.put(
         "wif", Map.of("key.json", externalAccountKey(google, false, tmp.resolve("missing"))));
 
@@ -531,6 +620,8 @@ class GarTokenProviderTest {
             secrets,
             clock,
             TestTls.get().providerHttp(),
+            settings,
+            google.endpoints(),
             transport ->
                 GoogleCredentials.fromStream(
                     new ByteArrayInputStream(key.getBytes(StandardCharsets.UTF_8)), transport));
@@ -613,22 +704,344 @@ class GarTokenProviderTest {
   }
 
   @Test
-  void externalAccountMayOnlySendItsSubjectTokenToGoogle() throws Exception {
-    FakeGoogle google = fake(true);
-    Path subject = tmp.resolve("subject-token-pinned");
-    Files.writeString(subject, SUBJECT_MARKER);
-    String key = externalAccountKey(google, false, subject);
-    // The default provider trusts only *.googleapis.com: the local fake counts as a foreign host.
-    secrets.put("gar-key", Map.of("key.json", key));
-    GarTokenProvider strict = new GarTokenProvider(secrets, clock, TestTls.get().providerHttp());
-    SourceException e =
-        catchThrowableOfType(SourceException.class, () -> strict.fetch(garCredential("gar-key")));
+  void serversMustBeGoogleRegistries() throws Exception {
+    FakeGoogle google = fake(false);
+    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
+    for (String server :
+        List.of("registry.attacker.example", "gcr.io.attacker.example", "127.0.0.1:5000")) {
+      RegistryCredential credential = garCredential("gar-key");
+      credential.getSpec().getSource().getGar().setServers(List.of("gcr.io", server));
+
+      SourceException e = failure(provider(), credential);
+
+      assertThat(e.reason()).isEqualTo("InvalidSpec");
+      assertThat(e.getMessage())
+          .isEqualTo(
+              "spec.source.gar.servers[1] must be gcr.io, <name>.gcr.io or"
+                  + " <location>-docker.pkg.dev");
+    }
+    assertThat(google.jwtCalls).as("no token was fetched").hasValue(0);
+  }
+
+  // ---- no echo: of an error answer, only a known error code is shown ---------------------------
+
+  /** Shaped like an OAuth error code, so only an allow list keeps it out. */
+  private static final String CANARY = "canary_3f9a1c";
+
+  private static final Map<String, String> CANARY_HEADERS =
+      Map.of(
+          "WWW-Authenticate",
+          "Bearer error=\"" + CANARY + "\", error_description=\"" + CANARY + "\"",
+          "X-Debug-Echo",
+          CANARY);
+
+  @Test
+  void errorAnswersAreNeverEchoed() throws Exception {
+    try (LogCapture logs = new LogCapture()) {
+      FakeGoogle google = fake(true);
+      secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
+      secrets.put("wif", Map.of("key.json", externalAccountKey(google, true)));
+      String json = "application/json";
+      List<FakeGoogle.Reply> replies =
+          List.of(
+              new FakeGoogle.Reply(
+                  400,
+                  json,
+                  "{\"error\":\"" + CANARY + "\",\"error_description\":\"" + CANARY + "\"}",
+                  CANARY_HEADERS),
+              new FakeGoogle.Reply(
+                  401,
+                  json,
+                  "{\"error\":{\"code\":401,\"message\":\""
+                      + CANARY
+                      + "\",\"status\":\""
+                      + CANARY.toUpperCase(java.util.Locale.ROOT)
+                      + "\"}}",
+                  CANARY_HEADERS),
+              new FakeGoogle.Reply(500, "text/plain", CANARY, CANARY_HEADERS),
+              new FakeGoogle.Reply(
+                  403,
+                  json,
+                  "{\"error\":\"access_denied\",\"error_description\":\"" + CANARY + "\"}",
+                  CANARY_HEADERS));
+      for (String secret : List.of("gar-key", "wif")) {
+        for (FakeGoogle.Reply reply : replies) {
+          google.tokenReply = reply;
+
+          SourceException e = failure(provider(), garCredential(secret));
+
+          assertThat(e.getMessage())
+              .contains("HTTP " + reply.status())
+              .doesNotContainIgnoringCase("canary");
+        }
+      }
+      google.tokenReply = null;
+      google.impersonationReply =
+          new FakeGoogle.Reply(
+              403,
+              json,
+              "{\"error\":{\"code\":403,\"message\":\""
+                  + CANARY
+                  + "\",\"status\":\""
+                  + CANARY.toUpperCase(java.util.Locale.ROOT)
+                  + "\"}}",
+              CANARY_HEADERS);
+      SourceException e = failure(provider(), garCredential("wif"));
+      assertThat(e.getMessage()).contains("HTTP 403").doesNotContainIgnoringCase("canary");
+      assertThat(failureWithKnownCode(google, json).getMessage())
+          .contains("HTTP 403, PERMISSION_DENIED");
+
+      assertThat(logs.lines())
+          .noneMatch(l -> l.toLowerCase(java.util.Locale.ROOT).contains("canary"));
+    }
+  }
+
+  private SourceException failureWithKnownCode(FakeGoogle google, String json) {
+    google.impersonationReply =
+        new FakeGoogle.Reply(
+            403,
+            json,
+            "{\"error\":{\"code\":403,\"message\":\""
+                + CANARY
+                + "\",\"status\":\"PERMISSION_DENIED\"}}",
+            CANARY_HEADERS);
+    SourceException e = failure(provider(), garCredential("wif"));
+    assertThat(e.getMessage()).doesNotContainIgnoringCase("canary");
+    return e;
+  }
+
+  // ---- no courier: a key.json can name no host, file or URL of its own -----------------------
+
+  /** The operator's own projected ServiceAccount token, as a file on its host. */
+  private static final String OPERATOR_TOKEN = "eyJ.OPERATOR-SA-TOKEN-31c4.sig";
+
+  private Path operatorToken() throws IOException {
+    Path file = tmp.resolve("operator-sa-token");
+    Files.writeString(file, OPERATOR_TOKEN);
+    return file;
+  }
+
+  /** A fetch that is refused before anything is sent, with the rule in the message. */
+  private SourceException refused(AttackerHost attacker, String rule) {
+    SourceException e = failure(provider(), garCredential("gar-key"));
     assertThat(e.reason()).isEqualTo("SourceSecretInvalid");
-    assertThat(e.getMessage()).contains("token_url must be a Google API endpoint");
-    assertThat(e.getMessage()).doesNotContain(SUBJECT_MARKER);
-    assertThat(google.stsCalls.get()).as("nothing was sent").isZero();
-    assertThat(GarTokenProvider.isGoogleApiHost("sts.googleapis.com")).isTrue();
-    assertThat(GarTokenProvider.isGoogleApiHost("sts.googleapis.com.evil.example")).isFalse();
-    assertThat(GarTokenProvider.isGoogleApiHost("evilgoogleapis.com")).isFalse();
+    assertThat(e.getMessage())
+        .startsWith("Secret regcred-system/gar-key: key.json ")
+        .contains(rule);
+    assertThat(e.getMessage()).doesNotContain(OPERATOR_TOKEN);
+    if (attacker != null) {
+      assertThat(attacker.requests()).as("requests to the attacker's host").isEmpty();
+      assertThat(e.getMessage()).doesNotContain(attacker.hostPort());
+    }
+    for (FakeGoogle google : fakes) {
+      assertThat(google.stsCalls.get() + google.jwtCalls.get() + google.impersonationCalls.get())
+          .as("calls to Google")
+          .isZero();
+    }
+    return e;
+  }
+
+  @Test
+  void universeDomainCannotSendTheSubjectTokenElsewhere() throws Exception {
+    fake(true);
+    try (AttackerHost attacker = AttackerHost.https()) {
+      ObjectNode key =
+          (ObjectNode) JSON.readTree(externalAccountKey(fakes.get(0), false, operatorToken()));
+      // google-auth builds https://sts.<universe_domain>/v1/token when token_url is absent.
+      key.remove("token_url");
+      key.put("universe_domain", "x@" + attacker.hostPort());
+      secrets.put("gar-key", Map.of("key.json", key.toString()));
+
+      refused(attacker, "universe_domain must be googleapis.com or absent");
+    }
+  }
+
+  @Test
+  void externalAccountWithoutTokenUrlIsRefused() throws Exception {
+    FakeGoogle google = fake(true);
+    ObjectNode key = (ObjectNode) JSON.readTree(externalAccountKey(google, false));
+    key.remove("token_url");
+    secrets.put("gar-key", Map.of("key.json", key.toString()));
+
+    refused(null, "token_url must be " + google.tokenUrl());
+  }
+
+  @Test
+  void tokenUrlCannotNameAnotherHost() throws Exception {
+    FakeGoogle google = fake(true);
+    try (AttackerHost attacker = AttackerHost.https()) {
+      ObjectNode key = (ObjectNode) JSON.readTree(externalAccountKey(google, false));
+      key.put("token_url", attacker.url("/v1/token"));
+      secrets.put("gar-key", Map.of("key.json", key.toString()));
+
+      refused(attacker, "token_url must be " + google.tokenUrl());
+    }
+  }
+
+  @Test
+  void impersonationUrlCannotNameAnotherHost() throws Exception {
+    FakeGoogle google = fake(true);
+    try (AttackerHost attacker = AttackerHost.https()) {
+      ObjectNode key = (ObjectNode) JSON.readTree(externalAccountKey(google, true));
+      key.put(
+          "service_account_impersonation_url",
+          attacker.url("/v1/projects/-/serviceAccounts/" + EMAIL + ":generateAccessToken"));
+      secrets.put("gar-key", Map.of("key.json", key.toString()));
+
+      refused(attacker, "service_account_impersonation_url must be absent or");
+    }
+  }
+
+  @Test
+  void tokenInfoUrlCannotNameAnotherHost() throws Exception {
+    FakeGoogle google = fake(true);
+    try (AttackerHost attacker = AttackerHost.https()) {
+      ObjectNode key = (ObjectNode) JSON.readTree(externalAccountKey(google, false));
+      key.put("token_info_url", attacker.url("/v1/introspect"));
+      secrets.put("gar-key", Map.of("key.json", key.toString()));
+
+      refused(attacker, "token_info_url must be absent or");
+    }
+  }
+
+  @Test
+  void serviceAccountTokenUriCannotNameAnotherHost() throws Exception {
+    FakeGoogle google = fake(false);
+    try (AttackerHost attacker = AttackerHost.http()) {
+      // The signed assertion is a bearer credential for an hour: it must reach Google only.
+      secrets.put("gar-key", Map.of("key.json", serviceAccountKey(attacker.url("/token"), keys)));
+
+      refused(attacker, "token_uri must be " + google.tokenUrl());
+    }
+  }
+
+  @Test
+  void aRepeatedFieldCannotHideAnotherHost() throws Exception {
+    FakeGoogle google = fake(false);
+    try (AttackerHost attacker = AttackerHost.http()) {
+      String key = serviceAccountKey(google.tokenUrl(), keys);
+      for (String twice :
+          List.of(
+              key.replace(
+                  "\"token_uri\"", "\"token_uri\":\"" + attacker.url("/t") + "\",\"token_uri\""),
+              key.substring(0, key.length() - 1)
+                  + ",\"token_uri\":\""
+                  + attacker.url("/t")
+                  + "\"}")) {
+        secrets.put("gar-key", Map.of("key.json", twice));
+
+        SourceException e = failure(provider(), garCredential("gar-key"));
+
+        assertThat(e.reason()).isEqualTo("SourceSecretInvalid");
+        assertThat(e.getMessage()).contains("is not valid JSON (or repeats a field)");
+      }
+      assertThat(attacker.requests()).isEmpty();
+      assertThat(google.jwtCalls).hasValue(0);
+    }
+  }
+
+  @Test
+  void credentialSourceUrlMustBeListed() throws Exception {
+    FakeGoogle google = fake(true);
+    try (AttackerHost attacker = AttackerHost.http()) {
+      ObjectNode key = (ObjectNode) JSON.readTree(externalAccountKey(google, false));
+      key.putObject("credential_source")
+          .put("url", attacker.url("/computeMetadata/v1/instance/service-accounts/default/token"))
+          .putObject("headers")
+          .put("Metadata-Flavor", "Google");
+      secrets.put("gar-key", Map.of("key.json", key.toString()));
+
+      refused(
+          attacker,
+          "credential_source.url must be a URL listed in REGCRED_GAR_ALLOWED_CREDENTIAL_URLS");
+    }
+  }
+
+  @Test
+  void aListedCredentialSourceUrlIsRead() throws Exception {
+    FakeGoogle google = fake(true);
+    settings = new GarSettings(List.of(google.subjectTokenUrl()), List.of());
+    ObjectNode key = (ObjectNode) JSON.readTree(externalAccountKey(google, false));
+    key.putObject("credential_source").put("url", google.subjectTokenUrl());
+    secrets.put("wif", Map.of("key.json", key.toString()));
+
+    RegistryToken token = provider().fetch(garCredential("wif"));
+
+    assertThat(token.auths()).extracting(RegistryAuth::password).containsOnly(STS_MARKER);
+    assertThat(google.subjectTokenCalls).hasValue(1);
+    assertThat(google.lastStsForm).containsEntry("subject_token", SUBJECT_MARKER);
+  }
+
+  @Test
+  void credentialSourceFileMustBeListed() throws Exception {
+    FakeGoogle google = fake(true);
+    // Listed: tmp/subject-token. Not listed: the operator's own token, by any spelling.
+    Path operatorToken = operatorToken();
+    Files.createDirectories(tmp.resolve("dir"));
+    Files.createSymbolicLink(tmp.resolve("link-to-operator-token"), operatorToken);
+    for (String path :
+        List.of(
+            operatorToken.toString(),
+            tmp.resolve("dir/../operator-sa-token").toString(),
+            tmp.resolve("dir/../subject-token").toString(),
+            tmp.resolve("link-to-operator-token").toString(),
+            "operator-sa-token")) {
+      ObjectNode key = (ObjectNode) JSON.readTree(externalAccountKey(google, false));
+      ((ObjectNode) key.get("credential_source")).put("file", path);
+      secrets.put("gar-key", Map.of("key.json", key.toString()));
+
+      refused(
+          null,
+          "credential_source.file must be a file listed in REGCRED_GAR_ALLOWED_CREDENTIAL_FILES");
+    }
+  }
+
+  @Test
+  void aLinkToAListedFileIsTheListedFile() throws Exception {
+    FakeGoogle google = fake(true);
+    Path listed = tmp.resolve("subject-token");
+    Files.writeString(listed, SUBJECT_MARKER);
+    Path link = Files.createSymbolicLink(tmp.resolve("alias"), listed);
+    secrets.put("wif", Map.of("key.json", externalAccountKey(google, false, link)));
+
+    RegistryToken token = provider().fetch(garCredential("wif"));
+
+    assertThat(token.auths()).extracting(RegistryAuth::password).containsOnly(STS_MARKER);
+  }
+
+  @Test
+  void credentialSourcesOtherThanFileAndUrlAreRefused() throws Exception {
+    FakeGoogle google = fake(true);
+    Path ran = tmp.resolve("ran");
+    try (AttackerHost attacker = AttackerHost.http()) {
+      Map<String, ObjectNode> sources =
+          Map.of(
+              "credential_source.executable is not supported",
+              JSON.createObjectNode()
+                  .set(
+                      "executable",
+                      JSON.createObjectNode().put("command", "/usr/bin/touch " + ran)),
+              "credential_source.environment_id (an AWS-sourced external account) is not supported",
+              JSON.createObjectNode()
+                  .put("environment_id", "aws1")
+                  .put("region_url", attacker.url("/latest/meta-data/placement/availability-zone"))
+                  .put("url", attacker.url("/latest/meta-data/iam/security-credentials"))
+                  .put(
+                      "regional_cred_verification_url",
+                      "https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15"),
+              "credential_source.certificate is not supported",
+              JSON.createObjectNode()
+                  .set(
+                      "certificate",
+                      JSON.createObjectNode().put("use_default_certificate_config", true)));
+      for (Map.Entry<String, ObjectNode> source : sources.entrySet()) {
+        ObjectNode key = (ObjectNode) JSON.readTree(externalAccountKey(google, false));
+        key.set("credential_source", source.getValue());
+        secrets.put("gar-key", Map.of("key.json", key.toString()));
+
+        refused(attacker, source.getKey());
+      }
+    }
+    assertThat(ran).doesNotExist();
   }
 }

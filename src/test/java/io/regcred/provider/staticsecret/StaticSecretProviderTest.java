@@ -196,4 +196,27 @@ class StaticSecretProviderTest {
     assertThat(provider.fetch(staticCredential("both", "r.example")).auths())
         .containsExactly(new RegistryAuth("quay.io", "u", "p"));
   }
+
+  @Test
+  void serverMustBeARegistryHostWithAnOptionalPath() {
+    secrets.put("basic", Map.of("username", "robot", "password", MARKER));
+    for (String server :
+        java.util.List.of(
+            "robot:pw@quay.io",
+            "https://quay.io?next=elsewhere",
+            "https://quay.io/#x",
+            "http://quay.io",
+            "ftp://quay.io",
+            "quay.io /x",
+            "quay.io:99999",
+            "quay.io/../x")) {
+      SourceException e = failure(staticCredential("basic", server));
+
+      assertThat(e.reason()).as(server).isEqualTo("InvalidSpec");
+      assertThat(e.getMessage())
+          .isEqualTo(
+              "spec.source.static.server must be a registry host[:port] with an optional path,"
+                  + " optionally after https://, such as quay.io or https://index.docker.io/v1/");
+    }
+  }
 }
