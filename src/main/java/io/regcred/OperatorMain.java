@@ -133,15 +133,18 @@ public final class OperatorMain implements AutoCloseable {
 
   public static void main(String[] args) {
     OperatorConfig config;
+    Function<SourceSecrets, List<TokenProvider>> providers;
     try {
+      // Every setting, the operator's and the providers', is checked before anything starts.
       config = OperatorConfig.fromEnv(System.getenv());
+      providers = Providers.fromEnvironment(System.getenv(), Clock.systemUTC());
     } catch (IllegalArgumentException e) {
       log.error(e.getMessage());
       System.exit(2);
       return;
     }
     KubernetesClient client = KubernetesClients.create();
-    var main = new OperatorMain(config, client, Clock.systemUTC());
+    var main = new OperatorMain(config, client, Clock.systemUTC(), providers);
     Runtime.getRuntime().addShutdownHook(new Thread(main::close, "regcred-shutdown"));
     log.info(
         "starting regcred-operator namespace={} sourceNamespace={} leaderElection={}",
