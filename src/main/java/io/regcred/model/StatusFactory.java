@@ -193,6 +193,18 @@ public final class StatusFactory {
         || !before.get().getReason().equals(after.get().getReason());
   }
 
+  /**
+   * Whether a condition changed in its status, reason or message: for failures, where a new message
+   * with the same reason (another namespace, another error) is news worth an Event too.
+   */
+  public static boolean changedOrReworded(
+      RegistryCredentialStatus previous, RegistryCredentialStatus next, String type) {
+    return changed(previous, next, type)
+        || !find(previous, type)
+            .map(Condition::getMessage)
+            .equals(find(next, type).map(Condition::getMessage));
+  }
+
   /** A condition whose lastTransitionTime moves only when its status changes. */
   private static Condition condition(
       RegistryCredentialStatus prev,

@@ -25,20 +25,24 @@ public final class TargetSelection {
   public static SortedSet<String> namespaces(
       NamespaceTarget target, Collection<NamespaceView> all, Set<String> denied) {
     SortedSet<String> result = new TreeSet<>();
-    if (target == null) {
-      return result;
-    }
-    Set<String> named = target.getNames() == null ? Set.of() : Set.copyOf(target.getNames());
-    Set<String> excluded = target.getExclude() == null ? Set.of() : Set.copyOf(target.getExclude());
     for (NamespaceView ns : all) {
-      if (ns.terminating() || excluded.contains(ns.name()) || denied.contains(ns.name())) {
-        continue;
-      }
-      if (named.contains(ns.name()) || SelectorMatcher.matches(target.getSelector(), ns.labels())) {
+      if (targets(target, ns, denied)) {
         result.add(ns.name());
       }
     }
     return result;
+  }
+
+  /** Whether the credential's target includes this one namespace (see {@link #namespaces}). */
+  public static boolean targets(NamespaceTarget target, NamespaceView ns, Set<String> denied) {
+    if (target == null
+        || ns.terminating()
+        || denied.contains(ns.name())
+        || (target.getExclude() != null && target.getExclude().contains(ns.name()))) {
+      return false;
+    }
+    return (target.getNames() != null && target.getNames().contains(ns.name()))
+        || SelectorMatcher.matches(target.getSelector(), ns.labels());
   }
 
   /** The reason reported for a namespace a credential names but the operator denies. */

@@ -43,7 +43,10 @@ public class Caches implements ClusterView, SourceSecrets {
   /** Labelled Secrets per page of the managed-Secret informer's list (up to 1 MiB each). */
   static final long MANAGED_LIST_PAGE = 100;
 
-  public Caches(EventSourceContext<RegistryCredential> context, String sourceNamespace) {
+  public Caches(
+      EventSourceContext<RegistryCredential> context,
+      String sourceNamespace,
+      Set<String> deniedNamespaces) {
     this.client = context.getClient();
     this.sourceNamespace = sourceNamespace;
     var primaries = context.getPrimaryCache();
@@ -51,7 +54,9 @@ public class Caches implements ClusterView, SourceSecrets {
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Namespace.class, RegistryCredential.class)
                 .withName("namespaces")
-                .withSecondaryToPrimaryMapper(ns -> allCredentials(primaries.list()))
+                .withSecondaryToPrimaryMapper(
+                    new NamespaceToCredentialsMapper(
+                        primaries::list, this::credentialsWithSecretsIn, deniedNamespaces))
                 .withOnUpdateFilter(
                     (now, before) ->
                         !Objects.equals(
@@ -66,7 +71,11 @@ public class Caches implements ClusterView, SourceSecrets {
             InformerEventSourceConfiguration.from(ServiceAccount.class, RegistryCredential.class)
                 .withName("serviceaccounts")
                 .withItemStore(new TrimmingItemStore<>(PullSecretEdit::observed))
-                .withSecondaryToPrimaryMapper(sa -> allCredentials(primaries.list()))
+                .withSecondaryToPrimaryMapper(
+                    new ServiceAccountToCredentialsMapper(
+                        primaries::list,
+                        name -> namespace(name).map(NamespaceView::of),
+                        deniedNamespaces))
                 .withOnUpdateFilter(
                     (now, before) ->
                         !Objects.equals(now.getImagePullSecrets(), before.getImagePullSecrets())
@@ -125,15 +134,12 @@ public class Caches implements ClusterView, SourceSecrets {
   }
 
   List<NamespaceView> namespaceViews() {
-    return namespaces.list().map(RegistryCredentialReconciler::view).toList();
+    return namespaces.list().map(NamespaceView::of).toList();
   }
 
   /** Whether the namespace exists and is not being deleted. */
   boolean namespaceActive(String name) {
-    return namespace(name)
-        .map(RegistryCredentialReconciler::view)
-        .filter(v -> !v.terminating())
-        .isPresent();
+    return namespace(name).map(NamespaceView::of).filter(v -> !v.terminating()).isPresent();
   }
 
   @Override
@@ -191,8 +197,13 @@ public class Caches implements ClusterView, SourceSecrets {
         .findFirst();
   }
 
-  private static Set<ResourceID> allCredentials(Stream<RegistryCredential> credentials) {
-    return credentials.map(ResourceID::fromResource).collect(Collectors.toSet());
+  /** Names of the credentials with a Secret of ours in a namespace. */
+  private Set<String> credentialsWithSecretsIn(String namespace) {
+    return managedSecrets
+        .list(namespace)
+        .map(s -> labels(s).get(Labels.CREDENTIAL))
+        .filter(Objects::nonNull)
+        .collect(Collectors.toSet());
   }
 
   private static Set<ResourceID> credentialOf(Secret secret) {

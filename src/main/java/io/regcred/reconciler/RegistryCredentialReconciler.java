@@ -1,6 +1,5 @@
 package io.regcred.reconciler;
 
-import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -107,7 +106,7 @@ public class RegistryCredentialReconciler
   @Override
   public List<EventSource<?, RegistryCredential>> prepareEventSources(
       EventSourceContext<RegistryCredential> context) {
-    caches = new Caches(context, sourceNamespace);
+    caches = new Caches(context, sourceNamespace, deniedNamespaces);
     KubernetesClient client = context.getClient();
     serviceAccounts = new ServiceAccountPatcher(client);
     namespaceSync = new NamespaceSync(client, caches, serviceAccounts, metrics);
@@ -306,20 +305,22 @@ public class RegistryCredentialReconciler
       RegistryCredentialStatus status,
       SourceState source) {
     if (!source.available()
-        && StatusFactory.changed(previous, status, StatusFactory.SOURCE_AVAILABLE)) {
+        && StatusFactory.changedOrReworded(previous, status, StatusFactory.SOURCE_AVAILABLE)) {
       events.warning(credential, source.reason(), source.message());
     }
     if (source.expiring() && StatusFactory.changed(previous, status, StatusFactory.READY)) {
       events.warning(credential, "Expiring", condition(status, StatusFactory.READY).getMessage());
     }
-    if (StatusFactory.changed(previous, status, StatusFactory.SYNCED)) {
-      var synced = condition(status, StatusFactory.SYNCED);
-      if ("True".equals(synced.getStatus())) {
+    var synced = condition(status, StatusFactory.SYNCED);
+    if ("True".equals(synced.getStatus())) {
+      // Not on every new count in the message: onboarding a namespace is not an Event.
+      if (StatusFactory.changed(previous, status, StatusFactory.SYNCED)) {
         events.normal(credential, synced.getReason(), synced.getMessage());
-      } else if (!Claim.blocks(synced.getReason())
-          && !"SourceUnavailable".equals(synced.getReason())) {
-        events.warning(credential, synced.getReason(), synced.getMessage());
       }
+    } else if (!Claim.blocks(synced.getReason())
+        && !"SourceUnavailable".equals(synced.getReason())
+        && StatusFactory.changedOrReworded(previous, status, StatusFactory.SYNCED)) {
+      events.warning(credential, synced.getReason(), synced.getMessage());
     }
   }
 
@@ -557,12 +558,5 @@ public class RegistryCredentialReconciler
   private static io.fabric8.kubernetes.api.model.Condition condition(
       RegistryCredentialStatus status, String type) {
     return StatusFactory.find(status, type).orElseThrow();
-  }
-
-  static NamespaceView view(Namespace ns) {
-    boolean terminating =
-        ns.getMetadata().getDeletionTimestamp() != null
-            || (ns.getStatus() != null && "Terminating".equals(ns.getStatus().getPhase()));
-    return new NamespaceView(ns.getMetadata().getName(), ns.getMetadata().getLabels(), terminating);
   }
 }

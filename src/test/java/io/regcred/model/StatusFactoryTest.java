@@ -319,5 +319,23 @@ class StatusFactoryTest {
     assertThat(StatusFactory.changed(ok, failed, StatusFactory.SYNCED))
         .as("kept from before")
         .isFalse();
+    var failedOtherwise =
+        StatusFactory.build(
+            failed,
+            1,
+            "static",
+            SourceState.failed("SourceSecretNotFound", "gone, and its replacement too"),
+            null,
+            Optional.empty(),
+            t);
+    assertThat(StatusFactory.changed(failed, failedOtherwise, StatusFactory.SOURCE_AVAILABLE))
+        .isFalse();
+    assertThat(
+            StatusFactory.changedOrReworded(
+                failed, failedOtherwise, StatusFactory.SOURCE_AVAILABLE))
+        .as("same reason, new message")
+        .isTrue();
+    assertThat(StatusFactory.changedOrReworded(failed, failed, StatusFactory.SOURCE_AVAILABLE))
+        .isFalse();
   }
 }

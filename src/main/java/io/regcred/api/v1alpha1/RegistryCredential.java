@@ -26,10 +26,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Synced",
     jsonPath = ".status.namespaces.summary",
     type = AdditionalPrinterColumn.Type.STRING)
+// A timestamp, not an age: kubectl prints a future date column as <invalid>.
 @AdditionalPrinterColumn(
     name = "Expires",
     jsonPath = ".status.expiresAt",
-    type = AdditionalPrinterColumn.Type.DATE)
+    type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
