@@ -17,7 +17,9 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -124,8 +126,24 @@ class ManifestsIT {
 
     assertThat(one(chart, ClusterRole.class).getRules())
         .isEqualTo(one(kustomize, ClusterRole.class).getRules());
-    assertThat(one(chart, Role.class).getRules()).isEqualTo(one(kustomize, Role.class).getRules());
-    assertThat(one(chart, Role.class).getMetadata().getNamespace()).isEqualTo(CHART_NS);
+    // The same Roles with the same rules: the Lease's in the operator's namespace, the Events'
+    // in "default" whatever the operator's namespace.
+    assertThat(roles(chart))
+        .isEqualTo(
+            roles(kustomize).entrySet().stream()
+                .collect(
+                    Collectors.toMap(
+                        e -> e.getKey().replace(KUSTOMIZE_NS + "/", CHART_NS + "/"),
+                        Map.Entry::getValue)))
+        .containsOnlyKeys(
+            "Role/" + CHART_NS + "/regcred-operator", "Role/default/regcred-operator-events");
+    assertThat(bindings(chart))
+        .isEqualTo(
+            bindings(kustomize).entrySet().stream()
+                .collect(
+                    Collectors.toMap(
+                        e -> e.getKey().replace(KUSTOMIZE_NS + "/", CHART_NS + "/"),
+                        e -> e.getValue().replace(KUSTOMIZE_NS, CHART_NS))));
     assertThat(one(chart, ClusterRoleBinding.class).getSubjects())
         .singleElement()
         .satisfies(s -> assertThat(s.getNamespace()).isEqualTo(CHART_NS));
@@ -320,6 +338,37 @@ class ManifestsIT {
     List<T> found = objects.stream().filter(type::isInstance).map(type::cast).toList();
     assertThat(found).as(type.getSimpleName()).hasSize(1);
     return found.get(0);
+  }
+
+  /** Role/namespace/name to its rules. */
+  static Map<String, List<PolicyRule>> roles(List<HasMetadata> objects) {
+    return objects.stream()
+        .filter(Role.class::isInstance)
+        .map(Role.class::cast)
+        .collect(
+            Collectors.toMap(
+                r -> "Role/" + r.getMetadata().getNamespace() + "/" + r.getMetadata().getName(),
+                Role::getRules));
+  }
+
+  /** RoleBinding/namespace/name to "role -> subject namespace/name". */
+  static Map<String, String> bindings(List<HasMetadata> objects) {
+    return objects.stream()
+        .filter(RoleBinding.class::isInstance)
+        .map(RoleBinding.class::cast)
+        .collect(
+            Collectors.toMap(
+                b ->
+                    "RoleBinding/"
+                        + b.getMetadata().getNamespace()
+                        + "/"
+                        + b.getMetadata().getName(),
+                b ->
+                    b.getRoleRef().getName()
+                        + " -> "
+                        + b.getSubjects().stream()
+                            .map(s -> s.getKind() + " " + s.getNamespace() + "/" + s.getName())
+                            .collect(Collectors.joining(", "))));
   }
 
   static GenericKubernetesResource generic(List<HasMetadata> objects, String kind) {
