@@ -31,6 +31,8 @@ import org.awaitility.Awaitility;
  */
 public final class TestCluster {
 
+  static final String VERSION = System.getProperty("regcred.kube.version", "1.34.4");
+
   private static KubeAPIServer server;
   private static Config adminConfig;
   private static String kubeconfigYaml;
@@ -59,7 +61,8 @@ public final class TestCluster {
     return new KubernetesClientBuilder().withConfig(adminConfig()).build();
   }
 
-  private static void start() {
+  /** A binary built by hack/testbin.sh (kube-apiserver, kube-controller-manager, etcd). */
+  public static Path binary(String name) {
     // The same override hack/testbin.sh honours, then the build's property, then its default.
     String dir = System.getenv("REGCRED_TESTBIN_DIR");
     if (dir == null || dir.isBlank()) {
@@ -69,18 +72,18 @@ public final class TestCluster {
               Path.of(System.getProperty("user.home"), ".cache/regcred-operator/testbin")
                   .toString());
     }
-    String version = System.getProperty("regcred.kube.version", "1.34.4");
-    if (!Files.isExecutable(Path.of(dir, "k8s", version + "-linux-amd64", "kube-apiserver"))) {
+    Path binary = Path.of(dir, "k8s", VERSION + "-linux-amd64", name);
+    if (!Files.isExecutable(binary)) {
       throw new IllegalStateException(
-          "kube-apiserver "
-              + version
-              + " not found under "
-              + dir
-              + ": run hack/testbin.sh (make testbin) first");
+          name + " " + VERSION + " not found at " + binary + ": run make testbin first");
     }
+    return binary;
+  }
+
+  private static void start() {
     Path loopbackDir;
     try {
-      loopbackDir = loopbackBinaries(Path.of(dir, "k8s", version + "-linux-amd64"), version);
+      loopbackDir = loopbackBinaries(binary("kube-apiserver").getParent(), VERSION);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare the test binaries", e);
     }
@@ -90,7 +93,7 @@ public final class TestCluster {
         new KubeAPIServer(
             KubeAPIServerConfigBuilder.anAPIServerConfig()
                 .withTestDir(loopbackDir.toString())
-                .withApiServerVersion(version)
+                .withApiServerVersion(VERSION)
                 .withOfflineMode(true)
                 .withUpdateKubeConfig(false)
                 .withStartupTimeout(120_000)
