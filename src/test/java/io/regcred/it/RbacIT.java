@@ -67,7 +67,10 @@ import org.junit.jupiter.api.Test;
  *   <li>With the shipped RBAC the scenario passes, no request is refused, and every granted verb is
  *       used by a request the operator's client makes (recorded by an interceptor on that client):
  *       nothing is granted "just in case".
- *   <li>With any one granted verb removed the scenario fails.
+ *   <li>With any one granted verb removed the scenario fails, and for that verb: the operator was
+ *       refused it, or JOSDK refused to start without it. (Not for the two {@link #CONFLICT_ONLY}
+ *       verbs.) An operator starved of an informer ends its process, so those runs trap {@code
+ *       System.exit} ({@link ExitTrap}).
  *   <li>{@code kubectl auth can-i --list} for the ServiceAccount matches the files under
  *       src/test/resources/rbac/; after a deliberate RBAC change regenerate them with {@code ./mvnw
  *       verify -Dit.test=RbacIT -Dregcred.golden.update=true} and review the diff.
