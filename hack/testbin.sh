@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver and etcd for the integration tests from the published Go modules
-# pinned in hack/testbin/{kube,etcd}, once per version, into a cache outside the repository.
-# Prints the directory that holds k8s/<version>-linux-amd64/{kube-apiserver,etcd,kubectl}.
+# Builds kube-apiserver, kube-controller-manager and etcd for the integration tests from the
+# published Go modules pinned in hack/testbin/{kube,etcd}, once per version, into a cache outside
+# the repository. Prints the directory that holds
+# k8s/<version>-linux-amd64/{kube-apiserver,kube-controller-manager,etcd,kubectl}.
+# The tests run kube-controller-manager only for single controllers (the ValidatingAdmissionPolicy
+# status controller, which type-checks the shipped policy's CEL).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -12,13 +15,13 @@ bin_dir="$cache_root/k8s/${kube_version}-linux-amd64"
 
 export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
 
-build_apiserver() {
+build_kube() {
   local ldflags="-s -w -X k8s.io/component-base/version.gitVersion=v${kube_version}"
   ldflags+=" -X k8s.io/component-base/version.gitMajor=${kube_version%%.*}"
   ldflags+=" -X k8s.io/component-base/version.gitMinor=$(cut -d. -f2 <<<"$kube_version")"
   ldflags+=" -X k8s.io/component-base/version.gitTreeState=clean"
-  (cd "$here/testbin/kube" && go build -trimpath -ldflags "$ldflags" -o "$bin_dir/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver)
-  mv "$bin_dir/kube-apiserver.tmp" "$bin_dir/kube-apiserver"
+  (cd "$here/testbin/kube" && go build -trimpath -ldflags "$ldflags" -o "$bin_dir/$1.tmp" "k8s.io/kubernetes/cmd/$1")
+  mv "$bin_dir/$1.tmp" "$bin_dir/$1"
 }
 
 build_etcd() {
@@ -28,10 +31,12 @@ build_etcd() {
 
 mkdir -p "$bin_dir"
 stamp="$bin_dir/.etcd-version"
-if [[ ! -x "$bin_dir/kube-apiserver" ]]; then
-  echo "building kube-apiserver v${kube_version} (first run on this machine only)" >&2
-  build_apiserver
-fi
+for component in kube-apiserver kube-controller-manager; do
+  if [[ ! -x "$bin_dir/$component" ]]; then
+    echo "building $component v${kube_version} (first run on this machine only)" >&2
+    build_kube "$component"
+  fi
+done
 if [[ ! -x "$bin_dir/etcd" || "$(cat "$stamp" 2>/dev/null)" != "$etcd_version" ]]; then
   echo "building etcd v${etcd_version} (first run on this machine only)" >&2
   build_etcd

@@ -1,6 +1,10 @@
 //go:build tools
 
-// Package tools pins the Kubernetes API server build used by the integration tests.
+// Package tools pins the Kubernetes API server and controller manager builds used by the
+// integration tests.
 package tools
 
-import _ "k8s.io/kubernetes/cmd/kube-apiserver"
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+)

@@ -13,12 +13,18 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.regcred.api.v1alpha1.RegistryCredential;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -64,7 +70,9 @@ class ManifestsIT {
           "ClusterRoleBinding",
           "Role",
           "RoleBinding",
-          "Deployment");
+          "Deployment",
+          "ValidatingAdmissionPolicy",
+          "ValidatingAdmissionPolicyBinding");
 
   static KubernetesClient client;
   static Path kubeconfig;
@@ -122,10 +130,34 @@ class ManifestsIT {
     assertThat(kindsAndNames(chart, CORE_KINDS)).isEqualTo(kindsAndNames(kustomize, CORE_KINDS));
     assertThat(kindsAndNames(chart, Set.of("ServiceMonitor", "PrometheusRule"))).isEmpty();
 
-    assertThat(one(chart, ClusterRole.class).getRules())
-        .isEqualTo(one(kustomize, ClusterRole.class).getRules());
-    assertThat(one(chart, Role.class).getRules()).isEqualTo(one(kustomize, Role.class).getRules());
-    assertThat(one(chart, Role.class).getMetadata().getNamespace()).isEqualTo(CHART_NS);
+    // The operator's ClusterRole, and the namespace labeller's that the admission policy names.
+    assertThat(clusterRoles(chart))
+        .isEqualTo(clusterRoles(kustomize))
+        .containsOnlyKeys("regcred-operator", "regcred-operator-namespace-labeller");
+    // The same admission policy: kustomize's defaults are the chart's default values.
+    assertThat(one(chart, ValidatingAdmissionPolicy.class).getSpec())
+        .isEqualTo(one(kustomize, ValidatingAdmissionPolicy.class).getSpec());
+    assertThat(one(chart, ValidatingAdmissionPolicyBinding.class).getSpec())
+        .isEqualTo(one(kustomize, ValidatingAdmissionPolicyBinding.class).getSpec());
+    // The same Roles with the same rules: the Lease's in the operator's namespace, the Events'
+    // in "default" whatever the operator's namespace.
+    assertThat(roles(chart))
+        .isEqualTo(
+            roles(kustomize).entrySet().stream()
+                .collect(
+                    Collectors.toMap(
+                        e -> e.getKey().replace(KUSTOMIZE_NS + "/", CHART_NS + "/"),
+                        Map.Entry::getValue)))
+        .containsOnlyKeys(
+            "Role/" + CHART_NS + "/regcred-operator", "Role/default/regcred-operator-events");
+    assertThat(bindings(chart))
+        .isEqualTo(
+            bindings(kustomize).entrySet().stream()
+                .collect(
+                    Collectors.toMap(
+                        e -> e.getKey().replace(KUSTOMIZE_NS + "/", CHART_NS + "/"),
+                        e -> e.getValue().replace(KUSTOMIZE_NS, CHART_NS))));
+    // No labeller is bound unless the values name one.
     assertThat(one(chart, ClusterRoleBinding.class).getSubjects())
         .singleElement()
         .satisfies(s -> assertThat(s.getNamespace()).isEqualTo(CHART_NS));
@@ -230,6 +262,37 @@ class ManifestsIT {
     assertThat(chartEnv.get("REGCRED_LOG_FORMAT").getValue()).isEqualTo("text");
   }
 
+  /**
+   * The samples select namespaces only by opt-in labels (keys under regcred.io/), which the shipped
+   * admission policy keeps out of the namespace owners' hands; a sample selecting by any other
+   * label would teach a selector every tenant can join.
+   */
+  @Test
+  void samplesSelectNamespacesOnlyByOptInLabels() throws Exception {
+    String samples = run(List.of("kubectl", "kustomize", "config/samples"), null);
+    List<RegistryCredential> credentials =
+        load(samples).stream()
+            .filter(o -> o.getKind().equals("RegistryCredential"))
+            .map(o -> Serialization.unmarshal(Serialization.asJson(o), RegistryCredential.class))
+            .toList();
+    assertThat(credentials).hasSize(4);
+    for (RegistryCredential c : credentials) {
+      var selector = c.getSpec().getTarget().getNamespaces().getSelector();
+      assertThat(selector).as(c.getMetadata().getName()).isNotNull();
+      List<String> keys = new ArrayList<>();
+      if (selector.getMatchLabels() != null) {
+        keys.addAll(selector.getMatchLabels().keySet());
+      }
+      if (selector.getMatchExpressions() != null) {
+        selector.getMatchExpressions().forEach(e -> keys.add(e.getKey()));
+      }
+      assertThat(keys)
+          .as(c.getMetadata().getName())
+          .isNotEmpty()
+          .allMatch(k -> k.startsWith("regcred.io/"));
+    }
+  }
+
   @Test
   void grafanaDashboardIsValidAndCoversTheMetrics() throws IOException {
     JsonNode dashboard =
@@ -320,6 +383,45 @@ class ManifestsIT {
     List<T> found = objects.stream().filter(type::isInstance).map(type::cast).toList();
     assertThat(found).as(type.getSimpleName()).hasSize(1);
     return found.get(0);
+  }
+
+  /** ClusterRole name to its rules. */
+  static Map<String, List<PolicyRule>> clusterRoles(List<HasMetadata> objects) {
+    return objects.stream()
+        .filter(ClusterRole.class::isInstance)
+        .map(ClusterRole.class::cast)
+        .collect(Collectors.toMap(r -> r.getMetadata().getName(), ClusterRole::getRules));
+  }
+
+  /** Role/namespace/name to its rules. */
+  static Map<String, List<PolicyRule>> roles(List<HasMetadata> objects) {
+    return objects.stream()
+        .filter(Role.class::isInstance)
+        .map(Role.class::cast)
+        .collect(
+            Collectors.toMap(
+                r -> "Role/" + r.getMetadata().getNamespace() + "/" + r.getMetadata().getName(),
+                Role::getRules));
+  }
+
+  /** RoleBinding/namespace/name to "role -> subject namespace/name". */
+  static Map<String, String> bindings(List<HasMetadata> objects) {
+    return objects.stream()
+        .filter(RoleBinding.class::isInstance)
+        .map(RoleBinding.class::cast)
+        .collect(
+            Collectors.toMap(
+                b ->
+                    "RoleBinding/"
+                        + b.getMetadata().getNamespace()
+                        + "/"
+                        + b.getMetadata().getName(),
+                b ->
+                    b.getRoleRef().getName()
+                        + " -> "
+                        + b.getSubjects().stream()
+                            .map(s -> s.getKind() + " " + s.getNamespace() + "/" + s.getName())
+                            .collect(Collectors.joining(", "))));
   }
 
   static GenericKubernetesResource generic(List<HasMetadata> objects, String kind) {

@@ -7,17 +7,31 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 
 /**
  * One real kube-apiserver + etcd for the whole test JVM, built by hack/testbin.sh and started
  * through kube-api-test in offline mode, with the project's CRD installed. There is no
  * controller-manager: no garbage collector and no automatic default ServiceAccounts.
+ *
+ * <p>Both listen on 127.0.0.1 only (LoopbackIT holds them to it): etcd has no authentication at
+ * all, and while the demo runs its API server holds a pull credential. kube-api-test starts etcd
+ * with {@code --listen-client-urls http://0.0.0.0:<port>} and offers no option to change it, so the
+ * library is given a binary directory of its own whose {@code etcd} is a wrapper that rewrites
+ * those URLs to 127.0.0.1 before it runs the real etcd. The directory also keeps the certificates
+ * the library writes there apart from those of any other test JVM on the machine.
  */
 public final class TestCluster {
+
+  static final String VERSION = System.getProperty("regcred.kube.version", "1.34.4");
 
   private static KubeAPIServer server;
   private static Config adminConfig;
@@ -47,7 +61,8 @@ public final class TestCluster {
     return new KubernetesClientBuilder().withConfig(adminConfig()).build();
   }
 
-  private static void start() {
+  /** A binary built by hack/testbin.sh (kube-apiserver, kube-controller-manager, etcd). */
+  public static Path binary(String name) {
     // The same override hack/testbin.sh honours, then the build's property, then its default.
     String dir = System.getenv("REGCRED_TESTBIN_DIR");
     if (dir == null || dir.isBlank()) {
@@ -57,32 +72,97 @@ public final class TestCluster {
               Path.of(System.getProperty("user.home"), ".cache/regcred-operator/testbin")
                   .toString());
     }
-    String version = System.getProperty("regcred.kube.version", "1.34.4");
-    if (!Files.isExecutable(Path.of(dir, "k8s", version + "-linux-amd64", "kube-apiserver"))) {
+    Path binary = Path.of(dir, "k8s", VERSION + "-linux-amd64", name);
+    if (!Files.isExecutable(binary)) {
       throw new IllegalStateException(
-          "kube-apiserver "
-              + version
-              + " not found under "
-              + dir
-              + ": run hack/testbin.sh (make testbin) first");
+          name + " " + VERSION + " not found at " + binary + ": run make testbin first");
+    }
+    return binary;
+  }
+
+  private static void start() {
+    Path loopbackDir;
+    try {
+      loopbackDir = loopbackBinaries(binary("kube-apiserver").getParent(), VERSION);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare the test binaries", e);
     }
     // Configured through the builder only: the library's boolean environment variables are read
     // with a cast that fails.
     server =
         new KubeAPIServer(
             KubeAPIServerConfigBuilder.anAPIServerConfig()
-                .withTestDir(dir)
-                .withApiServerVersion(version)
+                .withTestDir(loopbackDir.toString())
+                .withApiServerVersion(VERSION)
                 .withOfflineMode(true)
                 .withUpdateKubeConfig(false)
                 .withStartupTimeout(120_000)
+                // Serve on loopback only. The advertised address would be written into the
+                // Endpoints of Service "kubernetes", which refuses loopback addresses: no pod
+                // runs here to use that Service, so its reconciler is off.
+                .withApiServerFlag("--bind-address", "127.0.0.1")
+                .withApiServerFlag("--advertise-address", "127.0.0.1")
+                .withApiServerFlag("--endpoint-reconciler-type", "none")
+                // As on OpenShift: changing an ownerReference needs delete permission on the
+                // object, and blockOwnerDeletion needs update on the owner's finalizers (RbacIT
+                // proves the operator's RBAC works under it).
+                .withApiServerFlag(
+                    "--enable-admission-plugins", "OwnerReferencesPermissionEnforcement")
                 .build());
     server.start();
-    Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "kube-apiserver-stop"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.stop();
+                  deleteTree(loopbackDir);
+                },
+                "kube-apiserver-stop"));
     kubeconfigYaml = server.getKubeConfigYaml();
     adminConfig = Config.fromKubeconfig(kubeconfigYaml);
     try (KubernetesClient client = new KubernetesClientBuilder().withConfig(adminConfig).build()) {
       installCrd(client);
+    }
+  }
+
+  /**
+   * A kube-api-test directory ({@code k8s/<version>-linux-amd64/}) holding links to the real
+   * kube-apiserver and kubectl and, as {@code etcd}, a wrapper that puts every URL etcd is told to
+   * listen on or advertise on 127.0.0.1.
+   */
+  private static Path loopbackBinaries(Path real, String version) throws IOException {
+    Path root = Files.createTempDirectory("regcred-kube-api-test");
+    Path bin = Files.createDirectories(root.resolve("k8s").resolve(version + "-linux-amd64"));
+    for (String name : List.of("kube-apiserver", "kubectl")) {
+      Files.createSymbolicLink(bin.resolve(name), real.resolve(name).toRealPath());
+    }
+    Path etcd = bin.resolve("etcd");
+    Files.writeString(
+        etcd,
+        String.join(
+            "\n",
+            "#!/bin/sh",
+            "# kube-api-test listens on 0.0.0.0 (client) and localhost (peer): use 127.0.0.1.",
+            "for arg; do",
+            "  shift",
+            "  case $arg in",
+            "    http://0.0.0.0:*) arg=\"http://127.0.0.1:${arg#http://0.0.0.0:}\" ;;",
+            "    http://localhost:*) arg=\"http://127.0.0.1:${arg#http://localhost:}\" ;;",
+            "    *=http://localhost:*) arg=\"${arg%%=*}=http://127.0.0.1:${arg##*:}\" ;;",
+            "  esac",
+            "  set -- \"$@\" \"$arg\"",
+            "done",
+            "exec '" + real.resolve("etcd").toRealPath() + "' \"$@\"",
+            ""));
+    Files.setPosixFilePermissions(etcd, PosixFilePermissions.fromString("rwx------"));
+    return root;
+  }
+
+  private static void deleteTree(Path root) {
+    try (Stream<Path> paths = Files.walk(root)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // a temporary directory: the next boot clears it anyway
     }
   }
 
