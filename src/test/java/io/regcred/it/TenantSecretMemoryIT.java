@@ -79,7 +79,9 @@ class TenantSecretMemoryIT {
                       .doesNotContainKey("bulk"));
 
       client.secrets().inNamespace(TENANT_NS).withLabel("bulk", "yes").delete();
-      client.resources(io.regcred.api.v1alpha1.RegistryCredential.class).withName("mem").delete();
+      var credentials = client.resources(io.regcred.api.v1alpha1.RegistryCredential.class);
+      credentials.withName("mem").delete();
+      await().atMost(Duration.ofSeconds(30)).until(() -> credentials.withName("mem").get() == null);
     }
   }
 

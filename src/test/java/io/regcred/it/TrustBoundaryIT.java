@@ -45,6 +45,16 @@ class TrustBoundaryIT {
 
   @AfterAll
   static void stopOperator() {
+    // Credentials are cluster-scoped: left behind, every later test's operator would see them.
+    client.resources(RegistryCredential.class).list().getItems().stream()
+        .filter(c -> List.of("t1", "t3", "t4").contains(c.getMetadata().getName()))
+        .forEach(c -> client.resource(c).delete());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                client.resources(RegistryCredential.class).list().getItems().stream()
+                    .noneMatch(c -> List.of("t1", "t3", "t4").contains(c.getMetadata().getName())));
     operator.close();
     client.close();
   }
