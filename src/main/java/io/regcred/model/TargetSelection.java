@@ -33,6 +33,14 @@ public final class TargetSelection {
     return result;
   }
 
+  /** Whether a credential (of any completeness) targets this one namespace. */
+  public static boolean targets(
+      io.regcred.api.v1alpha1.RegistryCredential credential, NamespaceView ns, Set<String> denied) {
+    return credential.getSpec() != null
+        && credential.getSpec().getTarget() != null
+        && targets(credential.getSpec().getTarget().getNamespaces(), ns, denied);
+  }
+
   /** Whether the credential's target includes this one namespace (see {@link #namespaces}). */
   public static boolean targets(NamespaceTarget target, NamespaceView ns, Set<String> denied) {
     if (target == null

@@ -46,10 +46,7 @@ final class NamespaceToCredentialsMapper implements SecondaryToPrimaryMapper<Nam
         .filter(
             c ->
                 holding.contains(c.getMetadata().getName())
-                    || (c.getSpec() != null
-                        && c.getSpec().getTarget() != null
-                        && TargetSelection.targets(
-                            c.getSpec().getTarget().getNamespaces(), view, denied)))
+                    || TargetSelection.targets(c, view, denied))
         .map(ResourceID::fromResource)
         .collect(Collectors.toSet());
   }

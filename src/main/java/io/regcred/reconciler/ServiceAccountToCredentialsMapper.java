@@ -41,12 +41,7 @@ final class ServiceAccountToCredentialsMapper implements SecondaryToPrimaryMappe
     }
     return credentials
         .get()
-        .filter(
-            c ->
-                c.getSpec() != null
-                    && c.getSpec().getTarget() != null
-                    && TargetSelection.targets(
-                        c.getSpec().getTarget().getNamespaces(), namespace.get(), denied))
+        .filter(c -> TargetSelection.targets(c, namespace.get(), denied))
         .map(ResourceID::fromResource)
         .collect(Collectors.toSet());
   }

@@ -25,6 +25,18 @@ public final class CredentialChecks {
             .anyMatch(x -> x.getType().equals("Ready") && x.getStatus().equals("True"));
   }
 
+  /**
+   * Deletes a credential and waits until its finalizer is gone: credentials are cluster-scoped, so
+   * one left behind is seen by every later test's operator.
+   */
+  public static void deleteAndWait(KubernetesClient client, String name) {
+    var credentials = client.resources(RegistryCredential.class);
+    credentials.withName(name).delete();
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(30))
+        .until(() -> credentials.withName(name).get() == null);
+  }
+
   /** A condition of the credential as the API server has it now. */
   public static Condition condition(KubernetesClient client, String name, String type) {
     return condition(

@@ -100,11 +100,7 @@ class HostileObjectsIT {
                     .getImagePullSecrets())
             .extracting(r -> r.getName())
             .contains("hostile");
-        client.resources(RegistryCredential.class).withName("hostile").delete();
-        await()
-            .atMost(Duration.ofSeconds(30))
-            .until(
-                () -> client.resources(RegistryCredential.class).withName("hostile").get() == null);
+        CredentialChecks.deleteAndWait(client, "hostile");
       }
     }
   }
@@ -168,10 +164,7 @@ class HostileObjectsIT {
                         .extracting(f -> f.namespace() + "=" + f.reason())
                         .containsExactly(ns + "=NamespaceDenied"));
         assertThat(client.secrets().inNamespace(ns).withName("deny").get()).isNotNull();
-        client.resources(RegistryCredential.class).withName("deny").delete();
-        await()
-            .atMost(Duration.ofSeconds(30))
-            .until(() -> client.resources(RegistryCredential.class).withName("deny").get() == null);
+        CredentialChecks.deleteAndWait(client, "deny");
       }
     }
   }

@@ -105,11 +105,7 @@ class SecretsNeverEchoedIT {
                 client.resources(RegistryCredential.class).withName("canary").get().getStatus()));
         seen.add(operator.main().metrics().scrape());
 
-        client.resources(RegistryCredential.class).withName("canary").delete();
-        await()
-            .atMost(Duration.ofSeconds(30))
-            .until(
-                () -> client.resources(RegistryCredential.class).withName("canary").get() == null);
+        CredentialChecks.deleteAndWait(client, "canary");
       } finally {
         client
             .load(new ByteArrayInputStream(ECHOING_POLICY.getBytes(StandardCharsets.UTF_8)))

@@ -79,9 +79,7 @@ class TenantSecretMemoryIT {
                       .doesNotContainKey("bulk"));
 
       client.secrets().inNamespace(TENANT_NS).withLabel("bulk", "yes").delete();
-      var credentials = client.resources(io.regcred.api.v1alpha1.RegistryCredential.class);
-      credentials.withName("mem").delete();
-      await().atMost(Duration.ofSeconds(30)).until(() -> credentials.withName("mem").get() == null);
+      CredentialChecks.deleteAndWait(client, "mem");
     }
   }
 

@@ -45,16 +45,9 @@ class TrustBoundaryIT {
 
   @AfterAll
   static void stopOperator() {
-    // Credentials are cluster-scoped: left behind, every later test's operator would see them.
-    client.resources(RegistryCredential.class).list().getItems().stream()
-        .filter(c -> List.of("t1", "t3", "t4").contains(c.getMetadata().getName()))
-        .forEach(c -> client.resource(c).delete());
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () ->
-                client.resources(RegistryCredential.class).list().getItems().stream()
-                    .noneMatch(c -> List.of("t1", "t3", "t4").contains(c.getMetadata().getName())));
+    for (String name : List.of("t1", "t3", "t4")) {
+      CredentialChecks.deleteAndWait(client, name);
+    }
     operator.close();
     client.close();
   }
@@ -268,7 +261,7 @@ class TrustBoundaryIT {
     await().atMost(Duration.ofSeconds(30)).until(() -> secret("t2-team", "t2") != null);
     assertThat(secret("kube-system", "t2")).isNull();
     assertThat(OperatorConfig.DEFAULT_DENIED_NAMESPACES).contains("kube-system");
-    client.resources(RegistryCredential.class).withName("t2").delete();
+    CredentialChecks.deleteAndWait(client, "t2");
   }
 
   /** Every write the operator counted so far, by kind and result. */
