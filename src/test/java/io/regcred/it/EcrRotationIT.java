@@ -325,6 +325,160 @@ class EcrRotationIT {
     assertThat(secret("ecr-t9", "t9")).isNull();
   }
 
+  /**
+   * R2: during an outage of the source, namespaces and ServiceAccounts that arrive are onboarded
+   * with the last good token (it still has most of its life), and the events they cause do not
+   * bring the source more calls than its backoff allows.
+   */
+  @Test
+  void anOutageOnboardsNewNamespacesWithTheLastGoodTokenWithinTheBackoff() throws Exception {
+    startAws(Duration.ofSeconds(60));
+    namespace(client, "ecr-r2-a", Map.of("ecr", "r2"));
+    // Refresh early (a tenth into the token's life), so the outage starts while it is fresh.
+    client
+        .resource(
+            "apiVersion: regcred.io/v1alpha1\nkind: RegistryCredential\nmetadata: {name: r2}\n"
+                + "spec:\n  source: {ecr: {region: eu-west-1, registryIds: [\"123456789012\"],"
+                + " credentialsSecretRef: {name: aws-keys}}}\n"
+                + "  target: {namespaces: {selector: {matchLabels: {ecr: r2}}}}\n"
+                + "  refresh: {beforeExpiry: 55s}\n")
+        .serverSideApply();
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertReady("r2", 1));
+    String lastGood = passwordIn("ecr-r2-a", "r2");
+    aws.failNextWithServerError(GET_TOKEN, 1000);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
+        .until(() -> "False".equals(condition(client, "r2", "SourceAvailable").getStatus()));
+    int before = aws.calls(GET_TOKEN);
+
+    long start = System.nanoTime();
+    for (int i = 0; i < 6; i++) {
+      String ns = "ecr-r2-new-" + i;
+      namespace(client, ns, Map.of("ecr", "r2"));
+      Fixtures.serviceAccount(client, ns, "default");
+      Fixtures.serviceAccount(client, ns, "builder");
+    }
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              for (int i = 0; i < 6; i++) {
+                assertThat(passwordIn("ecr-r2-new-" + i, "r2")).isEqualTo(lastGood);
+                assertThat(
+                        client
+                            .serviceAccounts()
+                            .inNamespace("ecr-r2-new-" + i)
+                            .withName("default")
+                            .get()
+                            .getImagePullSecrets())
+                    .extracting(r -> r.getName())
+                    .contains("r2");
+              }
+            });
+    double seconds = (System.nanoTime() - start) / 1e9;
+    int calls = aws.calls(GET_TOKEN) - before;
+    System.out.printf(
+        "outage: 6 namespaces and 12 ServiceAccounts onboarded with the last good token in %.1f s;"
+            + " %d calls to the failing source meanwhile%n",
+        seconds, calls);
+    // Backoff 5 s, 10 s, 20 s: a handful of calls, not one per event (18 objects arrived).
+    assertThat(calls).isLessThanOrEqualTo(2 + (int) (seconds / 5));
+  }
+
+  /**
+   * R10: while the API server refuses the credential's status, the token is still refreshed before
+   * it expires, again and again: the refresh does not depend on the status write.
+   */
+  @Test
+  void aRefusedStatusNeverStopsTheRefresh() throws Exception {
+    startAws(Duration.ofSeconds(20));
+    namespace(client, "ecr-r10", Map.of("ecr", "r10"));
+    credential("r10", "r10", List.of("123456789012"));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertReady("r10", 1));
+    String refuse =
+        """
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicy
+        metadata: {name: refuse-r10-status}
+        spec:
+          failurePolicy: Fail
+          matchConstraints:
+            resourceRules:
+            - apiGroups: ["regcred.io"]
+              apiVersions: ["*"]
+              operations: ["UPDATE"]
+              resources: ["registrycredentials/status"]
+              resourceNames: ["r10"]
+          validations:
+          - expression: "false"
+            message: status refused by the test
+        ---
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicyBinding
+        metadata: {name: refuse-r10-status}
+        spec:
+          policyName: refuse-r10-status
+          validationActions: [Deny]
+        """;
+    var policy =
+        client.load(
+            new java.io.ByteArrayInputStream(
+                refuse.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    policy.serverSideApply();
+    try {
+      // Policies take a moment to be enforced: wait until a status write of ours is refused too.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                try {
+                  client
+                      .resources(RegistryCredential.class)
+                      .withName("r10")
+                      .subresource("status")
+                      .patch(
+                          io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                              io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                          "{\"status\":{\"sourceKind\":\"ecr\"}}");
+                  return false;
+                } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                  return e.getCode() == 422 || e.getCode() == 403;
+                }
+              });
+      String rotationTime =
+          client
+              .resources(RegistryCredential.class)
+              .withName("r10")
+              .get()
+              .getStatus()
+              .getLastRotationTime();
+      java.util.Set<String> passwords = new java.util.LinkedHashSet<>();
+      passwords.add(passwordIn("ecr-r10", "r10"));
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () -> {
+                passwords.add(passwordIn("ecr-r10", "r10"));
+                return passwords.size() >= 4;
+              });
+      assertThat(aws.calls(GET_TOKEN)).isGreaterThanOrEqualTo(4);
+      assertThat(
+              client
+                  .resources(RegistryCredential.class)
+                  .withName("r10")
+                  .get()
+                  .getStatus()
+                  .getLastRotationTime())
+          .as("the status really was refused all along")
+          .isEqualTo(rotationTime);
+    } finally {
+      policy.delete();
+    }
+  }
+
   // --- helpers
 
   private static void assertReady(String name, int synced) {
