@@ -1,0 +1,121 @@
+package io.regcred.it;
+
+import static io.regcred.it.Fixtures.basicAuthSecret;
+import static io.regcred.it.Fixtures.namespace;
+import static io.regcred.it.Fixtures.serviceAccount;
+import static io.regcred.it.Fixtures.staticCredential;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.regcred.api.v1alpha1.ServiceAccountTarget;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * R6: another writer updates the same ServiceAccounts as fast as it can, so most of the operator's
+ * updates meet a 409 Conflict. No entry is lost or duplicated, theirs or ours.
+ */
+class ConflictStormIT {
+
+  static final String OPERATOR_NS = "regcred-storm";
+  static final List<String> NAMESPACES = List.of("storm-a", "storm-b", "storm-c");
+
+  @Test
+  void aWriterRacingOnEveryServiceAccountLosesNothingAndNeitherDoWe() throws Exception {
+    try (KubernetesClient client = TestCluster.newAdminClient()) {
+      namespace(client, OPERATOR_NS, Map.of());
+      client.resource(basicAuthSecret(OPERATOR_NS, "storm-src", "robot", "pw")).create();
+      for (String ns : NAMESPACES) {
+        namespace(client, ns, Map.of());
+        serviceAccount(client, ns, "default");
+      }
+      AtomicBoolean racing = new AtomicBoolean(true);
+      Map<String, AtomicInteger> theirWrites = new java.util.HashMap<>();
+      List<Thread> writers = new ArrayList<>();
+      for (String ns : NAMESPACES) {
+        AtomicInteger writes = new AtomicInteger();
+        theirWrites.put(ns, writes);
+        Thread writer = new Thread(() -> race(client, ns, racing, writes), "racing-writer-" + ns);
+        writer.start();
+        writers.add(writer);
+      }
+      try (RunningOperator operator =
+          RunningOperator.start(TestCluster.newAdminClient(), OPERATOR_NS)) {
+        var credential = staticCredential("storm", "storm-src", "r.test", NAMESPACES, null, null);
+        credential.getSpec().getTarget().setServiceAccounts(new ServiceAccountTarget());
+        credential.getSpec().getTarget().getServiceAccounts().setNames(List.of("default"));
+        client.resource(credential).create();
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> NAMESPACES.stream().allMatch(ns -> entries(client, ns).contains("storm")));
+        Thread.sleep(2_000);
+        racing.set(false);
+        for (Thread writer : writers) {
+          writer.join();
+        }
+        System.out.printf("conflict storm: the other writer's updates: %s%n", theirWrites);
+        for (String ns : NAMESPACES) {
+          List<String> entries = entries(client, ns);
+          assertThat(entries).as(ns).filteredOn("storm"::equals).hasSize(1);
+          List<String> expected =
+              java.util.stream.IntStream.range(0, theirWrites.get(ns).get())
+                  .mapToObj(i -> "theirs-" + i)
+                  .toList();
+          assertThat(entries.stream().filter(e -> e.startsWith("theirs-")).toList())
+              .as("every entry the other writer added is there, once, in order")
+              .isEqualTo(expected)
+              .hasSizeGreaterThan(1);
+        }
+        CredentialChecks.deleteAndWait(client, "storm");
+        for (String ns : NAMESPACES) {
+          assertThat(entries(client, ns))
+              .doesNotContain("storm")
+              .anyMatch(e -> e.startsWith("theirs-"));
+        }
+      } finally {
+        racing.set(false);
+      }
+    }
+  }
+
+  /**
+   * Appends its own numbered entry, read-modify-write with the resourceVersion, as fast as it can.
+   */
+  private static void race(
+      KubernetesClient client, String ns, AtomicBoolean racing, AtomicInteger writes) {
+    int n = 0;
+    while (racing.get()) {
+      ServiceAccount sa = client.serviceAccounts().inNamespace(ns).withName("default").get();
+      List<LocalObjectReference> list =
+          sa.getImagePullSecrets() == null
+              ? new ArrayList<>()
+              : new ArrayList<>(sa.getImagePullSecrets());
+      list.add(new LocalObjectReference("theirs-" + n));
+      sa.setImagePullSecrets(list);
+      try {
+        client.resource(sa).update();
+        writes.incrementAndGet();
+        n++;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static List<String> entries(KubernetesClient client, String ns) {
+    var list =
+        client.serviceAccounts().inNamespace(ns).withName("default").get().getImagePullSecrets();
+    return list == null ? List.of() : list.stream().map(LocalObjectReference::getName).toList();
+  }
+}
