@@ -10,7 +10,6 @@ import io.regcred.Annotations;
 import io.regcred.Labels;
 import io.regcred.api.v1alpha1.DeletionPolicy;
 import io.regcred.api.v1alpha1.RegistryCredential;
-import io.regcred.provider.RegistryToken;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -71,10 +70,10 @@ public final class ManagedSecret {
     /** The condition reason reported for a namespace where this Secret blocks the sync. */
     public String reason() {
       return switch (this) {
-        case OURS -> "Synced";
-        case FOREIGN -> "Conflict";
-        case WRONG_TYPE -> "SecretTypeConflict";
-        case IMMUTABLE -> "SecretImmutable";
+        case OURS -> Reason.AllNamespacesSynced.name();
+        case FOREIGN -> Reason.Conflict.name();
+        case WRONG_TYPE -> Reason.SecretTypeConflict.name();
+        case IMMUTABLE -> Reason.SecretImmutable.name();
       };
     }
   }

@@ -32,7 +32,7 @@ public final class StatusFactory {
       Optional<Instant> expiresAt,
       boolean expiring) {
     public static SourceState available(String message, Optional<Instant> expiresAt) {
-      return new SourceState(true, "CredentialAvailable", message, expiresAt, false);
+      return new SourceState(true, Reason.CredentialAvailable.name(), message, expiresAt, false);
     }
 
     public static SourceState failed(String reason, String message) {
@@ -88,7 +88,7 @@ public final class StatusFactory {
                       prev,
                       SYNCED,
                       false,
-                      "SourceUnavailable",
+                      Reason.SourceUnavailable.name(),
                       "nothing synced yet: the source is unavailable",
                       generation,
                       now));
@@ -111,8 +111,10 @@ public final class StatusFactory {
     boolean ready = source.available() && "True".equals(syncedCondition.getStatus());
     String readyReason =
         source.expiring()
-            ? "Expiring"
-            : !source.available() ? source.reason() : ready ? "Ready" : syncedCondition.getReason();
+            ? Reason.Expiring.name()
+            : !source.available()
+                ? source.reason()
+                : ready ? Reason.Ready.name() : syncedCondition.getReason();
     String readyMessage =
         source.expiring()
             ? "the token in the Secrets expires at "
@@ -143,14 +145,16 @@ public final class StatusFactory {
           prev,
           SYNCED,
           true,
-          sync.targeted() == 0 ? "NoTargetNamespaces" : "AllNamespacesSynced",
+          sync.targeted() == 0
+              ? Reason.NoTargetNamespaces.name()
+              : Reason.AllNamespacesSynced.name(),
           message,
           generation,
           now);
     }
     boolean allConflicts =
         sync.failures().stream().allMatch(f -> ManagedSecret.Claim.blocks(f.reason()));
-    String reason = allConflicts ? "Conflict" : "SyncFailed";
+    String reason = (allConflicts ? Reason.Conflict : Reason.SyncFailed).name();
     String message =
         sync.failures().size()
             + " of "

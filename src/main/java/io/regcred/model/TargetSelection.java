@@ -54,7 +54,7 @@ public final class TargetSelection {
   }
 
   /** The reason reported for a namespace a credential names but the operator denies. */
-  public static final String DENIED = "NamespaceDenied";
+  public static final String DENIED = Reason.NamespaceDenied.name();
 
   /**
    * Namespaces the credential names outright that exist but are on the operator's deny list: the

@@ -1,6 +1,5 @@
 package io.regcred.model;
 
-import io.regcred.provider.RegistryToken;
 import java.time.Instant;
 import java.util.Optional;
 

@@ -1,6 +1,7 @@
 package io.regcred.provider;
 
 import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.model.RegistryToken;
 
 /** Fetches (or reads) the credential a RegistryCredential's source describes. */
 public interface TokenProvider {

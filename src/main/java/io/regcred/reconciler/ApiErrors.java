@@ -1,6 +1,7 @@
 package io.regcred.reconciler;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.regcred.model.Reason;
 import java.util.List;
 
 /**
@@ -12,14 +13,16 @@ final class ApiErrors {
   private ApiErrors() {}
 
   static String reason(KubernetesClientException e) {
-    return switch (e.getCode()) {
-      case 403 -> "Forbidden";
-      case 404 -> "NotFound";
-      case 409 -> "WriteConflict";
-      case 422 -> "Invalid";
-      case 0 -> "APIUnreachable";
-      default -> "APIError";
-    };
+    Reason reason =
+        switch (e.getCode()) {
+          case 403 -> Reason.Forbidden;
+          case 404 -> Reason.NotFound;
+          case 409 -> Reason.WriteConflict;
+          case 422 -> Reason.Invalid;
+          case 0 -> Reason.APIUnreachable;
+          default -> Reason.APIError;
+        };
+    return reason.name();
   }
 
   static String describe(KubernetesClientException e) {

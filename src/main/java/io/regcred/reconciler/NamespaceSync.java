@@ -16,6 +16,7 @@ import io.regcred.model.NamespacePlan.AccountEdit;
 import io.regcred.model.NamespacePlan.Blocked;
 import io.regcred.model.NamespacePlan.Create;
 import io.regcred.model.NamespacePlan.Update;
+import io.regcred.model.Reason;
 import java.net.HttpURLConnection;
 import java.util.Map;
 import java.util.Optional;
@@ -114,7 +115,7 @@ public class NamespaceSync {
                 namespace,
                 new SyncFailure(
                     namespace,
-                    "WriteConflict",
+                    Reason.WriteConflict.name(),
                     "Secret "
                         + namespace
                         + "/"

@@ -25,14 +25,15 @@ import io.regcred.model.ManagedSecret.Claim;
 import io.regcred.model.NamespaceView;
 import io.regcred.model.PrunePlan;
 import io.regcred.model.PullSecretEdit;
+import io.regcred.model.Reason;
 import io.regcred.model.RefreshSchedule;
+import io.regcred.model.RegistryToken;
 import io.regcred.model.StatusFactory;
 import io.regcred.model.StatusFactory.SourceState;
 import io.regcred.model.SyncReport;
 import io.regcred.model.TargetSelection;
 import io.regcred.model.TokenDecision;
 import io.regcred.model.TokenLifetime;
-import io.regcred.provider.RegistryToken;
 import io.regcred.provider.SourceException;
 import io.regcred.provider.SourceSecrets;
 import io.regcred.provider.TokenProvider;
@@ -230,7 +231,9 @@ public class RegistryCredentialReconciler
       report = new SyncReport(targeted, targeted - failed.size(), failed, rotated, writes);
       if (rotated) {
         events.normal(
-            credential, "Rotated", "credential updated in place in the target namespaces");
+            credential,
+            Reason.Rotated.name(),
+            "credential updated in place in the target namespaces");
       }
       if (writes > 0 || !failed.isEmpty()) {
         log.info(
@@ -286,7 +289,8 @@ public class RegistryCredentialReconciler
   /** The source as status shows it while failing: why, and the last good token's expiry. */
   private static SourceState sourceFailed(
       FetchState fetch, Optional<RegistryToken> lastGood, Instant now) {
-    var failure = fetch.lastFailure().orElse(new FetchState.Failure("SourceUnavailable", "?"));
+    var failure =
+        fetch.lastFailure().orElse(new FetchState.Failure(Reason.SourceUnavailable.name(), "?"));
     Optional<Instant> lastExpiry = lastGood.flatMap(RegistryToken::expiresAt);
     if (lastExpiry.isEmpty()) {
       return SourceState.failed(failure.reason(), failure.message());
@@ -309,7 +313,8 @@ public class RegistryCredentialReconciler
       events.warning(credential, source.reason(), source.message());
     }
     if (source.expiring() && StatusFactory.changed(previous, status, StatusFactory.READY)) {
-      events.warning(credential, "Expiring", condition(status, StatusFactory.READY).getMessage());
+      events.warning(
+          credential, Reason.Expiring.name(), condition(status, StatusFactory.READY).getMessage());
     }
     var synced = condition(status, StatusFactory.SYNCED);
     if ("True".equals(synced.getStatus())) {
@@ -318,7 +323,7 @@ public class RegistryCredentialReconciler
         events.normal(credential, synced.getReason(), synced.getMessage());
       }
     } else if (!Claim.blocks(synced.getReason())
-        && !"SourceUnavailable".equals(synced.getReason())
+        && !Reason.SourceUnavailable.name().equals(synced.getReason())
         && StatusFactory.changedOrReworded(previous, status, StatusFactory.SYNCED)) {
       events.warning(credential, synced.getReason(), synced.getMessage());
     }
@@ -345,7 +350,7 @@ public class RegistryCredentialReconciler
     var problem = TokenLifetime.problem(sourceKind, token, clock.instant());
     if (problem.isPresent()) {
       throw new SourceException(
-          "ProviderError",
+          Reason.ProviderError,
           "the " + sourceKind + " source returned an unusable token: " + problem.get());
     }
     return token;
@@ -404,7 +409,7 @@ public class RegistryCredentialReconciler
               + " namespaces, retrying: "
               + String.join(", ", failed);
       log.warn("cleanup incomplete credential={} {}", name, message);
-      events.warning(credential, "CleanupFailed", message);
+      events.warning(credential, Reason.CleanupFailed.name(), message);
       return DeleteControl.noFinalizerRemoval()
           .rescheduleAfter(
               RefreshSchedule.retryDelay(
@@ -414,7 +419,7 @@ public class RegistryCredentialReconciler
       // Bounded: the finalizer goes; owner references let the garbage collector finish the rest.
       events.warning(
           credential,
-          "CleanupAbandoned",
+          Reason.CleanupAbandoned.name(),
           "gave up after "
               + CredentialMemory.MAX_CLEANUP_ATTEMPTS
               + " attempts in "
@@ -538,7 +543,7 @@ public class RegistryCredentialReconciler
         .orElseThrow(
             () ->
                 new SourceException(
-                    "SourceNotSupported",
+                    Reason.SourceNotSupported,
                     "source "
                         + credential.getSpec().getSource().kind()
                         + " is not supported by this operator build"));

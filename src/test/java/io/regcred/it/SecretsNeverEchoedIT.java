@@ -14,7 +14,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.model.DockerConfigJson;
-import io.regcred.provider.RegistryAuth;
+import io.regcred.model.RegistryAuth;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.regcred.model.DockerConfigJson.InvalidDockerConfig;
-import io.regcred.provider.RegistryAuth;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;

@@ -12,8 +12,6 @@ import io.regcred.api.v1alpha1.DeletionPolicy;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialSpec;
 import io.regcred.api.v1alpha1.Target;
-import io.regcred.provider.RegistryAuth;
-import io.regcred.provider.RegistryToken;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;

@@ -19,8 +19,6 @@ import io.regcred.model.NamespacePlan.Blocked;
 import io.regcred.model.NamespacePlan.Create;
 import io.regcred.model.NamespacePlan.InPlace;
 import io.regcred.model.NamespacePlan.Update;
-import io.regcred.provider.RegistryAuth;
-import io.regcred.provider.RegistryToken;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

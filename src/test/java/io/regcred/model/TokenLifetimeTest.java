@@ -2,8 +2,6 @@ package io.regcred.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.regcred.provider.RegistryAuth;
-import io.regcred.provider.RegistryToken;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -8,8 +8,6 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.regcred.Annotations;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialSpec;
-import io.regcred.provider.RegistryAuth;
-import io.regcred.provider.RegistryToken;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -20,12 +20,13 @@ import com.microsoft.aad.msal4j.MsalServiceException;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.regcred.api.v1alpha1.AcrSource;
 import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.model.Reason;
+import io.regcred.model.RegistryAuth;
+import io.regcred.model.RegistryToken;
 import io.regcred.provider.BoundedBody;
 import io.regcred.provider.ErrorCodes;
 import io.regcred.provider.ProviderHttp;
-import io.regcred.provider.RegistryAuth;
 import io.regcred.provider.RegistryHosts;
-import io.regcred.provider.RegistryToken;
 import io.regcred.provider.SecretData;
 import io.regcred.provider.SourceException;
 import io.regcred.provider.SourceSecrets;
@@ -144,7 +145,7 @@ public final class AcrTokenProvider implements TokenProvider {
         RegistryHosts.acrServerProblem(
             spec.getServer(), spec.getCloud(), settings.allowedServers());
     if (badServer.isPresent()) {
-      throw new SourceException("InvalidSpec", badServer.get());
+      throw new SourceException(Reason.InvalidSpec, badServer.get());
     }
     String tenant = firstSet(spec.getTenantId(), settings.tenantId());
     String clientId = firstSet(spec.getClientId(), settings.clientId());
@@ -158,7 +159,7 @@ public final class AcrTokenProvider implements TokenProvider {
     Instant now = clock.instant();
     if (!expiresAt.isAfter(now)) {
       throw new SourceException(
-          "ProviderError",
+          Reason.ProviderError,
           EXCHANGE_STEP + " at " + spec.getServer() + " returned a refresh token already expired");
     }
     return new RegistryToken(
@@ -227,11 +228,12 @@ public final class AcrTokenProvider implements TokenProvider {
     Secret secret =
         secrets
             .get(secretName)
-            .orElseThrow(() -> new SourceException("SourceSecretNotFound", where + " not found"));
+            .orElseThrow(
+                () -> new SourceException(Reason.SourceSecretNotFound, where + " not found"));
     SecretData data = SecretData.of(secret);
     if (!data.has(CLIENT_SECRET_KEY)) {
       throw new SourceException(
-          "SourceSecretInvalid", where + " has no " + CLIENT_SECRET_KEY + " key");
+          Reason.SourceSecretInvalid, where + " has no " + CLIENT_SECRET_KEY + " key");
     }
     return data.text(CLIENT_SECRET_KEY).strip();
   }
@@ -244,11 +246,11 @@ public final class AcrTokenProvider implements TokenProvider {
       token = Files.readString(Path.of(path), StandardCharsets.UTF_8).strip();
     } catch (IOException | InvalidPathException e) {
       throw new SourceException(
-          "CredentialUnavailable",
+          Reason.CredentialUnavailable,
           where + " cannot be read (" + e.getClass().getSimpleName() + ")");
     }
     if (token.isEmpty()) {
-      throw new SourceException("CredentialUnavailable", where + " is empty");
+      throw new SourceException(Reason.CredentialUnavailable, where + " is empty");
     }
     return token;
   }
@@ -257,12 +259,12 @@ public final class AcrTokenProvider implements TokenProvider {
       throws SourceException {
     if (tenant == null) {
       throw new SourceException(
-          "CredentialUnavailable",
+          Reason.CredentialUnavailable,
           kind + " needs a tenant: set spec.source.acr.tenantId or AZURE_TENANT_ID");
     }
     if (clientId == null) {
       throw new SourceException(
-          "CredentialUnavailable",
+          Reason.CredentialUnavailable,
           kind + " needs a client id: set spec.source.acr.clientId or AZURE_CLIENT_ID");
     }
   }
@@ -285,7 +287,7 @@ public final class AcrTokenProvider implements TokenProvider {
     }
     if (token == null || token.getToken() == null || token.getToken().isEmpty()) {
       throw new SourceException(
-          "ProviderError", ENTRA_STEP + " (" + identity.description() + ") came back empty");
+          Reason.ProviderError, ENTRA_STEP + " (" + identity.description() + ") came back empty");
     }
     return token.getToken();
   }
@@ -301,25 +303,26 @@ public final class AcrTokenProvider implements TokenProvider {
           (code == null ? "" : code + ", ")
               + (status == null || status == 0 ? "no HTTP status" : "HTTP " + status);
       if (status != null && (status >= 500 || status == 429)) {
-        return new SourceException("ProviderUnavailable", step + " failed: " + detail);
+        return new SourceException(Reason.ProviderUnavailable, step + " failed: " + detail);
       }
-      return new SourceException("AccessDenied", step + " was refused: " + detail);
+      return new SourceException(Reason.AccessDenied, step + " was refused: " + detail);
     }
     CredentialUnavailableException unavailable = find(e, CredentialUnavailableException.class);
     if (unavailable != null) {
       return new SourceException(
-          "CredentialUnavailable", step + " is unavailable (" + causes(e) + ")");
+          Reason.CredentialUnavailable, step + " is unavailable (" + causes(e) + ")");
     }
     if (find(e, IOException.class) != null
         || find(e, UncheckedIOException.class) != null
         || find(e, TimeoutException.class) != null) {
       return new SourceException(
-          "ProviderUnreachable", step + ": the authority could not be reached (" + causes(e) + ")");
+          Reason.ProviderUnreachable,
+          step + ": the authority could not be reached (" + causes(e) + ")");
     }
     if (find(e, ClientAuthenticationException.class) != null) {
-      return new SourceException("AccessDenied", step + " failed (" + causes(e) + ")");
+      return new SourceException(Reason.AccessDenied, step + " failed (" + causes(e) + ")");
     }
-    return new SourceException("ProviderError", step + " failed (" + causes(e) + ")");
+    return new SourceException(Reason.ProviderError, step + " failed (" + causes(e) + ")");
   }
 
   private String exchange(String server, String tenant, String entraToken) throws SourceException {
@@ -341,7 +344,7 @@ public final class AcrTokenProvider implements TokenProvider {
               .POST(HttpRequest.BodyPublishers.ofString(encode(form)))
               .build();
     } catch (IllegalArgumentException e) {
-      throw new SourceException("ProviderError", where + ": the server is not a valid host");
+      throw new SourceException(Reason.ProviderError, where + ": the server is not a valid host");
     }
     HttpResponse<byte[]> response = send(request, where);
     int status = response.statusCode();
@@ -349,22 +352,22 @@ public final class AcrTokenProvider implements TokenProvider {
       String code = errorCode(response.body());
       String detail = "HTTP " + status + (code == null ? "" : ", " + code);
       if (status == 401 || status == 403) {
-        throw new SourceException("AccessDenied", where + " was refused: " + detail);
+        throw new SourceException(Reason.AccessDenied, where + " was refused: " + detail);
       }
       if (status >= 500 || status == 429) {
-        throw new SourceException("ProviderUnavailable", where + " failed: " + detail);
+        throw new SourceException(Reason.ProviderUnavailable, where + " failed: " + detail);
       }
-      throw new SourceException("ProviderError", where + " failed: " + detail);
+      throw new SourceException(Reason.ProviderError, where + " failed: " + detail);
     }
     JsonNode body;
     try {
       body = json.readTree(response.body());
     } catch (IOException e) {
-      throw new SourceException("ProviderError", where + " returned a body that is not JSON");
+      throw new SourceException(Reason.ProviderError, where + " returned a body that is not JSON");
     }
     JsonNode refreshToken = body == null ? null : body.get("refresh_token");
     if (refreshToken == null || !refreshToken.isTextual() || refreshToken.asText().isEmpty()) {
-      throw new SourceException("ProviderError", where + " returned no refresh_token");
+      throw new SourceException(Reason.ProviderError, where + " returned no refresh_token");
     }
     return refreshToken.asText();
   }
@@ -384,25 +387,25 @@ public final class AcrTokenProvider implements TokenProvider {
     } catch (InterruptedException e) {
       call.cancel(true);
       Thread.currentThread().interrupt();
-      throw new SourceException("ProviderUnreachable", where + " was interrupted");
+      throw new SourceException(Reason.ProviderUnreachable, where + " was interrupted");
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (find(cause, BoundedBody.TooLargeException.class) != null) {
         throw new SourceException(
-            "ProviderError", where + " answered with a body larger than " + BoundedBody.LIMIT);
+            Reason.ProviderError, where + " answered with a body larger than " + BoundedBody.LIMIT);
       }
       if (find(cause, HttpTimeoutException.class) != null) {
         throw timedOut(where);
       }
       throw new SourceException(
-          "ProviderUnreachable",
+          Reason.ProviderUnreachable,
           where + ": the registry could not be reached (" + causes(cause) + ")");
     }
   }
 
   private SourceException timedOut(String where) {
     return new SourceException(
-        "ProviderUnreachable", where + " timed out after " + readable(http.timeout()));
+        Reason.ProviderUnreachable, where + " timed out after " + readable(http.timeout()));
   }
 
   /**
@@ -414,19 +417,20 @@ public final class AcrTokenProvider implements TokenProvider {
     String[] parts = jwt.split("\\.", -1);
     if (parts.length != 3) {
       throw new SourceException(
-          "ProviderError", where + "that is not a JWT; its expiry is unknown");
+          Reason.ProviderError, where + "that is not a JWT; its expiry is unknown");
     }
     JsonNode claims;
     try {
       claims = json.readTree(Base64.getUrlDecoder().decode(parts[1]));
     } catch (IllegalArgumentException | IOException e) {
       throw new SourceException(
-          "ProviderError", where + "whose claims are not base64url JSON; its expiry is unknown");
+          Reason.ProviderError,
+          where + "whose claims are not base64url JSON; its expiry is unknown");
     }
     JsonNode exp = claims == null ? null : claims.get("exp");
     if (exp == null || !exp.isNumber()) {
       throw new SourceException(
-          "ProviderError", where + "without an exp claim; its expiry is unknown");
+          Reason.ProviderError, where + "without an exp claim; its expiry is unknown");
     }
     return Instant.ofEpochSecond(exp.asLong());
   }

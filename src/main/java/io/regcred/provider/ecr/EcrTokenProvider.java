@@ -4,10 +4,11 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.regcred.api.v1alpha1.EcrSource;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.SecretReference;
+import io.regcred.model.Reason;
+import io.regcred.model.RegistryAuth;
+import io.regcred.model.RegistryToken;
 import io.regcred.provider.ErrorCodes;
 import io.regcred.provider.ProviderHttp;
-import io.regcred.provider.RegistryAuth;
-import io.regcred.provider.RegistryToken;
 import io.regcred.provider.SecretData;
 import io.regcred.provider.SourceException;
 import io.regcred.provider.SourceSecrets;
@@ -157,7 +158,7 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
     EcrSource spec = credential.getSpec().getSource().getEcr();
     boolean publicRegistry = Boolean.TRUE.equals(spec.getPublicRegistry());
     if (!publicRegistry && (spec.getRegion() == null || spec.getRegion().isBlank())) {
-      throw new SourceException("ProviderError", "spec.source.ecr.region is not set");
+      throw new SourceException(Reason.ProviderError, "spec.source.ecr.region is not set");
     }
     Region region = publicRegistry ? PUBLIC_REGION : Region.of(spec.getRegion());
     try (Resources resources = new Resources()) {
@@ -215,12 +216,12 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
       tokenFile = Path.of(identity.get(AwsIdentityEnv.WEB_IDENTITY_TOKEN_FILE).orElseThrow());
     } catch (InvalidPathException e) {
       throw new SourceException(
-          "CredentialsUnavailable",
+          Reason.CredentialUnavailable,
           AwsIdentityEnv.WEB_IDENTITY_TOKEN_FILE + " is not a valid path");
     }
     if (!Files.isReadable(tokenFile)) {
       throw new SourceException(
-          "CredentialsUnavailable",
+          Reason.CredentialUnavailable,
           "the web identity token file ("
               + AwsIdentityEnv.WEB_IDENTITY_TOKEN_FILE
               + ") cannot be read");
@@ -249,7 +250,7 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
     } catch (RuntimeException e) {
       if (find(e, FileSystemException.class) != null) {
         throw new SourceException(
-            "CredentialsUnavailable",
+            Reason.CredentialUnavailable,
             WEB_IDENTITY_OP
                 + " failed: the token file ("
                 + AwsIdentityEnv.WEB_IDENTITY_TOKEN_FILE
@@ -267,7 +268,7 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
       chain.resolveCredentials();
     } catch (RuntimeException e) {
       throw new SourceException(
-          "CredentialsUnavailable",
+          Reason.CredentialUnavailable,
           "no credentialsSecretRef is set and the default AWS credentials chain (environment, web"
               + " identity, EKS Pod Identity, instance profile) gave no credentials ("
               + e.getClass().getSimpleName()
@@ -288,7 +289,8 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
     Secret secret =
         secrets
             .get(ref.getName())
-            .orElseThrow(() -> new SourceException("SourceSecretNotFound", where + " not found"));
+            .orElseThrow(
+                () -> new SourceException(Reason.SourceSecretNotFound, where + " not found"));
     SecretData data = SecretData.of(secret);
     String keyId = value(data, ACCESS_KEY_ID);
     String secretKey = value(data, SECRET_ACCESS_KEY);
@@ -301,7 +303,7 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
     }
     if (!missing.isEmpty()) {
       throw new SourceException(
-          "SourceSecretInvalid", where + " lacks the key(s) " + String.join(", ", missing));
+          Reason.SourceSecretInvalid, where + " lacks the key(s) " + String.join(", ", missing));
     }
     String sessionToken = value(data, SESSION_TOKEN);
     AwsCredentials credentials =
@@ -389,7 +391,7 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
     for (AuthorizationData data : response.authorizationData()) {
       String server = server(data.proxyEndpoint());
       if (server == null) {
-        throw new SourceException("ProviderError", ECR_OP + " returned no proxyEndpoint");
+        throw new SourceException(Reason.ProviderError, ECR_OP + " returned no proxyEndpoint");
       }
       if (servers.add(server)) {
         auths.add(auth(server, data.authorizationToken(), ECR_OP));
@@ -397,7 +399,7 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
       expiresAt = earliest(expiresAt, data.expiresAt());
     }
     if (auths.isEmpty()) {
-      throw new SourceException("ProviderError", ECR_OP + " returned no authorization data");
+      throw new SourceException(Reason.ProviderError, ECR_OP + " returned no authorization data");
     }
     return new RegistryToken(auths, issuedAt, Optional.of(expiry(issuedAt, expiresAt)));
   }
@@ -420,7 +422,8 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
       throw failure(ECR_PUBLIC_OP, e);
     }
     if (data == null) {
-      throw new SourceException("ProviderError", ECR_PUBLIC_OP + " returned no authorization data");
+      throw new SourceException(
+          Reason.ProviderError, ECR_PUBLIC_OP + " returned no authorization data");
     }
     Instant issuedAt = clock.instant();
     RegistryAuth auth = auth(PUBLIC_SERVER, data.authorizationToken(), ECR_PUBLIC_OP);
@@ -496,19 +499,20 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
   private static RegistryAuth auth(String server, String token, String operation)
       throws SourceException {
     if (token == null || token.isBlank()) {
-      throw new SourceException("ProviderError", operation + " returned no authorization token");
+      throw new SourceException(
+          Reason.ProviderError, operation + " returned no authorization token");
     }
     String decoded;
     try {
       decoded = new String(Base64.getDecoder().decode(token.strip()), StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
       throw new SourceException(
-          "ProviderError", operation + " returned an authorization token that is not base64");
+          Reason.ProviderError, operation + " returned an authorization token that is not base64");
     }
     int colon = decoded.indexOf(':');
     if (colon <= 0 || colon == decoded.length() - 1) {
       throw new SourceException(
-          "ProviderError",
+          Reason.ProviderError,
           operation + " returned an authorization token that is not in user:password form");
     }
     return new RegistryAuth(server, decoded.substring(0, colon), decoded.substring(colon + 1));
@@ -537,26 +541,26 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
         shown = service.getClass().getSimpleName();
       }
       int status = service.statusCode();
-      String reason;
+      Reason reason;
       if (status == 401 || status == 403 || DENIED_CODES.contains(code)) {
-        reason = "AccessDenied";
+        reason = Reason.AccessDenied;
       } else if (status >= 500
           || service.isThrottlingException()
           || UNAVAILABLE_CODES.contains(code)) {
-        reason = "ProviderUnavailable";
+        reason = Reason.ProviderUnavailable;
       } else {
-        reason = "ProviderError";
+        reason = Reason.ProviderError;
       }
       return new SourceException(
           reason, operation + " failed: " + shown + " (HTTP " + status + ")");
     }
     if (unreachable(e)) {
       return new SourceException(
-          "ProviderUnreachable",
+          Reason.ProviderUnreachable,
           operation + " failed: no response from the endpoint (" + rootClassName(e) + ")");
     }
     return new SourceException(
-        "ProviderError", operation + " failed: " + rootClassName(e) + " in the AWS SDK");
+        Reason.ProviderError, operation + " failed: " + rootClassName(e) + " in the AWS SDK");
   }
 
   private static boolean unreachable(Throwable e) {

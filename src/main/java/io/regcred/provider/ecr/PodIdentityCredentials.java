@@ -2,6 +2,7 @@ package io.regcred.provider.ecr;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.regcred.model.Reason;
 import io.regcred.provider.BoundedBody;
 import io.regcred.provider.SourceException;
 import java.io.IOException;
@@ -88,13 +89,14 @@ final class PodIdentityCredentials {
         ioFailure = null;
       } catch (BoundedBody.TooLargeException e) {
         throw new SourceException(
-            "ProviderError", OPERATION + " answered with a body larger than " + BoundedBody.LIMIT);
+            Reason.ProviderError,
+            OPERATION + " answered with a body larger than " + BoundedBody.LIMIT);
       } catch (IOException | UncheckedIOException e) {
         ioFailure = e;
         continue;
       } catch (RuntimeException e) {
         throw new SourceException(
-            "ProviderError",
+            Reason.ProviderError,
             OPERATION + " failed: " + e.getClass().getSimpleName() + " in the HTTP client");
       }
       if (status < 500) {
@@ -104,20 +106,22 @@ final class PodIdentityCredentials {
     if (ioFailure != null) {
       Throwable root = ioFailure instanceof UncheckedIOException u ? u.getCause() : ioFailure;
       throw new SourceException(
-          "ProviderUnreachable",
+          Reason.ProviderUnreachable,
           OPERATION
               + " failed: no response from the endpoint ("
               + root.getClass().getSimpleName()
               + ")");
     }
     if (status == 401 || status == 403) {
-      throw new SourceException("AccessDenied", OPERATION + " was refused (HTTP " + status + ")");
+      throw new SourceException(
+          Reason.AccessDenied, OPERATION + " was refused (HTTP " + status + ")");
     }
     if (status >= 500) {
-      throw new SourceException("ProviderUnavailable", OPERATION + " failed (HTTP " + status + ")");
+      throw new SourceException(
+          Reason.ProviderUnavailable, OPERATION + " failed (HTTP " + status + ")");
     }
     if (status != 200) {
-      throw new SourceException("ProviderError", OPERATION + " failed (HTTP " + status + ")");
+      throw new SourceException(Reason.ProviderError, OPERATION + " failed (HTTP " + status + ")");
     }
     return credentials(body);
   }
@@ -202,13 +206,13 @@ final class PodIdentityCredentials {
       json = null;
     }
     if (json == null || !json.isObject()) {
-      throw new SourceException("ProviderError", OPERATION + " returned no JSON object");
+      throw new SourceException(Reason.ProviderError, OPERATION + " returned no JSON object");
     }
     String keyId = text(json, "AccessKeyId");
     String secretKey = text(json, "SecretAccessKey");
     if (keyId == null || secretKey == null) {
       throw new SourceException(
-          "ProviderError", OPERATION + " returned no AccessKeyId or SecretAccessKey");
+          Reason.ProviderError, OPERATION + " returned no AccessKeyId or SecretAccessKey");
     }
     String sessionToken = text(json, "Token");
     if (sessionToken == null) {
@@ -226,7 +230,8 @@ final class PodIdentityCredentials {
         credentials.expirationTime(Instant.parse(expiration));
       } catch (DateTimeParseException e) {
         throw new SourceException(
-            "ProviderError", OPERATION + " returned an Expiration that is not an ISO 8601 time");
+            Reason.ProviderError,
+            OPERATION + " returned an Expiration that is not an ISO 8601 time");
       }
     }
     String accountId = text(json, "AccountId");
@@ -277,6 +282,6 @@ final class PodIdentityCredentials {
   }
 
   private static SourceException unavailable(String message) {
-    return new SourceException("CredentialsUnavailable", message);
+    return new SourceException(Reason.CredentialUnavailable, message);
   }
 }

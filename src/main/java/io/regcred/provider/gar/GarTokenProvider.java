@@ -13,11 +13,12 @@ import com.google.auth.oauth2.GoogleCredentials;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.regcred.api.v1alpha1.GarSource;
 import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.model.Reason;
+import io.regcred.model.RegistryAuth;
+import io.regcred.model.RegistryToken;
 import io.regcred.provider.BoundedBody;
 import io.regcred.provider.ProviderHttp;
-import io.regcred.provider.RegistryAuth;
 import io.regcred.provider.RegistryHosts;
-import io.regcred.provider.RegistryToken;
 import io.regcred.provider.SecretData;
 import io.regcred.provider.SourceException;
 import io.regcred.provider.SourceSecrets;
@@ -141,7 +142,7 @@ public final class GarTokenProvider implements TokenProvider {
     List<String> servers = spec.getServers();
     Optional<String> badServers = RegistryHosts.garServersProblem(servers);
     if (badServers.isPresent()) {
-      throw new SourceException("InvalidSpec", badServers.get());
+      throw new SourceException(Reason.InvalidSpec, badServers.get());
     }
     Instant issuedAt = clock.instant();
     String step;
@@ -173,40 +174,42 @@ public final class GarTokenProvider implements TokenProvider {
     Secret secret =
         secrets
             .get(name)
-            .orElseThrow(() -> new SourceException("SourceSecretNotFound", where + " not found"));
+            .orElseThrow(
+                () -> new SourceException(Reason.SourceSecretNotFound, where + " not found"));
     SecretData data;
     try {
       data = SecretData.of(secret);
     } catch (IllegalArgumentException e) {
-      throw new SourceException("SourceSecretInvalid", where + " has data that is not base64");
+      throw new SourceException(Reason.SourceSecretInvalid, where + " has data that is not base64");
     }
     if (!data.has(KEY)) {
-      throw new SourceException("SourceSecretInvalid", where + " has no " + KEY + " key");
+      throw new SourceException(Reason.SourceSecretInvalid, where + " has no " + KEY + " key");
     }
     JsonNode root;
     try {
       root = JSON.readTree(data.text(KEY));
     } catch (JsonProcessingException e) {
       throw new SourceException(
-          "SourceSecretInvalid", where + ": " + KEY + " is not valid JSON (or repeats a field)");
+          Reason.SourceSecretInvalid,
+          where + ": " + KEY + " is not valid JSON (or repeats a field)");
     }
     Optional<String> violation = policy.violation(root);
     if (violation.isPresent()) {
-      throw new SourceException("SourceSecretInvalid", where + ": " + violation.get());
+      throw new SourceException(Reason.SourceSecretInvalid, where + ": " + violation.get());
     }
     // The library reads the configuration as checked here, re-serialised, not the Secret's text.
     byte[] checked;
     try {
       checked = JSON.writeValueAsBytes(root);
     } catch (JsonProcessingException e) {
-      throw new SourceException("SourceSecretInvalid", where + ": " + KEY + " cannot be read");
+      throw new SourceException(Reason.SourceSecretInvalid, where + ": " + KEY + " cannot be read");
     }
     String type = root.get("type").asText();
     try {
       return GoogleCredentials.fromStream(new ByteArrayInputStream(checked), transport);
     } catch (IOException | RuntimeException e) {
       throw new SourceException(
-          "SourceSecretInvalid",
+          Reason.SourceSecretInvalid,
           where + ": " + KEY + " is not a usable " + type + " configuration (" + causes(e) + ")");
     }
   }
@@ -216,12 +219,12 @@ public final class GarTokenProvider implements TokenProvider {
     try {
       GoogleCredentials credentials = adc.load(transport);
       if (credentials == null) {
-        throw new SourceException("CredentialUnavailable", ADC_STEP + " were not found");
+        throw new SourceException(Reason.CredentialUnavailable, ADC_STEP + " were not found");
       }
       return credentials;
     } catch (IOException | RuntimeException e) {
       throw new SourceException(
-          "CredentialUnavailable",
+          Reason.CredentialUnavailable,
           ADC_STEP + " were not found or could not be loaded (" + causes(e) + ")");
     } finally {
       ObservedTransport.end();
@@ -239,7 +242,7 @@ public final class GarTokenProvider implements TokenProvider {
       ObservedTransport.end();
     }
     if (token == null || token.getTokenValue() == null || token.getTokenValue().isEmpty()) {
-      throw new SourceException("ProviderError", step + " came back empty");
+      throw new SourceException(Reason.ProviderError, step + " came back empty");
     }
     return token;
   }
@@ -248,7 +251,7 @@ public final class GarTokenProvider implements TokenProvider {
   static SourceException failure(String step, Throwable e, ObservedTransport.Observation seen) {
     if (find(e, BoundedBody.TooLargeException.class) != null) {
       return new SourceException(
-          "ProviderError", step + " answered with a body larger than " + BoundedBody.LIMIT);
+          Reason.ProviderError, step + " answered with a body larger than " + BoundedBody.LIMIT);
     }
     HttpResponseException response = find(e, HttpResponseException.class);
     int status = response != null ? response.getStatusCode() : seen.lastStatus();
@@ -259,12 +262,12 @@ public final class GarTokenProvider implements TokenProvider {
       }
       String detail = "HTTP " + status + (code == null ? "" : ", " + code);
       if (status == 400 || status == 401 || status == 403) {
-        return new SourceException("AccessDenied", step + " was refused: " + detail);
+        return new SourceException(Reason.AccessDenied, step + " was refused: " + detail);
       }
       if (status >= 500 || status == 429) {
-        return new SourceException("ProviderUnavailable", step + " failed: " + detail);
+        return new SourceException(Reason.ProviderUnavailable, step + " failed: " + detail);
       }
-      return new SourceException("ProviderError", step + " failed: " + detail);
+      return new SourceException(Reason.ProviderError, step + " failed: " + detail);
     }
     if (find(e, SocketException.class) != null
         || find(e, SocketTimeoutException.class) != null
@@ -272,7 +275,8 @@ public final class GarTokenProvider implements TokenProvider {
         || find(e, UnknownHostException.class) != null
         || find(e, SSLException.class) != null) {
       return new SourceException(
-          "ProviderUnreachable", step + ": the endpoint could not be reached (" + causes(e) + ")");
+          Reason.ProviderUnreachable,
+          step + ": the endpoint could not be reached (" + causes(e) + ")");
     }
     if (find(e, FileNotFoundException.class) != null
         || find(e, NoSuchFileException.class) != null
@@ -280,14 +284,14 @@ public final class GarTokenProvider implements TokenProvider {
       // Nothing was sent: the subject token (credential_source) or the signature could not be
       // produced; the library reports a missing file as a bare IOException.
       return new SourceException(
-          "CredentialUnavailable",
+          Reason.CredentialUnavailable,
           step + ": the credential could not be produced, nothing was sent (" + causes(e) + ")");
     }
     if (hasClass(e, "com.google.auth.oauth2.OAuthException")) {
       // An OAuth error whose HTTP status was not seen (the transport hook is unavailable).
-      return new SourceException("AccessDenied", step + " was refused (" + causes(e) + ")");
+      return new SourceException(Reason.AccessDenied, step + " was refused (" + causes(e) + ")");
     }
-    return new SourceException("ProviderError", step + " failed (" + causes(e) + ")");
+    return new SourceException(Reason.ProviderError, step + " failed (" + causes(e) + ")");
   }
 
   private static byte[] contentBytes(HttpResponseException e) {

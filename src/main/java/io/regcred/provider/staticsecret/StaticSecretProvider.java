@@ -5,9 +5,10 @@ import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.StaticSource;
 import io.regcred.model.DockerConfigJson;
 import io.regcred.model.DockerConfigJson.InvalidDockerConfig;
-import io.regcred.provider.RegistryAuth;
+import io.regcred.model.Reason;
+import io.regcred.model.RegistryAuth;
+import io.regcred.model.RegistryToken;
 import io.regcred.provider.RegistryHosts;
-import io.regcred.provider.RegistryToken;
 import io.regcred.provider.SecretData;
 import io.regcred.provider.SourceException;
 import io.regcred.provider.SourceSecrets;
@@ -44,14 +45,15 @@ public final class StaticSecretProvider implements TokenProvider {
     StaticSource spec = credential.getSpec().getSource().getStaticSource();
     Optional<String> badServer = RegistryHosts.staticServerProblem(spec.getServer());
     if (badServer.isPresent()) {
-      throw new SourceException("InvalidSpec", badServer.get());
+      throw new SourceException(Reason.InvalidSpec, badServer.get());
     }
     String name = spec.getSecretRef().getName();
     String where = "Secret " + secrets.namespace() + "/" + name;
     Secret secret =
         secrets
             .get(name)
-            .orElseThrow(() -> new SourceException("SourceSecretNotFound", where + " not found"));
+            .orElseThrow(
+                () -> new SourceException(Reason.SourceSecretNotFound, where + " not found"));
     return RegistryToken.permanent(auths(secret, spec, where), clock.instant());
   }
 
@@ -66,7 +68,8 @@ public final class StaticSecretProvider implements TokenProvider {
         return DockerConfigJson.parse(data.text(DockerConfigJson.LEGACY_KEY), true);
       }
     } catch (InvalidDockerConfig e) {
-      throw new SourceException("SourceSecretInvalid", where + ": docker config " + e.getMessage());
+      throw new SourceException(
+          Reason.SourceSecretInvalid, where + ": docker config " + e.getMessage());
     }
     if (data.has("username") && data.has("password")) {
       String server =
@@ -77,7 +80,7 @@ public final class StaticSecretProvider implements TokenProvider {
       return List.of(new RegistryAuth(server, data.text("username"), data.text("password"), email));
     }
     throw new SourceException(
-        "SourceSecretInvalid",
+        Reason.SourceSecretInvalid,
         where + " has neither " + DockerConfigJson.KEY + " nor username and password keys");
   }
 }

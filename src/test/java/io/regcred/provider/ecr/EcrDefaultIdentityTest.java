@@ -11,10 +11,10 @@ import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialSpec;
 import io.regcred.api.v1alpha1.SecretReference;
 import io.regcred.api.v1alpha1.Source;
+import io.regcred.model.RegistryAuth;
+import io.regcred.model.RegistryToken;
 import io.regcred.provider.InMemorySecrets;
 import io.regcred.provider.ProviderHttp;
-import io.regcred.provider.RegistryAuth;
-import io.regcred.provider.RegistryToken;
 import io.regcred.provider.SourceException;
 import io.regcred.provider.ecr.FakeAws.AssumeRoleCall;
 import io.regcred.provider.ecr.FakeAws.IssuedSession;
@@ -235,7 +235,7 @@ class EcrDefaultIdentityTest {
     SourceException e =
         failure(provider(irsaEnv(dir.resolve("no-such-token"))), ecr(ownIdentity()));
 
-    assertThat(e.reason()).isEqualTo("CredentialsUnavailable");
+    assertThat(e.reason()).isEqualTo("CredentialUnavailable");
     assertThat(e.getMessage())
         .isEqualTo("the web identity token file (AWS_WEB_IDENTITY_TOKEN_FILE) cannot be read");
     assertThat(fake.calls(Operation.WEB_IDENTITY)).isZero();
@@ -360,7 +360,7 @@ class EcrDefaultIdentityTest {
 
     SourceException e = failure(provider(env), ecr(ownIdentity()));
 
-    assertThat(e.reason()).isEqualTo("CredentialsUnavailable");
+    assertThat(e.reason()).isEqualTo("CredentialUnavailable");
     assertThat(e.getMessage()).startsWith("AWS_CONTAINER_CREDENTIALS_FULL_URI must be HTTPS");
     assertThat(fake.calls(Operation.POD_IDENTITY)).isZero();
   }
@@ -388,7 +388,7 @@ class EcrDefaultIdentityTest {
   void podIdentityMissingTokenFileIsCredentialsUnavailable() {
     SourceException e = failure(provider(podEnv(dir.resolve("no-such-token"))), ecr(ownIdentity()));
 
-    assertThat(e.reason()).isEqualTo("CredentialsUnavailable");
+    assertThat(e.reason()).isEqualTo("CredentialUnavailable");
     assertThat(e.getMessage())
         .isEqualTo(
             "the EKS Pod Identity token file (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE) could not"
@@ -452,7 +452,7 @@ class EcrDefaultIdentityTest {
       e = failure(provider(Map.of("AWS_REGION", REGION)), ecr(ownIdentity()));
     }
 
-    assertThat(e.reason()).isEqualTo("CredentialsUnavailable");
+    assertThat(e.reason()).isEqualTo("CredentialUnavailable");
     assertThat(e.getMessage())
         .startsWith("no credentialsSecretRef is set and the default AWS credentials chain");
     assertThat(fake.calls(Operation.ECR)).isZero();

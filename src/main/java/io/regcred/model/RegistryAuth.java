@@ -1,4 +1,4 @@
-package io.regcred.provider;
+package io.regcred.model;
 
 import java.util.Objects;
 

@@ -1,4 +1,4 @@
-package io.regcred.provider;
+package io.regcred.model;
 
 import java.time.Instant;
 import java.util.List;

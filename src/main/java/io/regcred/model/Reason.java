@@ -1,0 +1,64 @@
+package io.regcred.model;
+
+/**
+ * Every reason the operator puts in a condition, a namespace failure or an Event: one name per
+ * meaning. The README's table of reasons lists each of them (a test holds it to that).
+ */
+public enum Reason {
+  // SourceAvailable, Ready
+  CredentialAvailable("the source delivered a credential"),
+  AccessDenied(
+      "the cloud refused the identity or keys: check the IAM role, app registration or service account and its permissions"),
+  CredentialUnavailable(
+      "no identity to ask with: no keys Secret, and no workload identity, Pod Identity or metadata server in the operator's environment"),
+  InvalidSpec(
+      "the spec names something this source cannot use (a server outside the cloud's registries, an empty server list)"),
+  ProviderError(
+      "the source answered with something unusable (a token already expired or living longer than the source allows, a body that is not the protocol's)"),
+  ProviderUnavailable("the source failed or throttled (HTTP 5xx or 429); retried with backoff"),
+  ProviderUnreachable(
+      "no answer from the source's endpoint (DNS, TLS, timeout); retried with backoff"),
+  SourceSecretNotFound("the Secret the spec names is not in the operator's source namespace"),
+  SourceSecretInvalid(
+      "the source Secret lacks a key or holds something that cannot be read (bad JSON, a key.json naming hosts or files the operator does not allow)"),
+  SourceNotSupported("this build of the operator has no provider for the source kind"),
+  // Synced (the namespace-level ones also in status.failures)
+  SourceUnavailable("nothing synced yet: the source has not delivered a credential"),
+  AllNamespacesSynced(
+      "every target namespace has the Secret and the selected ServiceAccounts reference it"),
+  NoTargetNamespaces("no existing namespace matches the target"),
+  SyncFailed("some target namespaces failed; status.failures says which and why"),
+  Conflict("a Secret under the target name is not this credential's; it is left untouched"),
+  SecretTypeConflict(
+      "the Secret under the target name is this credential's but not of type kubernetes.io/dockerconfigjson; delete it and it is written again"),
+  SecretImmutable(
+      "the Secret under the target name is this credential's but immutable; delete it and it is written again"),
+  NamespaceDenied(
+      "the credential names a namespace on the operator's deny list (REGCRED_DENIED_NAMESPACES)"),
+  Forbidden(
+      "the API server refused a write (RBAC, or an admission webhook or policy, named in the message)"),
+  NotFound("an object disappeared while it was written; retried"),
+  WriteConflict("an object changed while it was written; retried"),
+  Invalid("the API server found a written object invalid"),
+  APIUnreachable("the API server could not be reached; retried"),
+  APIError("another API server error; retried"),
+  // Ready
+  Ready("the source is available and every target namespace is synced"),
+  Expiring("the source fails and the token in the Secrets is in the last tenth of its life"),
+  // Events only
+  Rotated("the credential changed and was updated in place in the target namespaces"),
+  CleanupFailed("removing the credential's Secrets failed in some namespaces; retried"),
+  CleanupAbandoned(
+      "cleanup gave up after its retries; owner references let the garbage collector finish");
+
+  private final String meaning;
+
+  Reason(String meaning) {
+    this.meaning = meaning;
+  }
+
+  /** What the reason means and what to do about it, as the README's table says. */
+  public String meaning() {
+    return meaning;
+  }
+}
