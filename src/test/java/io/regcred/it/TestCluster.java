@@ -24,10 +24,10 @@ import org.awaitility.Awaitility;
  *
  * <p>Both listen on 127.0.0.1 only (LoopbackIT holds them to it): etcd has no authentication at
  * all, and while the demo runs its API server holds a pull credential. kube-api-test starts etcd
- * with {@code --listen-client-urls http://0.0.0.0:<port>} and offers no option to change it, so the
- * library is given a binary directory of its own whose {@code etcd} is a wrapper that rewrites
- * those URLs to 127.0.0.1 before it runs the real etcd. The directory also keeps the certificates
- * the library writes there apart from those of any other test JVM on the machine.
+ * with a client URL on all interfaces and offers no option to change it, so the library is given a
+ * binary directory of its own whose {@code etcd} is a wrapper that puts every URL it is given on
+ * 127.0.0.1 (same port) before it runs the real etcd. The directory also keeps the certificates the
+ * library writes there apart from those of any other test JVM on the machine.
  */
 public final class TestCluster {
 
@@ -142,13 +142,12 @@ public final class TestCluster {
         String.join(
             "\n",
             "#!/bin/sh",
-            "# kube-api-test listens on 0.0.0.0 (client) and localhost (peer): use 127.0.0.1.",
+            "# kube-api-test listens on all interfaces (client) and localhost (peer): use 127.0.0.1.",
             "for arg; do",
             "  shift",
             "  case $arg in",
-            "    http://0.0.0.0:*) arg=\"http://127.0.0.1:${arg#http://0.0.0.0:}\" ;;",
-            "    http://localhost:*) arg=\"http://127.0.0.1:${arg#http://localhost:}\" ;;",
-            "    *=http://localhost:*) arg=\"${arg%%=*}=http://127.0.0.1:${arg##*:}\" ;;",
+            "    http://*:*) arg=\"http://127.0.0.1:${arg##*:}\" ;;",
+            "    *=http://*:*) arg=\"${arg%=*}=http://127.0.0.1:${arg##*:}\" ;;",
             "  esac",
             "  set -- \"$@\" \"$arg\"",
             "done",
