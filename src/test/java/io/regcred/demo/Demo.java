@@ -4,8 +4,8 @@ import static io.regcred.it.CredentialChecks.ready;
 import static io.regcred.it.Fixtures.namespace;
 
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.regcred.it.Fixtures;
 import io.regcred.it.LocalRegistry;
 import io.regcred.it.RunningOperator;
 import io.regcred.it.TestCluster;
@@ -77,15 +77,7 @@ public final class Demo {
     namespace(client, "sandbox", Map.of("regcred.io/pull", "true"));
     for (String ns : List.of("team-a", "team-b", "team-c", "sandbox")) {
       // No controller-manager here, so the default ServiceAccounts are made by hand.
-      client
-          .resource(
-              new ServiceAccountBuilder()
-                  .withNewMetadata()
-                  .withName("default")
-                  .withNamespace(ns)
-                  .endMetadata()
-                  .build())
-          .serverSideApply();
+      Fixtures.serviceAccount(client, ns, "default");
     }
     String yaml =
         String.join(

@@ -251,14 +251,7 @@ class EcrRotationIT {
     credential("t1", "t1", List.of("123456789012"));
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertReady("t1", 1));
     String password = passwordIn("ecr-t1-tenant", "t1");
-    Instant expiry =
-        Instant.parse(
-            client
-                .resources(RegistryCredential.class)
-                .withName("t1")
-                .get()
-                .getStatus()
-                .getExpiresAt());
+    Instant expiry = statusExpiry("t1");
 
     operator.close();
     Secret copy = secret("ecr-t1-tenant", "t1");
@@ -288,15 +281,7 @@ class EcrRotationIT {
               assertThat(passwordIn("ecr-t1-tenant", "t1")).isEqualTo(password);
             });
     assertThat(aws.calls(GET_TOKEN)).isEqualTo(1);
-    assertThat(
-            Instant.parse(
-                client
-                    .resources(RegistryCredential.class)
-                    .withName("t1")
-                    .get()
-                    .getStatus()
-                    .getExpiresAt()))
-        .isEqualTo(expiry);
+    assertThat(statusExpiry("t1")).isEqualTo(expiry);
   }
 
   /**
@@ -480,6 +465,11 @@ class EcrRotationIT {
   }
 
   // --- helpers
+
+  private static Instant statusExpiry(String name) {
+    return Instant.parse(
+        client.resources(RegistryCredential.class).withName(name).get().getStatus().getExpiresAt());
+  }
 
   private static void assertReady(String name, int synced) {
     var status = client.resources(RegistryCredential.class).withName(name).get().getStatus();

@@ -36,8 +36,11 @@ public final class Fixtures {
         .serverSideApply();
   }
 
-  /** The test API server has no controller-manager, so tests create the default ServiceAccount. */
-  static void serviceAccount(KubernetesClient client, String namespace, String name) {
+  /**
+   * The test API server has no controller-manager, so tests create the default ServiceAccount
+   * (applied, so a second call is harmless).
+   */
+  public static void serviceAccount(KubernetesClient client, String namespace, String name) {
     client
         .resource(
             new ServiceAccountBuilder()
@@ -46,7 +49,7 @@ public final class Fixtures {
                 .withNamespace(namespace)
                 .endMetadata()
                 .build())
-        .create();
+        .serverSideApply();
   }
 
   static Secret basicAuthSecret(String namespace, String name, String username, String password) {

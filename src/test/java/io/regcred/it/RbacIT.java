@@ -2,6 +2,7 @@ package io.regcred.it;
 
 import static io.regcred.it.Fixtures.basicAuthSecret;
 import static io.regcred.it.Fixtures.namespace;
+import static io.regcred.it.Fixtures.serviceAccount;
 import static io.regcred.it.Fixtures.staticCredential;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -13,7 +14,6 @@ import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
-import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
@@ -130,15 +130,7 @@ class RbacIT {
     apply(shipped);
     for (String ns : TARGETS) {
       namespace(admin, ns, Map.of());
-      admin
-          .resource(
-              new ServiceAccountBuilder()
-                  .withNewMetadata()
-                  .withName("default")
-                  .withNamespace(ns)
-                  .endMetadata()
-                  .build())
-          .serverSideApply();
+      serviceAccount(admin, ns, "default");
     }
   }
 
@@ -380,19 +372,7 @@ class RbacIT {
     Path kubeconfig = TestCluster.kubeconfigFile();
     boolean update = Boolean.getBoolean("regcred.golden.update");
     for (String ns : GOLDEN_NAMESPACES) {
-      String canI =
-          run(
-              List.of(
-                  "kubectl",
-                  "--kubeconfig",
-                  kubeconfig.toString(),
-                  "auth",
-                  "can-i",
-                  "--list",
-                  "--as",
-                  USER,
-                  "-n",
-                  ns));
+      String canI = canIList(kubeconfig, ns);
       // The API server lists rules in the order it meets the bindings, which is not stable:
       // the header, then the rows sorted.
       List<String> lines = canI.lines().toList();
@@ -415,24 +395,28 @@ class RbacIT {
     }
   }
 
+  /** {@code kubectl auth can-i --list} as the operator's ServiceAccount in one namespace. */
+  private static String canIList(Path kubeconfig, String ns) throws Exception {
+    return run(
+        List.of(
+            "kubectl",
+            "--kubeconfig",
+            kubeconfig.toString(),
+            "auth",
+            "can-i",
+            "--list",
+            "--as",
+            USER,
+            "-n",
+            ns));
+  }
+
   @Test
   void grantsNothingDangerous() throws Exception {
     apply(shipped);
     Path kubeconfig = TestCluster.kubeconfigFile();
     for (String ns : GOLDEN_NAMESPACES) {
-      String canI =
-          run(
-              List.of(
-                  "kubectl",
-                  "--kubeconfig",
-                  kubeconfig.toString(),
-                  "auth",
-                  "can-i",
-                  "--list",
-                  "--as",
-                  USER,
-                  "-n",
-                  ns));
+      String canI = canIList(kubeconfig, ns);
       for (String line : canI.lines().skip(1).toList()) {
         assertThat(line).doesNotContain("escalate", "bind", "impersonate", "pods/exec", "[*]");
         assertThat(line.split("\\s+")[0]).isNotEqualTo("*.*");

@@ -425,15 +425,20 @@ class GarTokenProviderTest {
 
   // ---- bounded response bodies ------------------------------------------------------------------
 
+  /**
+   * The fetch's failure when the token endpoint answers this status with a body that never ends.
+   */
+  private SourceException endlessTokenAnswer(FakeGoogle google, int status) throws Exception {
+    google.endlessTokenStatus = status;
+    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
+    return assertTimeoutPreemptively(
+        Duration.ofSeconds(10), () -> failure(provider(), garCredential("gar-key")));
+  }
+
   @Test
   void anEndlessTokenResponseFailsAfterTheBoundWithoutReadingOn() throws Exception {
     FakeGoogle google = fake(false);
-    google.endlessTokenStatus = 200;
-    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
-
-    SourceException e =
-        assertTimeoutPreemptively(
-            Duration.ofSeconds(10), () -> failure(provider(), garCredential("gar-key")));
+    SourceException e = endlessTokenAnswer(google, 200);
 
     assertThat(e.reason()).isEqualTo("ProviderError");
     assertThat(e.getMessage())
@@ -446,12 +451,7 @@ class GarTokenProviderTest {
   @Test
   void anEndlessErrorResponseIsMappedByItsStatus() throws Exception {
     FakeGoogle google = fake(false);
-    google.endlessTokenStatus = 503;
-    secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
-
-    SourceException e =
-        assertTimeoutPreemptively(
-            Duration.ofSeconds(10), () -> failure(provider(), garCredential("gar-key")));
+    SourceException e = endlessTokenAnswer(google, 503);
 
     assertThat(e.reason()).isEqualTo("ProviderUnavailable");
     assertThat(e.getMessage()).endsWith("failed: HTTP 503");
