@@ -2,7 +2,6 @@ package io.regcred.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -10,8 +9,7 @@ import io.regcred.Annotations;
 import io.regcred.Labels;
 import io.regcred.api.v1alpha1.DeletionPolicy;
 import io.regcred.api.v1alpha1.RegistryCredential;
-import io.regcred.api.v1alpha1.RegistryCredentialSpec;
-import io.regcred.api.v1alpha1.Target;
+import io.regcred.testing.Credentials;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
@@ -28,21 +26,12 @@ class ManagedSecretTest {
   private static final String EXPECTED_JSON =
       "{\"auths\":{\"quay.io\":{\"username\":\"u\",\"password\":\"p\",\"auth\":\"dTpw\"}}}";
 
-  private static RegistryCredential credential(
-      String name, String uid, DeletionPolicy policy, String secretName) {
-    RegistryCredential c = new RegistryCredential();
-    c.setMetadata(new ObjectMetaBuilder().withName(name).withUid(uid).build());
-    RegistryCredentialSpec spec = new RegistryCredentialSpec();
-    spec.setDeletionPolicy(policy);
-    Target target = new Target();
-    target.setSecretName(secretName);
-    spec.setTarget(target);
-    c.setSpec(spec);
-    return c;
+  private static Credentials quay() {
+    return Credentials.named("quay").uid("uid-1");
   }
 
   private static RegistryCredential credential() {
-    return credential("quay", "uid-1", null, null);
+    return quay().build();
   }
 
   private static RegistryToken token(String password) {
@@ -93,8 +82,7 @@ class ManagedSecretTest {
   @Test
   void desiredUsesTargetSecretName() {
     Secret s =
-        ManagedSecret.desired(
-            credential("quay", "uid-1", null, "pull-secret"), "ns", token("p"), "h");
+        ManagedSecret.desired(quay().secretName("pull-secret").build(), "ns", token("p"), "h");
 
     assertThat(s.getMetadata().getName()).isEqualTo("pull-secret");
     assertThat(s.getMetadata().getLabels()).containsEntry(Labels.CREDENTIAL, "quay");
@@ -117,7 +105,7 @@ class ManagedSecretTest {
   void desiredIsOwnedByTheCredentialUnlessRetained() {
     for (DeletionPolicy policy : new DeletionPolicy[] {null, DeletionPolicy.Delete}) {
       Secret s =
-          ManagedSecret.desired(credential("quay", "uid-1", policy, null), "ns", token("p"), "h");
+          ManagedSecret.desired(quay().deletionPolicy(policy).build(), "ns", token("p"), "h");
 
       assertThat(s.getMetadata().getOwnerReferences()).hasSize(1);
       OwnerReference owner = s.getMetadata().getOwnerReferences().get(0);
@@ -131,7 +119,7 @@ class ManagedSecretTest {
 
     Secret retained =
         ManagedSecret.desired(
-            credential("quay", "uid-1", DeletionPolicy.Retain, null), "ns", token("p"), "h");
+            quay().deletionPolicy(DeletionPolicy.Retain).build(), "ns", token("p"), "h");
     assertThat(retained.getMetadata().getOwnerReferences()).isNullOrEmpty();
   }
 
@@ -173,13 +161,16 @@ class ManagedSecretTest {
   void notUpToDateWhenOwnerReferencesDiffer() {
     Secret owned =
         ManagedSecret.desired(
-            credential("quay", "uid-1", DeletionPolicy.Delete, null), "ns", token("p"), "h");
+            quay().deletionPolicy(DeletionPolicy.Delete).build(), "ns", token("p"), "h");
     Secret retained =
         ManagedSecret.desired(
-            credential("quay", "uid-1", DeletionPolicy.Retain, null), "ns", token("p"), "h");
+            quay().deletionPolicy(DeletionPolicy.Retain).build(), "ns", token("p"), "h");
     Secret recreated =
         ManagedSecret.desired(
-            credential("quay", "uid-2", DeletionPolicy.Delete, null), "ns", token("p"), "h");
+            quay().uid("uid-2").deletionPolicy(DeletionPolicy.Delete).build(),
+            "ns",
+            token("p"),
+            "h");
 
     assertThat(ManagedSecret.upToDate(owned, retained)).isFalse();
     assertThat(ManagedSecret.upToDate(retained, owned)).isFalse();
@@ -191,7 +182,7 @@ class ManagedSecretTest {
     Secret existing =
         stored(
             ManagedSecret.desired(
-                credential("quay", "uid-1", DeletionPolicy.Retain, null), "ns", token("p"), "h"));
+                quay().deletionPolicy(DeletionPolicy.Retain).build(), "ns", token("p"), "h"));
     Secret desired = ManagedSecret.desired(credential(), "ns", token("rotated"), "h2");
 
     Secret replacement = ManagedSecret.replacement(ManagedSecret.observed(existing), desired);
@@ -307,11 +298,14 @@ class ManagedSecretTest {
     Secret retained =
         stored(
             ManagedSecret.desired(
-                credential("quay", "uid-1", DeletionPolicy.Retain, null), "ns", token("p"), "h"));
+                quay().deletionPolicy(DeletionPolicy.Retain).build(), "ns", token("p"), "h"));
     Secret otherUid =
         stored(
             ManagedSecret.desired(
-                credential("quay", "uid-old", DeletionPolicy.Delete, null), "ns", token("p"), "h"));
+                quay().uid("uid-old").deletionPolicy(DeletionPolicy.Delete).build(),
+                "ns",
+                token("p"),
+                "h"));
     Secret stripped =
         new SecretBuilder(ours).editMetadata().withLabels(Map.of()).endMetadata().build();
     Secret foreign =
@@ -360,11 +354,11 @@ class ManagedSecretTest {
     Secret ours = ManagedSecret.desired(credential(), "ns", token("p"), "h");
     Secret labelledOnly =
         ManagedSecret.desired(
-            credential("quay", "uid-1", DeletionPolicy.Retain, null), "ns", token("p"), "h");
+            quay().deletionPolicy(DeletionPolicy.Retain).build(), "ns", token("p"), "h");
 
     assertThat(ManagedSecret.removable(ours, credential())).isTrue();
     assertThat(ManagedSecret.removable(labelledOnly, credential())).isFalse();
-    assertThat(ManagedSecret.removable(ours, credential("quay", "uid-2", null, null))).isFalse();
+    assertThat(ManagedSecret.removable(ours, quay().uid("uid-2").build())).isFalse();
   }
 
   @Test

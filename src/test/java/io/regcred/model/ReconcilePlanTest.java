@@ -3,7 +3,6 @@ package io.regcred.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -12,13 +11,11 @@ import io.regcred.Annotations;
 import io.regcred.Labels;
 import io.regcred.api.v1alpha1.DeletionPolicy;
 import io.regcred.api.v1alpha1.RegistryCredential;
-import io.regcred.api.v1alpha1.RegistryCredentialSpec;
-import io.regcred.api.v1alpha1.ServiceAccountTarget;
-import io.regcred.api.v1alpha1.Target;
 import io.regcred.model.NamespacePlan.Blocked;
 import io.regcred.model.NamespacePlan.Create;
 import io.regcred.model.NamespacePlan.InPlace;
 import io.regcred.model.NamespacePlan.Update;
+import io.regcred.testing.Credentials;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -42,25 +39,12 @@ class ReconcilePlanTest {
           Optional.of(NOW.plus(Duration.ofHours(11))));
   static final FetchState.Failure DOWN = new FetchState.Failure("ProviderUnavailable", "HTTP 503");
 
-  static RegistryCredential credential(DeletionPolicy policy, String secretName, List<String> sas) {
-    var c = new RegistryCredential();
-    c.setMetadata(new ObjectMetaBuilder().withName("cred").withUid("uid-1").build());
-    var spec = new RegistryCredentialSpec();
-    spec.setDeletionPolicy(policy);
-    var target = new Target();
-    target.setSecretName(secretName);
-    if (sas != null) {
-      var accounts = new ServiceAccountTarget();
-      accounts.setNames(sas);
-      target.setServiceAccounts(accounts);
-    }
-    spec.setTarget(target);
-    c.setSpec(spec);
-    return c;
+  static Credentials cred() {
+    return Credentials.named("cred").uid("uid-1");
   }
 
   static RegistryCredential credential() {
-    return credential(null, null, null);
+    return cred().build();
   }
 
   // --- the token
@@ -236,7 +220,8 @@ class ReconcilePlanTest {
                 .endMetadata()
                 .withType("kubernetes.io/dockerconfigjson")
                 .build());
-    Secret retainedLeftover = stored(desired(credential(DeletionPolicy.Retain, null, null), "p"));
+    Secret retainedLeftover =
+        stored(desired(cred().deletionPolicy(DeletionPolicy.Retain).build(), "p"));
     var cases =
         List.of(
             new NamespaceCase(
@@ -287,14 +272,14 @@ class ReconcilePlanTest {
                 List.of()),
             new NamespaceCase(
                 "no longer selected: our entry goes",
-                credential(null, null, List.of("builder")),
-                Optional.of(stored(desired(credential(null, null, List.of("builder")), "p"))),
+                cred().serviceAccounts("builder").build(),
+                Optional.of(stored(desired(cred().serviceAccounts("builder").build(), "p"))),
                 List.of(ourEntryOn("default"), sa("builder")),
                 InPlace.class,
                 List.of("-default", "+builder")),
             new NamespaceCase(
                 "not selected, entry not ours: kept",
-                credential(null, null, List.of("builder")),
+                cred().serviceAccounts("builder").build(),
                 Optional.empty(),
                 List.of(sa("default", "cred")),
                 Create.class,
@@ -340,8 +325,8 @@ class ReconcilePlanTest {
   @Test
   void pruneDecisions() {
     RegistryCredential c = credential();
-    RegistryCredential renamed = credential(null, "new-name", null);
-    RegistryCredential retain = credential(DeletionPolicy.Retain, null, null);
+    RegistryCredential renamed = cred().secretName("new-name").build();
+    RegistryCredential retain = cred().deletionPolicy(DeletionPolicy.Retain).build();
     RegistryCredential other = credential();
     other.getMetadata().setUid("uid-2");
     Secret labelledOnly =

@@ -7,6 +7,7 @@ import io.regcred.api.v1alpha1.Selector;
 import io.regcred.api.v1alpha1.SelectorRequirement;
 import io.regcred.api.v1alpha1.SelectorRequirement.Operator;
 import io.regcred.api.v1alpha1.ServiceAccountTarget;
+import io.regcred.testing.Credentials;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,11 +26,14 @@ class TargetSelectionTest {
 
   private static NamespaceTarget namespaces(
       List<String> names, Selector selector, List<String> exclude) {
-    NamespaceTarget t = new NamespaceTarget();
-    t.setNames(names);
-    t.setSelector(selector);
-    t.setExclude(exclude);
-    return t;
+    return Credentials.named("selecting")
+        .namespaces(names)
+        .selector(selector)
+        .exclude(exclude)
+        .build()
+        .getSpec()
+        .getTarget()
+        .getNamespaces();
   }
 
   private static Selector matchLabels(String key, String value) {
@@ -37,10 +41,13 @@ class TargetSelectionTest {
   }
 
   private static ServiceAccountTarget serviceAccounts(List<String> names, Selector selector) {
-    ServiceAccountTarget t = new ServiceAccountTarget();
-    t.setNames(names);
-    t.setSelector(selector);
-    return t;
+    return Credentials.named("selecting")
+        .serviceAccounts(names)
+        .serviceAccountSelector(selector)
+        .build()
+        .getSpec()
+        .getTarget()
+        .getServiceAccounts();
   }
 
   @Test

@@ -2,12 +2,11 @@ package io.regcred.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.regcred.Annotations;
 import io.regcred.api.v1alpha1.RegistryCredential;
-import io.regcred.api.v1alpha1.RegistryCredentialSpec;
+import io.regcred.testing.Credentials;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -24,10 +23,7 @@ class TokenStateTest {
           Optional.of(NOW.plus(Duration.ofHours(11))));
 
   private static RegistryCredential credential(String uid) {
-    var c = new RegistryCredential();
-    c.setMetadata(new ObjectMetaBuilder().withName("ecr-prod").withUid(uid).build());
-    c.setSpec(new RegistryCredentialSpec());
-    return c;
+    return Credentials.named("ecr-prod").uid(uid).build();
   }
 
   @Test

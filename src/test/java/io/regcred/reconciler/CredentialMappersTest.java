@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import io.regcred.api.v1alpha1.NamespaceTarget;
 import io.regcred.api.v1alpha1.RegistryCredential;
-import io.regcred.api.v1alpha1.RegistryCredentialSpec;
-import io.regcred.api.v1alpha1.Selector;
-import io.regcred.api.v1alpha1.Target;
 import io.regcred.model.NamespaceView;
+import io.regcred.testing.Credentials;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,27 +20,12 @@ import org.junit.jupiter.api.Test;
 /** Which credentials an event for a Namespace or a ServiceAccount wakes: only those it concerns. */
 class CredentialMappersTest {
 
-  static RegistryCredential credential(
-      String name, List<String> names, Map<String, String> labels) {
-    var c = new RegistryCredential();
-    c.setMetadata(new ObjectMetaBuilder().withName(name).build());
-    var namespaces = new NamespaceTarget();
-    namespaces.setNames(names);
-    namespaces.setSelector(labels == null ? null : new Selector(labels, null));
-    var target = new Target();
-    target.setNamespaces(namespaces);
-    var spec = new RegistryCredentialSpec();
-    spec.setTarget(target);
-    c.setSpec(spec);
-    return c;
-  }
-
   static final List<RegistryCredential> CREDENTIALS =
       List.of(
-          credential("by-name", List.of("team-a"), null),
-          credential("by-label", null, Map.of("pull", "yes")),
-          credential("elsewhere", List.of("team-z"), null),
-          credential("everything", null, Map.of()));
+          Credentials.named("by-name").namespaces("team-a").build(),
+          Credentials.named("by-label").selector(Map.of("pull", "yes")).build(),
+          Credentials.named("elsewhere").namespaces("team-z").build(),
+          Credentials.named("everything").selector(Map.of()).build());
 
   static Namespace namespace(String name, Map<String, String> labels) {
     return new NamespaceBuilder()

@@ -5,14 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.regcred.api.v1alpha1.AcrSource;
 import io.regcred.api.v1alpha1.AcrSource.AzureCloud;
 import io.regcred.api.v1alpha1.RegistryCredential;
-import io.regcred.api.v1alpha1.RegistryCredentialSpec;
-import io.regcred.api.v1alpha1.SecretReference;
-import io.regcred.api.v1alpha1.Source;
-import io.regcred.api.v1alpha1.StaticSource;
 import io.regcred.it.LogCapture;
 import io.regcred.model.RegistryAuth;
 import io.regcred.model.RegistryToken;
@@ -21,6 +16,7 @@ import io.regcred.provider.InMemorySecrets;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.SourceException;
 import io.regcred.provider.TestTls;
+import io.regcred.testing.Credentials;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -593,12 +589,7 @@ class AcrTokenProviderTest {
     AcrTokenProvider provider = provider(Map.of());
     assertThat(provider.supports(credential(spec(acr.server(), "acr-sp")))).isTrue();
 
-    Source other = new Source();
-    StaticSource st = new StaticSource();
-    st.setSecretRef(new SecretReference("x"));
-    other.setStaticSource(st);
-    RegistryCredential staticCredential = credential(null);
-    staticCredential.getSpec().setSource(other);
+    RegistryCredential staticCredential = Credentials.named("acr").staticSource("x", null).build();
     assertThat(provider.supports(staticCredential)).isFalse();
   }
 
@@ -636,24 +627,10 @@ class AcrTokenProviderTest {
   }
 
   private static AcrSource spec(String server, String secretName) {
-    AcrSource acr = new AcrSource();
-    acr.setServer(server);
-    acr.setTenantId(TENANT);
-    acr.setClientId(CLIENT_ID);
-    if (secretName != null) {
-      acr.setCredentialsSecretRef(new SecretReference(secretName));
-    }
-    return acr;
+    return Credentials.acrSource(server, TENANT, CLIENT_ID, secretName);
   }
 
   private static RegistryCredential credential(AcrSource acr) {
-    Source source = new Source();
-    source.setAcr(acr);
-    RegistryCredentialSpec spec = new RegistryCredentialSpec();
-    spec.setSource(source);
-    RegistryCredential c = new RegistryCredential();
-    c.setMetadata(new ObjectMetaBuilder().withName("acr").build());
-    c.setSpec(spec);
-    return c;
+    return Credentials.named("acr").acr(acr).build();
   }
 }

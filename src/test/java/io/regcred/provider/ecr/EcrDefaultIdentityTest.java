@@ -5,12 +5,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.regcred.api.v1alpha1.EcrSource;
 import io.regcred.api.v1alpha1.RegistryCredential;
-import io.regcred.api.v1alpha1.RegistryCredentialSpec;
-import io.regcred.api.v1alpha1.SecretReference;
-import io.regcred.api.v1alpha1.Source;
 import io.regcred.model.RegistryAuth;
 import io.regcred.model.RegistryToken;
 import io.regcred.provider.InMemorySecrets;
@@ -21,6 +17,7 @@ import io.regcred.provider.ecr.FakeAws.IssuedSession;
 import io.regcred.provider.ecr.FakeAws.Operation;
 import io.regcred.provider.ecr.FakeAws.PodIdentityCall;
 import io.regcred.provider.ecr.FakeAws.WebIdentityCall;
+import io.regcred.testing.Credentials;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -251,8 +248,7 @@ class EcrDefaultIdentityTest {
             "AKIAFROMSECRET000001",
             "AWS_SECRET_ACCESS_KEY",
             "secret-from-the-secret"));
-    EcrSource spec = ownIdentity();
-    spec.setCredentialsSecretRef(new SecretReference("aws-keys"));
+    EcrSource spec = Credentials.ecrSource(REGION, "aws-keys");
 
     provider(irsaEnv(tokenFile(WEB_TOKEN))).fetch(ecr(spec));
 
@@ -501,23 +497,11 @@ class EcrDefaultIdentityTest {
   }
 
   private static EcrSource ownIdentity(String... registryIds) {
-    EcrSource s = new EcrSource();
-    s.setRegion(REGION);
-    if (registryIds.length > 0) {
-      s.setRegistryIds(List.of(registryIds));
-    }
-    return s;
+    return Credentials.ecrSource(REGION, null, registryIds);
   }
 
   private static RegistryCredential ecr(EcrSource ecr) {
-    Source source = new Source();
-    source.setEcr(ecr);
-    RegistryCredentialSpec spec = new RegistryCredentialSpec();
-    spec.setSource(source);
-    RegistryCredential c = new RegistryCredential();
-    c.setMetadata(new ObjectMetaBuilder().withName("ecr-own-identity").build());
-    c.setSpec(spec);
-    return c;
+    return Credentials.named("ecr-own-identity").ecr(ecr).build();
   }
 
   private SourceException failure(EcrTokenProvider provider, RegistryCredential credential) {

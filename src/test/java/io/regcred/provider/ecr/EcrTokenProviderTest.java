@@ -3,13 +3,8 @@ package io.regcred.provider.ecr;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.regcred.api.v1alpha1.EcrSource;
 import io.regcred.api.v1alpha1.RegistryCredential;
-import io.regcred.api.v1alpha1.RegistryCredentialSpec;
-import io.regcred.api.v1alpha1.SecretReference;
-import io.regcred.api.v1alpha1.Source;
-import io.regcred.api.v1alpha1.StaticSource;
 import io.regcred.it.LogCapture;
 import io.regcred.model.RegistryAuth;
 import io.regcred.model.RegistryToken;
@@ -19,6 +14,7 @@ import io.regcred.provider.SourceException;
 import io.regcred.provider.TestTls;
 import io.regcred.provider.ecr.FakeAws.AssumeRoleCall;
 import io.regcred.provider.ecr.FakeAws.Operation;
+import io.regcred.testing.Credentials;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -92,24 +88,11 @@ class EcrTokenProviderTest {
   }
 
   private static RegistryCredential ecr(EcrSource ecr) {
-    Source source = new Source();
-    source.setEcr(ecr);
-    RegistryCredentialSpec spec = new RegistryCredentialSpec();
-    spec.setSource(source);
-    RegistryCredential c = new RegistryCredential();
-    c.setMetadata(new ObjectMetaBuilder().withName("ecr-prod").build());
-    c.setSpec(spec);
-    return c;
+    return Credentials.named("ecr-prod").ecr(ecr).build();
   }
 
   private static EcrSource privateEcr(String secretName, String... registryIds) {
-    EcrSource s = new EcrSource();
-    s.setRegion(REGION);
-    s.setCredentialsSecretRef(new SecretReference(secretName));
-    if (registryIds.length > 0) {
-      s.setRegistryIds(List.of(registryIds));
-    }
-    return s;
+    return Credentials.ecrSource(REGION, secretName, registryIds);
   }
 
   private SourceException failure(EcrTokenProvider provider, RegistryCredential credential) {
@@ -125,10 +108,7 @@ class EcrTokenProviderTest {
 
   @Test
   void supportsOnlyEcrSources() {
-    RegistryCredential other = ecr(null);
-    StaticSource st = new StaticSource();
-    st.setSecretRef(new SecretReference("x"));
-    other.getSpec().getSource().setStaticSource(st);
+    RegistryCredential other = Credentials.named("ecr-prod").staticSource("x", null).build();
 
     assertThat(provider().supports(ecr(privateEcr("aws-keys")))).isTrue();
     assertThat(provider().supports(other)).isFalse();
@@ -297,10 +277,8 @@ class EcrTokenProviderTest {
     fake.close();
     fake = FakeAws.start("us-east-1").allow(KEY_ID, SECRET_MARKER).clock(CLOCK);
     fake.passwordPrefix(PASSWORD_MARKER);
-    EcrSource spec = new EcrSource();
-    spec.setRegion("us-east-1");
+    EcrSource spec = Credentials.ecrSource("us-east-1", "aws-keys");
     spec.setPublicRegistry(true);
-    spec.setCredentialsSecretRef(new SecretReference("aws-keys"));
 
     RegistryToken token = provider().fetch(ecr(spec));
 
@@ -318,11 +296,9 @@ class EcrTokenProviderTest {
   void ecrPublicThroughAssumeRole() throws Exception {
     fake.close();
     fake = FakeAws.start("us-east-1").allow(KEY_ID, SECRET_MARKER);
-    EcrSource spec = new EcrSource();
-    spec.setRegion("us-east-1");
+    EcrSource spec = Credentials.ecrSource("us-east-1", "aws-keys");
     spec.setPublicRegistry(true);
     spec.setRoleArn(ROLE);
-    spec.setCredentialsSecretRef(new SecretReference("aws-keys"));
 
     RegistryToken token = provider().fetch(ecr(spec));
 

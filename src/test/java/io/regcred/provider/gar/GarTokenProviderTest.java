@@ -8,13 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.auth.oauth2.GoogleCredentials;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.regcred.api.v1alpha1.GarSource;
 import io.regcred.api.v1alpha1.RegistryCredential;
-import io.regcred.api.v1alpha1.RegistryCredentialSpec;
-import io.regcred.api.v1alpha1.SecretReference;
-import io.regcred.api.v1alpha1.Source;
-import io.regcred.api.v1alpha1.StaticSource;
 import io.regcred.it.LogCapture;
 import io.regcred.model.RegistryAuth;
 import io.regcred.model.RegistryToken;
@@ -24,6 +18,7 @@ import io.regcred.provider.InMemorySecrets;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.SourceException;
 import io.regcred.provider.TestTls;
+import io.regcred.testing.Credentials;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -180,19 +175,11 @@ class GarTokenProviderTest {
   }
 
   private static RegistryCredential garCredential(String secretName) {
-    GarSource gar = new GarSource();
-    gar.setServers(SERVERS);
-    if (secretName != null) {
-      gar.setCredentialsSecretRef(new SecretReference(secretName));
-    }
-    Source source = new Source();
-    source.setGar(gar);
-    RegistryCredentialSpec spec = new RegistryCredentialSpec();
-    spec.setSource(source);
-    RegistryCredential c = new RegistryCredential();
-    c.setMetadata(new ObjectMetaBuilder().withName("cred").build());
-    c.setSpec(spec);
-    return c;
+    return garCredential(secretName, SERVERS);
+  }
+
+  private static RegistryCredential garCredential(String secretName, List<String> servers) {
+    return Credentials.named("cred").gar(Credentials.garSource(secretName, servers)).build();
   }
 
   private static final List<String> CANARIES =
@@ -232,9 +219,7 @@ class GarTokenProviderTest {
 
   @Test
   void supportsOnlyGarSources() {
-    RegistryCredential other = garCredential("x");
-    other.getSpec().getSource().setGar(null);
-    other.getSpec().getSource().setStaticSource(new StaticSource());
+    RegistryCredential other = Credentials.named("cred").staticSource("x", null).build();
 
     assertThat(provider().supports(garCredential("x"))).isTrue();
     assertThat(provider().supports(garCredential(null))).isTrue();
@@ -709,8 +694,7 @@ class GarTokenProviderTest {
     secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
     for (String server :
         List.of("registry.attacker.example", "gcr.io.attacker.example", "127.0.0.1:5000")) {
-      RegistryCredential credential = garCredential("gar-key");
-      credential.getSpec().getSource().getGar().setServers(List.of("gcr.io", server));
+      RegistryCredential credential = garCredential("gar-key", List.of("gcr.io", server));
 
       SourceException e = failure(provider(), credential);
 

@@ -3,18 +3,13 @@ package io.regcred.provider.staticsecret;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.regcred.api.v1alpha1.EcrSource;
 import io.regcred.api.v1alpha1.RegistryCredential;
-import io.regcred.api.v1alpha1.RegistryCredentialSpec;
-import io.regcred.api.v1alpha1.SecretReference;
-import io.regcred.api.v1alpha1.Source;
-import io.regcred.api.v1alpha1.StaticSource;
 import io.regcred.model.RegistryAuth;
 import io.regcred.model.RegistryToken;
 import io.regcred.provider.InMemorySecrets;
 import io.regcred.provider.SourceException;
+import io.regcred.testing.Credentials;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -37,17 +32,7 @@ class StaticSecretProviderTest {
   }
 
   private static RegistryCredential staticCredential(String secretName, String server) {
-    StaticSource st = new StaticSource();
-    st.setSecretRef(new SecretReference(secretName));
-    st.setServer(server);
-    Source source = new Source();
-    source.setStaticSource(st);
-    RegistryCredentialSpec spec = new RegistryCredentialSpec();
-    spec.setSource(source);
-    RegistryCredential c = new RegistryCredential();
-    c.setMetadata(new ObjectMetaBuilder().withName("cred").build());
-    c.setSpec(spec);
-    return c;
+    return Credentials.named("cred").staticSource(secretName, server).build();
   }
 
   private SourceException failure(RegistryCredential credential) {
@@ -61,9 +46,8 @@ class StaticSecretProviderTest {
 
   @Test
   void supportsOnlyStaticSources() {
-    RegistryCredential ecr = staticCredential("x", null);
-    ecr.getSpec().getSource().setStaticSource(null);
-    ecr.getSpec().getSource().setEcr(new EcrSource());
+    RegistryCredential ecr =
+        Credentials.named("cred").ecr(Credentials.ecrSource("eu-west-1", null)).build();
 
     assertThat(provider.supports(staticCredential("x", null))).isTrue();
     assertThat(provider.supports(ecr)).isFalse();
