@@ -3,7 +3,6 @@ package io.regcred.it;
 import static io.regcred.it.Fixtures.basicAuthSecret;
 import static io.regcred.it.Fixtures.namespace;
 import static io.regcred.it.Fixtures.serviceAccount;
-import static io.regcred.it.Fixtures.staticCredential;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,7 +10,7 @@ import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.regcred.api.v1alpha1.ServiceAccountTarget;
+import io.regcred.testing.Credentials;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,9 +49,12 @@ class ConflictStormIT {
       }
       try (RunningOperator operator =
           RunningOperator.start(TestCluster.newAdminClient(), OPERATOR_NS)) {
-        var credential = staticCredential("storm", "storm-src", "r.test", NAMESPACES, null, null);
-        credential.getSpec().getTarget().setServiceAccounts(new ServiceAccountTarget());
-        credential.getSpec().getTarget().getServiceAccounts().setNames(List.of("default"));
+        var credential =
+            Credentials.named("storm")
+                .staticSource("storm-src", "r.test")
+                .namespaces(NAMESPACES)
+                .serviceAccounts("default")
+                .build();
         client.resource(credential).create();
         await()
             .atMost(Duration.ofSeconds(60))

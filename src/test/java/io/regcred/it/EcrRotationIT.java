@@ -16,6 +16,7 @@ import io.regcred.provider.ecr.AwsEndpoints;
 import io.regcred.provider.ecr.EcrTokenProvider;
 import io.regcred.provider.ecr.FakeAws;
 import io.regcred.provider.ecr.FakeAws.Operation;
+import io.regcred.testing.Credentials;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -102,17 +103,13 @@ class EcrRotationIT {
   }
 
   private static void credential(String name, String label, List<String> registryIds) {
-    String yaml =
-        "apiVersion: regcred.io/v1alpha1\nkind: RegistryCredential\nmetadata: {name: "
-            + name
-            + "}\nspec:\n"
-            + "  source: {ecr: {region: eu-west-1, registryIds: "
-            + registryIds.stream().map(id -> "\"" + id + "\"").toList()
-            + ", credentialsSecretRef: {name: aws-keys}}}\n"
-            + "  target: {namespaces: {selector: {matchLabels: {ecr: "
-            + label
-            + "}}}}\n";
-    client.resource(yaml).serverSideApply();
+    client.resource(ecrCredential(name, label, registryIds).build()).serverSideApply();
+  }
+
+  private static Credentials ecrCredential(String name, String label, List<String> registryIds) {
+    return Credentials.named(name)
+        .ecr(Credentials.ecrSource("eu-west-1", "aws-keys", registryIds.toArray(String[]::new)))
+        .selector(Map.of("ecr", label));
   }
 
   @Test
@@ -322,11 +319,7 @@ class EcrRotationIT {
     // Refresh early (a tenth into the token's life), so the outage starts while it is fresh.
     client
         .resource(
-            "apiVersion: regcred.io/v1alpha1\nkind: RegistryCredential\nmetadata: {name: r2}\n"
-                + "spec:\n  source: {ecr: {region: eu-west-1, registryIds: [\"123456789012\"],"
-                + " credentialsSecretRef: {name: aws-keys}}}\n"
-                + "  target: {namespaces: {selector: {matchLabels: {ecr: r2}}}}\n"
-                + "  refresh: {beforeExpiry: 55s}\n")
+            ecrCredential("r2", "r2", List.of("123456789012")).refreshBeforeExpiry("55s").build())
         .serverSideApply();
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertReady("r2", 1));
     String lastGood = passwordIn("ecr-r2-a", "r2");

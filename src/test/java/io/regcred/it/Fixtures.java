@@ -5,20 +5,14 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.regcred.api.v1alpha1.NamespaceTarget;
-import io.regcred.api.v1alpha1.RegistryCredential;
-import io.regcred.api.v1alpha1.RegistryCredentialSpec;
-import io.regcred.api.v1alpha1.SecretReference;
-import io.regcred.api.v1alpha1.Selector;
-import io.regcred.api.v1alpha1.Source;
-import io.regcred.api.v1alpha1.StaticSource;
-import io.regcred.api.v1alpha1.Target;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 
-/** Small builders for the objects the integration tests create. */
+/**
+ * Small builders for the namespaces, ServiceAccounts and Secrets the integration tests create;
+ * credentials come from {@link io.regcred.testing.Credentials}.
+ */
 public final class Fixtures {
 
   private Fixtures() {}
@@ -61,33 +55,6 @@ public final class Fixtures {
         .withType("kubernetes.io/basic-auth")
         .withData(Map.of("username", b64(username), "password", b64(password)))
         .build();
-  }
-
-  static RegistryCredential staticCredential(
-      String name,
-      String sourceSecret,
-      String server,
-      List<String> names,
-      Selector selector,
-      List<String> exclude) {
-    var staticSource = new StaticSource();
-    staticSource.setSecretRef(new SecretReference(sourceSecret));
-    staticSource.setServer(server);
-    var source = new Source();
-    source.setStaticSource(staticSource);
-    var namespaces = new NamespaceTarget();
-    namespaces.setNames(names);
-    namespaces.setSelector(selector);
-    namespaces.setExclude(exclude);
-    var target = new Target();
-    target.setNamespaces(namespaces);
-    var spec = new RegistryCredentialSpec();
-    spec.setSource(source);
-    spec.setTarget(target);
-    var credential = new RegistryCredential();
-    credential.getMetadata().setName(name);
-    credential.setSpec(spec);
-    return credential;
   }
 
   static String b64(String value) {

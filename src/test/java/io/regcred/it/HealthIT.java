@@ -2,7 +2,6 @@ package io.regcred.it;
 
 import static io.regcred.it.Fixtures.basicAuthSecret;
 import static io.regcred.it.Fixtures.namespace;
-import static io.regcred.it.Fixtures.staticCredential;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,13 +10,13 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.config.OperatorConfig;
+import io.regcred.testing.Credentials;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -100,8 +99,10 @@ class HealthIT {
           namespace(admin, "health-a", Map.of());
           admin
               .resource(
-                  staticCredential(
-                      "health", "health-src", "quay.io", List.of("health-a"), null, null))
+                  Credentials.named("health")
+                      .staticSource("health-src", "quay.io")
+                      .namespaces("health-a")
+                      .build())
               .create();
           await()
               .atMost(Duration.ofSeconds(60))

@@ -3,7 +3,6 @@ package io.regcred.it;
 import static io.regcred.it.Fixtures.basicAuthSecret;
 import static io.regcred.it.Fixtures.namespace;
 import static io.regcred.it.Fixtures.serviceAccount;
-import static io.regcred.it.Fixtures.staticCredential;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -15,8 +14,8 @@ import io.regcred.KubernetesClients;
 import io.regcred.Labels;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.config.OperatorConfig;
+import io.regcred.testing.Credentials;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -71,7 +70,10 @@ class HostileObjectsIT {
           RunningOperator.start(TestCluster.newAdminClient(), OPERATOR_NS)) {
         client
             .resource(
-                staticCredential("hostile", "hostile-src", "r.test", List.of(TENANT), null, null))
+                Credentials.named("hostile")
+                    .staticSource("hostile-src", "r.test")
+                    .namespaces(TENANT)
+                    .build())
             .create();
         await()
             .atMost(Duration.ofSeconds(30))
@@ -131,7 +133,8 @@ class HostileObjectsIT {
               Set.of());
       try (RunningOperator operator = RunningOperator.start(TestCluster.newAdminClient(), open)) {
         client
-            .resource(staticCredential("deny", "deny-src", "r.test", List.of(ns), null, null))
+            .resource(
+                Credentials.named("deny").staticSource("deny-src", "r.test").namespaces(ns).build())
             .create();
         await()
             .atMost(Duration.ofSeconds(30))

@@ -2,13 +2,12 @@ package io.regcred.it;
 
 import static io.regcred.it.Fixtures.basicAuthSecret;
 import static io.regcred.it.Fixtures.namespace;
-import static io.regcred.it.Fixtures.staticCredential;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.regcred.api.v1alpha1.RegistryCredential;
-import io.regcred.api.v1alpha1.Selector;
+import io.regcred.testing.Credentials;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -74,7 +73,11 @@ class PayloadFailoverIT {
 
       namespace(client, "ha-a", Map.of("ha", "yes"));
       client
-          .resource(staticCredential("ha-one", "ha-src", "quay.io", List.of("ha-a"), null, null))
+          .resource(
+              Credentials.named("ha-one")
+                  .staticSource("ha-src", "quay.io")
+                  .namespaces("ha-a")
+                  .build())
           .create();
       await()
           .atMost(Duration.ofSeconds(30))
@@ -92,13 +95,10 @@ class PayloadFailoverIT {
       long loadStart = System.nanoTime();
       client
           .resource(
-              staticCredential(
-                  "ha-load",
-                  "ha-src",
-                  "quay.io",
-                  null,
-                  new Selector(Map.of("ha-load", "yes"), null),
-                  null))
+              Credentials.named("ha-load")
+                  .staticSource("ha-src", "quay.io")
+                  .selector(Map.of("ha-load", "yes"))
+                  .build())
           .create();
       await()
           .atMost(Duration.ofSeconds(120))
@@ -125,7 +125,11 @@ class PayloadFailoverIT {
       Instant killed = Instant.now();
       namespace(client, "ha-b", Map.of());
       client
-          .resource(staticCredential("ha-two", "ha-src", "quay.io", List.of("ha-b"), null, null))
+          .resource(
+              Credentials.named("ha-two")
+                  .staticSource("ha-src", "quay.io")
+                  .namespaces("ha-b")
+                  .build())
           .create();
       await()
           .atMost(Duration.ofSeconds(90))

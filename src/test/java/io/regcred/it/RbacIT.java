@@ -3,7 +3,6 @@ package io.regcred.it;
 import static io.regcred.it.Fixtures.basicAuthSecret;
 import static io.regcred.it.Fixtures.namespace;
 import static io.regcred.it.Fixtures.serviceAccount;
-import static io.regcred.it.Fixtures.staticCredential;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
@@ -32,9 +31,9 @@ import io.regcred.Labels;
 import io.regcred.OperatorMain;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
-import io.regcred.api.v1alpha1.Selector;
 import io.regcred.config.OperatorConfig;
 import io.regcred.reconciler.EventRecorder;
+import io.regcred.testing.Credentials;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -332,7 +331,11 @@ class RbacIT {
   @Test
   void ownerReferencesThatBlockDeletionWouldNeedMoreThanIsGranted() {
     apply(shipped);
-    var owner = staticCredential("rbac-owner", "none", "quay.io", List.of("rbac-a"), null, null);
+    var owner =
+        Credentials.named("rbac-owner")
+            .staticSource("none", "quay.io")
+            .namespaces("rbac-a")
+            .build();
     owner = admin.resource(owner).create();
     try (KubernetesClient asOperator =
         new KubernetesClientBuilder().withConfig(asOperator()).build()) {
@@ -539,14 +542,12 @@ class RbacIT {
       main.start();
 
       var rc =
-          staticCredential(
-              credential,
-              source,
-              "quay.io",
-              List.of("rbac-c"),
-              new Selector(Map.of(RUN_LABEL, id), null),
-              null);
-      rc.getSpec().getTarget().setSecretName(secretName);
+          Credentials.named(credential)
+              .staticSource(source, "quay.io")
+              .namespaces("rbac-c")
+              .selector(Map.of(RUN_LABEL, id))
+              .secretName(secretName)
+              .build();
       admin.resource(rc).create();
 
       step(

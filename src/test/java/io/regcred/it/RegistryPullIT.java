@@ -3,15 +3,14 @@ package io.regcred.it;
 import static io.regcred.it.Fixtures.basicAuthSecret;
 import static io.regcred.it.Fixtures.decode;
 import static io.regcred.it.Fixtures.namespace;
-import static io.regcred.it.Fixtures.staticCredential;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.testing.Credentials;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -35,7 +34,10 @@ class RegistryPullIT {
       client.resource(basicAuthSecret(NS, "robot", "robot", "first-pass")).create();
       client
           .resource(
-              staticCredential("pull", "robot", registry.host(), List.of("pull-team"), null, null))
+              Credentials.named("pull")
+                  .staticSource("robot", registry.host())
+                  .namespaces("pull-team")
+                  .build())
           .create();
 
       await().atMost(Duration.ofSeconds(20)).until(() -> secret(client) != null);

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.model.DockerConfigJson;
 import io.regcred.model.RegistryAuth;
+import io.regcred.testing.Credentials;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -81,13 +82,10 @@ class SecretsNeverEchoedIT {
         client.resource(basicAuthSecret(OPERATOR_NS, "canary-src", "robot", first)).create();
         client
             .resource(
-                Fixtures.staticCredential(
-                    "canary",
-                    "canary-src",
-                    SERVER,
-                    List.of("canary-ok", "canary-denied"),
-                    null,
-                    null))
+                Credentials.named("canary")
+                    .staticSource("canary-src", SERVER)
+                    .namespaces("canary-ok", "canary-denied")
+                    .build())
             .create();
         await()
             .atMost(Duration.ofSeconds(30))

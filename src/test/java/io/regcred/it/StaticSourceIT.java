@@ -6,7 +6,6 @@ import static io.regcred.it.Fixtures.basicAuthSecret;
 import static io.regcred.it.Fixtures.decode;
 import static io.regcred.it.Fixtures.namespace;
 import static io.regcred.it.Fixtures.serviceAccount;
-import static io.regcred.it.Fixtures.staticCredential;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -16,21 +15,27 @@ import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.regcred.api.v1alpha1.DeletionPolicy;
 import io.regcred.api.v1alpha1.RegistryCredential;
-import io.regcred.api.v1alpha1.Selector;
+import io.regcred.testing.Credentials;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The static source end to end on a real API server: fan-out, onboarding, pruning, cleanup. */
+/**
+ * The static source end to end on a real API server, one test per behaviour: fan-out,
+ * ServiceAccount patching, onboarding, pruning, rotation, idle reconciles, cleanup, conflicts and
+ * failures. Each test has its own namespaces and credential; one operator serves the class.
+ */
 class StaticSourceIT {
 
   static final String OPERATOR_NS = "regcred-static";
@@ -54,141 +59,143 @@ class StaticSourceIT {
     logs.close();
   }
 
+  /** Credentials this test created; deleted after it whatever its outcome. */
+  private final List<String> created = new ArrayList<>();
+
+  @AfterEach
+  void deleteCredentials() {
+    created.forEach(name -> CredentialChecks.deleteAndWait(client, name));
+  }
+
   @Test
-  void fansOutOnboardsPrunesRotatesAndCleansUp() throws Exception {
+  void fansOutToNamedAndSelectedNamespacesButNotExcludedOnes() throws Exception {
     String marker = "pw-CANARY-" + System.nanoTime();
-    client.resource(basicAuthSecret(OPERATOR_NS, "fan-src", "robot", marker)).create();
-    for (String ns : List.of("fan-a", "fan-b", "fan-c", "fan-d")) {
-      namespace(
-          client, ns, ns.equals("fan-a") || ns.equals("fan-d") ? Map.of() : Map.of("pull", "fan"));
-      serviceAccount(client, ns, "default");
+    fanOut("fan", marker);
+
+    assertThat(secret("fan-c", "fan")).as("excluded").isNull();
+    assertThat(secret("fan-d", "fan")).as("neither named nor selected").isNull();
+    for (String ns : List.of("fan-a", "fan-b")) {
+      Secret written = secret(ns, "fan");
+      assertThat(written.getType()).isEqualTo("kubernetes.io/dockerconfigjson");
+      JsonNode auth = dockerConfig(written).get("auths").get(SERVER);
+      assertThat(auth.get("username").asText()).isEqualTo("robot");
+      assertThat(auth.get("password").asText()).isEqualTo(marker);
+      assertThat(auth.get("auth").asText()).isEqualTo(b64("robot:" + marker));
     }
-    // Someone else's entry on a ServiceAccount we patch: it must survive everything we do.
-    client
-        .resource(
-            new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
-                .withNewMetadata()
-                .withName("builder")
-                .withNamespace("fan-a")
-                .endMetadata()
-                .withImagePullSecrets(new LocalObjectReference("theirs"))
-                .build())
-        .create();
+    assertNoLeak(marker);
+  }
 
-    var credential =
-        staticCredential(
-            "fan",
-            "fan-src",
-            SERVER,
-            List.of("fan-a"),
-            new Selector(Map.of("pull", "fan"), null),
-            List.of("fan-c"));
-    credential
-        .getSpec()
-        .getTarget()
-        .setServiceAccounts(new io.regcred.api.v1alpha1.ServiceAccountTarget());
-    credential.getSpec().getTarget().getServiceAccounts().setNames(List.of("default", "builder"));
-    client.resource(credential).create();
+  @Test
+  void patchesTheNamedServiceAccountsAndKeepsOtherEntries() {
+    fanOut("sa", "sa-pw");
 
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertReady("fan", 2, 2));
-    assertThat(secret("fan-c", "fan")).isNull();
-    assertThat(secret("fan-d", "fan")).isNull();
-    Secret written = secret("fan-a", "fan");
-    assertThat(written.getType()).isEqualTo("kubernetes.io/dockerconfigjson");
-    JsonNode auth = dockerConfig(written).get("auths").get(SERVER);
-    assertThat(auth.get("username").asText()).isEqualTo("robot");
-    assertThat(auth.get("password").asText()).isEqualTo(marker);
-    assertThat(auth.get("auth").asText()).isEqualTo(b64("robot:" + marker));
-    assertThat(pullSecrets("fan-a", "default")).containsExactly("fan");
-    assertThat(pullSecrets("fan-a", "builder")).containsExactly("theirs", "fan");
-    assertThat(pullSecrets("fan-b", "default")).containsExactly("fan");
-    assertThat(pullSecrets("fan-c", "default")).isEmpty();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              assertThat(pullSecrets("sa-a", "default")).containsExactly("sa");
+              assertThat(pullSecrets("sa-a", "builder")).containsExactly("theirs", "sa");
+              assertThat(pullSecrets("sa-b", "default")).containsExactly("sa");
+            });
+    assertThat(pullSecrets("sa-c", "default")).as("excluded").isEmpty();
+    assertThat(pullSecrets("sa-d", "default")).as("not targeted").isEmpty();
+  }
 
-    // Onboarding: a new matching namespace gets the Secret, and an SA created later is patched.
+  @Test
+  void onboardsANewMatchingNamespaceAndAServiceAccountCreatedLater() {
+    fanOut("onb", "onb-pw");
+
     long start = System.nanoTime();
-    namespace(client, "fan-e", Map.of("pull", "fan"));
+    namespace(client, "onb-e", Map.of("pull", "onb"));
     await()
         .atMost(Duration.ofSeconds(10))
         .pollInterval(Duration.ofMillis(50))
-        .until(() -> secret("fan-e", "fan") != null);
+        .until(() -> secret("onb-e", "onb") != null);
     System.out.printf(
         "onboarding: Secret in new namespace after %d ms%n",
         (System.nanoTime() - start) / 1_000_000);
-    serviceAccount(client, "fan-e", "default");
+    serviceAccount(client, "onb-e", "default");
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> pullSecrets("fan-e", "default").contains("fan"));
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertReady("fan", 3, 3));
+        .until(() -> pullSecrets("onb-e", "default").contains("onb"));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertReady("onb", 3, 3));
+  }
 
-    // Pruning: a namespace that stops matching loses the Secret and our SA entry.
-    namespace(client, "fan-b", Map.of());
-    await().atMost(Duration.ofSeconds(10)).until(() -> secret("fan-b", "fan") == null);
-    await().atMost(Duration.ofSeconds(10)).until(() -> pullSecrets("fan-b", "default").isEmpty());
+  @Test
+  void aNamespaceThatLeavesTheSelectorLosesTheSecretAndOurEntry() {
+    fanOut("prn", "prn-pw");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> pullSecrets("prn-b", "default").contains("prn"));
 
-    // Change propagation: a new password updates each Secret in place; SAs are not written again.
-    String uid = secret("fan-a", "fan").getMetadata().getUid();
-    String saVersion =
-        client
-            .serviceAccounts()
-            .inNamespace("fan-a")
-            .withName("default")
-            .get()
-            .getMetadata()
-            .getResourceVersion();
+    namespace(client, "prn-b", Map.of());
+    await().atMost(Duration.ofSeconds(10)).until(() -> secret("prn-b", "prn") == null);
+    await().atMost(Duration.ofSeconds(10)).until(() -> pullSecrets("prn-b", "default").isEmpty());
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertReady("prn", 1, 1));
+    assertThat(secret("prn-a", "prn")).as("still named").isNotNull();
+  }
+
+  @Test
+  void aNewSourcePasswordUpdatesEverySecretInPlaceAndNoServiceAccount() throws Exception {
+    String marker = "pw-CANARY-" + System.nanoTime();
+    fanOut("rot", marker);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> pullSecrets("rot-a", "default").contains("rot"));
+    String uid = secret("rot-a", "rot").getMetadata().getUid();
+    String saVersion = serviceAccountVersion("rot-a");
+
     String marker2 = "pw2-CANARY-" + System.nanoTime();
-    client.resource(basicAuthSecret(OPERATOR_NS, "fan-src", "robot", marker2)).update();
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(
-            () ->
-                dockerConfig(secret("fan-a", "fan"))
-                    .get("auths")
-                    .get(SERVER)
-                    .get("password")
-                    .asText()
-                    .equals(marker2));
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(
-            () ->
-                dockerConfig(secret("fan-e", "fan"))
-                    .get("auths")
-                    .get(SERVER)
-                    .get("password")
-                    .asText()
-                    .equals(marker2));
-    assertThat(secret("fan-a", "fan").getMetadata().getUid()).isEqualTo(uid);
-    assertThat(
-            client
-                .serviceAccounts()
-                .inNamespace("fan-a")
-                .withName("default")
-                .get()
-                .getMetadata()
-                .getResourceVersion())
-        .isEqualTo(saVersion);
-
-    // No wasted writes: a resync with nothing to change writes nothing.
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertReady("fan", 2, 2));
-    Thread.sleep(1000);
-    Map<String, String> versions = versions();
-    namespace(client, "fan-d", Map.of("unrelated", "change")); // triggers a reconcile
-    Thread.sleep(3000);
-    assertThat(versions()).isEqualTo(versions);
-
-    // Cleanup: our Secrets and entries go, theirs stay, the credential is gone.
-    client.resource(credential).delete();
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(() -> client.resources(RegistryCredential.class).withName("fan").get() == null);
-    for (String ns : List.of("fan-a", "fan-b", "fan-e")) {
-      assertThat(secret(ns, "fan")).as("secret in %s", ns).isNull();
-      assertThat(pullSecrets(ns, "default")).as("default SA in %s", ns).isEmpty();
+    client.resource(basicAuthSecret(OPERATOR_NS, "rot-src", "robot", marker2)).update();
+    for (String ns : List.of("rot-a", "rot-b")) {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  dockerConfig(secret(ns, "rot"))
+                      .get("auths")
+                      .get(SERVER)
+                      .get("password")
+                      .asText()
+                      .equals(marker2));
     }
-    assertThat(pullSecrets("fan-a", "builder")).containsExactly("theirs");
-
+    assertThat(secret("rot-a", "rot").getMetadata().getUid()).isEqualTo(uid);
+    assertThat(serviceAccountVersion("rot-a")).isEqualTo(saVersion);
     assertNoLeak(marker);
     assertNoLeak(marker2);
+  }
+
+  @Test
+  void aReconcileWithNothingToChangeWritesNothing() throws Exception {
+    fanOut("idle", "idle-pw");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                pullSecrets("idle-a", "default").contains("idle")
+                    && pullSecrets("idle-b", "default").contains("idle"));
+    Thread.sleep(1000);
+    Map<String, String> versions = versions("idle", List.of("idle-a", "idle-b"));
+
+    // A targeted namespace changes in a way that matters to no written object: a reconcile runs.
+    namespace(client, "idle-a", Map.of("unrelated", "change"));
+    Thread.sleep(3000);
+    assertThat(versions("idle", List.of("idle-a", "idle-b"))).isEqualTo(versions);
+  }
+
+  @Test
+  void deletionRemovesOurSecretsAndEntriesAndKeepsTheirs() {
+    fanOut("bye", "bye-pw");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> pullSecrets("bye-a", "builder").contains("bye"));
+
+    CredentialChecks.deleteAndWait(client, "bye");
+    for (String ns : List.of("bye-a", "bye-b")) {
+      assertThat(secret(ns, "bye")).as("secret in %s", ns).isNull();
+      assertThat(pullSecrets(ns, "default")).as("default SA in %s", ns).isEmpty();
+    }
+    assertThat(pullSecrets("bye-a", "builder")).containsExactly("theirs");
   }
 
   @Test
@@ -207,10 +214,8 @@ class StaticSourceIT {
                     .withStringData(Map.of("hand", "made"))
                     .build())
             .create();
-    client
-        .resource(
-            staticCredential("conf", "conf-src", SERVER, List.of("conf-a", "conf-b"), null, null))
-        .create();
+    create(
+        Credentials.named("conf").staticSource("conf-src", SERVER).namespaces("conf-a", "conf-b"));
 
     await()
         .atMost(Duration.ofSeconds(20))
@@ -237,10 +242,7 @@ class StaticSourceIT {
         .isEqualTo(foreign.getMetadata().getResourceVersion());
     assertThat(after.getMetadata().getLabels()).isNullOrEmpty();
 
-    client.resources(RegistryCredential.class).withName("conf").delete();
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(() -> client.resources(RegistryCredential.class).withName("conf").get() == null);
+    CredentialChecks.deleteAndWait(client, "conf");
     assertThat(secret("conf-b", "conf")).isNotNull();
     assertThat(secret("conf-a", "conf")).isNull();
   }
@@ -249,9 +251,7 @@ class StaticSourceIT {
   void missingSourceKeepsLastGoodSecretsAndSaysWhy() {
     client.resource(basicAuthSecret(OPERATOR_NS, "miss-src", "robot", "miss-pw")).create();
     namespace(client, "miss-a", Map.of());
-    client
-        .resource(staticCredential("miss", "miss-src", SERVER, List.of("miss-a"), null, null))
-        .create();
+    create(Credentials.named("miss").staticSource("miss-src", SERVER).namespaces("miss-a"));
     await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertReady("miss", 1, 1));
     Secret good = secret("miss-a", "miss");
 
@@ -307,7 +307,6 @@ class StaticSourceIT {
     client.secrets().inNamespace(OPERATOR_NS).withName("miss-src").delete();
     client.resource(basicAuthSecret(OPERATOR_NS, "miss-src", "robot", "miss-pw")).create();
     await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertReady("miss", 1, 1));
-    client.resources(RegistryCredential.class).withName("miss").delete();
   }
 
   @Test
@@ -315,19 +314,17 @@ class StaticSourceIT {
     client.resource(basicAuthSecret(OPERATOR_NS, "keep-src", "robot", "keep-pw")).create();
     namespace(client, "keep-a", Map.of());
     namespace(client, "keep-gone", Map.of());
-    var credential =
-        staticCredential("keep", "keep-src", SERVER, List.of("keep-a", "keep-gone"), null, null);
-    credential.getSpec().setDeletionPolicy(DeletionPolicy.Retain);
-    client.resource(credential).create();
+    create(
+        Credentials.named("keep")
+            .staticSource("keep-src", SERVER)
+            .namespaces("keep-a", "keep-gone")
+            .deletionPolicy(DeletionPolicy.Retain));
     await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertReady("keep", 2, 2));
     assertThat(secret("keep-a", "keep").getMetadata().getOwnerReferences()).isEmpty();
 
     // Without a namespace controller a deleted namespace stays Terminating: the worst case.
     client.namespaces().withName("keep-gone").delete();
-    client.resources(RegistryCredential.class).withName("keep").delete();
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(() -> client.resources(RegistryCredential.class).withName("keep").get() == null);
+    CredentialChecks.deleteAndWait(client, "keep");
     assertThat(secret("keep-a", "keep")).isNotNull();
 
     // The same in Delete mode: the finalizer completes although one namespace is terminating.
@@ -335,19 +332,14 @@ class StaticSourceIT {
     namespace(client, "del-a", Map.of());
     namespace(client, "del-gone", Map.of());
     serviceAccount(client, "del-gone", "default");
-    client
-        .resource(
-            staticCredential("del", "del-src", SERVER, List.of("del-a", "del-gone"), null, null))
-        .create();
+    create(
+        Credentials.named("del").staticSource("del-src", SERVER).namespaces("del-a", "del-gone"));
     await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertReady("del", 2, 2));
     assertThat(secret("del-a", "del").getMetadata().getOwnerReferences())
         .singleElement()
         .satisfies(o -> assertThat(o.getName()).isEqualTo("del"));
     client.namespaces().withName("del-gone").delete();
-    client.resources(RegistryCredential.class).withName("del").delete();
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(() -> client.resources(RegistryCredential.class).withName("del").get() == null);
+    CredentialChecks.deleteAndWait(client, "del");
     assertThat(secret("del-a", "del")).isNull();
   }
 
@@ -378,11 +370,8 @@ class StaticSourceIT {
               }
             });
     writer.start();
-    client
-        .resource(
-            staticCredential(
-                "race", "race-src", SERVER, null, new Selector(Map.of("race", "yes"), null), null))
-        .create();
+    create(
+        Credentials.named("race").staticSource("race-src", SERVER).selector(Map.of("race", "yes")));
     writer.join(60_000);
     stop.set(true);
     assertThat(writerErrors).isEmpty();
@@ -392,10 +381,7 @@ class StaticSourceIT {
           .as("default SA in %s", ns)
           .containsExactlyInAnyOrder("race", "other-0", "other-1", "other-2", "other-3", "other-4");
     }
-    client.resources(RegistryCredential.class).withName("race").delete();
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(() -> client.resources(RegistryCredential.class).withName("race").get() == null);
+    CredentialChecks.deleteAndWait(client, "race");
     for (String ns : namespaces) {
       assertThat(pullSecrets(ns, "default"))
           .containsExactlyInAnyOrder("other-0", "other-1", "other-2", "other-3", "other-4");
@@ -423,6 +409,49 @@ class StaticSourceIT {
   }
 
   // --- helpers
+
+  /**
+   * The layout most tests start from, named after the test's prefix {@code p}: {@code p-a} named,
+   * {@code p-b} selected by label, {@code p-c} selected but excluded, {@code p-d} neither, each
+   * with a default ServiceAccount, and in {@code p-a} a {@code builder} ServiceAccount that already
+   * lists someone else's Secret. Credential {@code p} targets them, patches default and builder,
+   * and reads robot/{@code password} from {@code p-src}; returns once it is Ready.
+   */
+  private void fanOut(String p, String password) {
+    client.resource(basicAuthSecret(OPERATOR_NS, p + "-src", "robot", password)).create();
+    for (String suffix : List.of("a", "b", "c", "d")) {
+      String ns = p + "-" + suffix;
+      boolean labelled = suffix.equals("b") || suffix.equals("c");
+      namespace(client, ns, labelled ? Map.of("pull", p) : Map.of());
+      serviceAccount(client, ns, "default");
+    }
+    // Someone else's entry on a ServiceAccount we patch: it must survive everything we do.
+    client
+        .resource(
+            new ServiceAccountBuilder()
+                .withNewMetadata()
+                .withName("builder")
+                .withNamespace(p + "-a")
+                .endMetadata()
+                .withImagePullSecrets(new LocalObjectReference("theirs"))
+                .build())
+        .create();
+    create(
+        Credentials.named(p)
+            .staticSource(p + "-src", SERVER)
+            .namespaces(p + "-a")
+            .selector(Map.of("pull", p))
+            .exclude(p + "-c")
+            .serviceAccounts("default", "builder"));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertReady(p, 2, 2));
+  }
+
+  /** Creates the credential and has it deleted after the test. */
+  private void create(Credentials credential) {
+    var built = credential.build();
+    created.add(built.getMetadata().getName());
+    client.resource(built).create();
+  }
 
   private void assertReady(String name, int targeted, int synced) {
     var status = client.resources(RegistryCredential.class).withName(name).get().getStatus();
@@ -456,12 +485,23 @@ class StaticSourceIT {
         .toList();
   }
 
-  private Map<String, String> versions() {
+  private String serviceAccountVersion(String ns) {
+    return client
+        .serviceAccounts()
+        .inNamespace(ns)
+        .withName("default")
+        .get()
+        .getMetadata()
+        .getResourceVersion();
+  }
+
+  /** Resource versions of the credential's Secrets, its ServiceAccounts and itself. */
+  private Map<String, String> versions(String credential, List<String> namespaces) {
     Map<String, String> v = new java.util.TreeMap<>();
     client
         .secrets()
         .inAnyNamespace()
-        .withLabel("regcred.io/credential", "fan")
+        .withLabel("regcred.io/credential", credential)
         .list()
         .getItems()
         .forEach(
@@ -469,22 +509,14 @@ class StaticSourceIT {
                 v.put(
                     "secret/" + s.getMetadata().getNamespace(),
                     s.getMetadata().getResourceVersion()));
-    for (String ns : List.of("fan-a", "fan-e")) {
-      v.put(
-          "sa/" + ns,
-          client
-              .serviceAccounts()
-              .inNamespace(ns)
-              .withName("default")
-              .get()
-              .getMetadata()
-              .getResourceVersion());
+    for (String ns : namespaces) {
+      v.put("sa/" + ns, serviceAccountVersion(ns));
     }
     v.put(
         "credential",
         client
             .resources(RegistryCredential.class)
-            .withName("fan")
+            .withName(credential)
             .get()
             .getMetadata()
             .getResourceVersion());

@@ -2,7 +2,6 @@ package io.regcred.it;
 
 import static io.regcred.it.Fixtures.basicAuthSecret;
 import static io.regcred.it.Fixtures.namespace;
-import static io.regcred.it.Fixtures.staticCredential;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,6 +10,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.regcred.Labels;
+import io.regcred.testing.Credentials;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.Base64;
@@ -41,7 +41,10 @@ class TenantSecretMemoryIT {
       client.resource(basicAuthSecret(OPERATOR_NS, "mem-src", "robot", "mem-pw")).create();
       client
           .resource(
-              staticCredential("mem", "mem-src", "r.mem.test", List.of(TENANT_NS), null, null))
+              Credentials.named("mem")
+                  .staticSource("mem-src", "r.mem.test")
+                  .namespaces(TENANT_NS)
+                  .build())
           .create();
       await().atMost(Duration.ofSeconds(30)).until(() -> CredentialChecks.ready(client, "mem", 1));
       var cache = managedSecretCache(operator);

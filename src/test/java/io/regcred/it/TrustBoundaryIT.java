@@ -4,7 +4,6 @@ import static io.regcred.it.CredentialChecks.dockerConfig;
 import static io.regcred.it.Fixtures.b64;
 import static io.regcred.it.Fixtures.basicAuthSecret;
 import static io.regcred.it.Fixtures.namespace;
-import static io.regcred.it.Fixtures.staticCredential;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -15,8 +14,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.regcred.Annotations;
 import io.regcred.Labels;
 import io.regcred.api.v1alpha1.RegistryCredential;
-import io.regcred.api.v1alpha1.Selector;
 import io.regcred.config.OperatorConfig;
+import io.regcred.testing.Credentials;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +63,10 @@ class TrustBoundaryIT {
     }
     client
         .resource(
-            staticCredential("t1", "t1-src", SERVER, List.of("t1-tenant", "t1-victim"), null, null))
+            Credentials.named("t1")
+                .staticSource("t1-src", SERVER)
+                .namespaces("t1-tenant", "t1-victim")
+                .build())
         .create();
     await().atMost(Duration.ofSeconds(30)).until(() -> CredentialChecks.ready(client, "t1", 2));
 
@@ -144,8 +146,10 @@ class TrustBoundaryIT {
         .create();
     client
         .resource(
-            staticCredential(
-                "t3", "t3-src", SERVER, null, new Selector(Map.of("t3", "yes"), null), null))
+            Credentials.named("t3")
+                .staticSource("t3-src", SERVER)
+                .selector(Map.of("t3", "yes"))
+                .build())
         .create();
 
     await()
@@ -199,7 +203,9 @@ class TrustBoundaryIT {
     source.getMetadata().setAnnotations(Map.of("from-source", "annotation"));
     client.resource(source).create();
     namespace(client, "t4-a", Map.of());
-    client.resource(staticCredential("t4", "t4-src", SERVER, List.of("t4-a"), null, null)).create();
+    client
+        .resource(Credentials.named("t4").staticSource("t4-src", SERVER).namespaces("t4-a").build())
+        .create();
     await().atMost(Duration.ofSeconds(30)).until(() -> CredentialChecks.ready(client, "t4", 1));
     Secret written = secret("t4-a", "t4");
     assertOnlyOurs(written);
@@ -249,13 +255,11 @@ class TrustBoundaryIT {
     client.resource(basicAuthSecret(OPERATOR_NS, "t2-src", "robot", "t2-pw")).create();
     client
         .resource(
-            staticCredential(
-                "t2",
-                "t2-src",
-                SERVER,
-                List.of("kube-system"),
-                new Selector(Map.of("t2", "yes"), null),
-                null))
+            Credentials.named("t2")
+                .staticSource("t2-src", SERVER)
+                .namespaces("kube-system")
+                .selector(Map.of("t2", "yes"))
+                .build())
         .create();
 
     await().atMost(Duration.ofSeconds(30)).until(() -> secret("t2-team", "t2") != null);

@@ -14,6 +14,7 @@ import io.regcred.it.LogCapture;
 import io.regcred.it.RunningOperator;
 import io.regcred.it.TestCluster;
 import io.regcred.provider.TestTls;
+import io.regcred.testing.Credentials;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -74,15 +75,10 @@ class AcrOperatorIT {
                           secrets, Clock.systemUTC(), settings, TestTls.get().providerHttp())))) {
         client
             .resource(
-                "apiVersion: regcred.io/v1alpha1\nkind: RegistryCredential\nmetadata: {name: acr}\nspec:\n"
-                    + "  source: {acr: {server: \""
-                    + acr.server()
-                    + "\", tenantId: "
-                    + TENANT
-                    + ", clientId: "
-                    + CLIENT
-                    + ", credentialsSecretRef: {name: acr-sp}}}\n"
-                    + "  target: {namespaces: {names: [acr-a, acr-b, acr-c]}}\n")
+                Credentials.named("acr")
+                    .acr(Credentials.acrSource(acr.server(), TENANT, CLIENT, "acr-sp"))
+                    .namespaces("acr-a", "acr-b", "acr-c")
+                    .build())
             .create();
         await().atMost(Duration.ofSeconds(30)).until(() -> ready(client, "acr", 3));
         assertThat(entra.tokenCalls()).isEqualTo(1);

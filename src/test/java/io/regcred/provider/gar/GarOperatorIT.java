@@ -10,10 +10,14 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.Selector;
+import io.regcred.api.v1alpha1.SelectorRequirement;
+import io.regcred.api.v1alpha1.SelectorRequirement.Operator;
 import io.regcred.it.LogCapture;
 import io.regcred.it.RunningOperator;
 import io.regcred.it.TestCluster;
 import io.regcred.provider.TestTls;
+import io.regcred.testing.Credentials;
 import java.io.IOException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -84,11 +88,15 @@ class GarOperatorIT {
                           })))) {
         client
             .resource(
-                "apiVersion: regcred.io/v1alpha1\nkind: RegistryCredential\nmetadata: {name: gar}\nspec:\n"
-                    + "  source: {gar: {servers: [europe-docker.pkg.dev, gcr.io], credentialsSecretRef: {name: gar-key}}}\n"
-                    + "  target: {namespaces: {selector: {matchExpressions: [{key: gar, operator: Exists}]}, exclude: ["
-                    + NS
-                    + "]}}\n")
+                Credentials.named("gar")
+                    .gar(
+                        Credentials.garSource(
+                            "gar-key", List.of("europe-docker.pkg.dev", "gcr.io")))
+                    .selector(
+                        new Selector(
+                            null, List.of(new SelectorRequirement("gar", Operator.Exists, null))))
+                    .exclude(NS)
+                    .build())
             .create();
         await().atMost(Duration.ofSeconds(30)).until(() -> ready(client, "gar", 3));
         assertThat(google.jwtCalls.get()).isEqualTo(1);
