@@ -16,6 +16,7 @@ import io.regcred.api.v1alpha1.StaticSource;
 import io.regcred.api.v1alpha1.Target;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -41,7 +42,7 @@ public final class Credentials {
 
   private Credentials(String name) {
     this.name = name;
-    this.source = () -> staticSourceOf(name + "-src", null);
+    staticSource(name + "-src", null);
   }
 
   /** A credential with this name and a static source reading the Secret {@code <name>-src}. */
@@ -65,47 +66,36 @@ public final class Credentials {
 
   /** A static source reading {@code secretName}; {@code server} may be null (Docker Hub). */
   public Credentials staticSource(String secretName, String server) {
-    this.source = () -> staticSourceOf(secretName, server);
-    return this;
+    return source(
+        s -> {
+          var staticSource = new StaticSource();
+          staticSource.setSecretRef(new SecretReference(secretName));
+          staticSource.setServer(server);
+          s.setStaticSource(staticSource);
+        });
   }
 
   public Credentials ecr(EcrSource ecr) {
-    this.source =
-        () -> {
-          var s = new Source();
-          s.setEcr(ecr);
-          return s;
-        };
-    return this;
+    return source(s -> s.setEcr(ecr));
   }
 
   public Credentials acr(AcrSource acr) {
-    this.source =
-        () -> {
-          var s = new Source();
-          s.setAcr(acr);
-          return s;
-        };
-    return this;
+    return source(s -> s.setAcr(acr));
   }
 
   public Credentials gar(GarSource gar) {
+    return source(s -> s.setGar(gar));
+  }
+
+  /** Each build gets a Source of its own, so no two built credentials share one. */
+  private Credentials source(Consumer<Source> choice) {
     this.source =
         () -> {
           var s = new Source();
-          s.setGar(gar);
+          choice.accept(s);
           return s;
         };
     return this;
-  }
-
-  private static Source staticSourceOf(String secretName, String server) {
-    var staticSource = new StaticSource();
-    staticSource.setSecretRef(new SecretReference(secretName));
-    staticSource.setServer(server);
-    var s = new Source();
-    s.setStaticSource(staticSource);
-    return s;
   }
 
   // --- the target
