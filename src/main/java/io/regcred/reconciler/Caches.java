@@ -39,6 +39,7 @@ public class Caches implements ClusterView, SourceSecrets {
   private final InformerEventSource<ServiceAccount, RegistryCredential> serviceAccounts;
   private final InformerEventSource<Secret, RegistryCredential> managedSecrets;
   private final InformerEventSource<Secret, RegistryCredential> sourceSecrets;
+  private final NamespaceMarks marks;
 
   /** Labelled Secrets per page of the managed-Secret informer's list (up to 1 MiB each). */
   static final long MANAGED_LIST_PAGE = 100;
@@ -50,13 +51,16 @@ public class Caches implements ClusterView, SourceSecrets {
     this.client = context.getClient();
     this.sourceNamespace = sourceNamespace;
     var primaries = context.getPrimaryCache();
+    this.marks = new NamespaceMarks(id -> primaries.get(id).isPresent());
     this.namespaces =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Namespace.class, RegistryCredential.class)
                 .withName("namespaces")
                 .withSecondaryToPrimaryMapper(
-                    new NamespaceToCredentialsMapper(
-                        primaries::list, this::credentialsWithSecretsIn, deniedNamespaces))
+                    marks.marking(
+                        new NamespaceToCredentialsMapper(
+                            primaries::list, this::credentialsWithSecretsIn, deniedNamespaces),
+                        ns -> ns.getMetadata().getName()))
                 .withOnUpdateFilter(
                     (now, before) ->
                         !Objects.equals(
@@ -72,10 +76,12 @@ public class Caches implements ClusterView, SourceSecrets {
                 .withName("serviceaccounts")
                 .withItemStore(new TrimmingItemStore<>(PullSecretEdit::observed))
                 .withSecondaryToPrimaryMapper(
-                    new ServiceAccountToCredentialsMapper(
-                        primaries::list,
-                        name -> namespace(name).map(NamespaceView::of),
-                        deniedNamespaces))
+                    marks.marking(
+                        new ServiceAccountToCredentialsMapper(
+                            primaries::list,
+                            name -> namespace(name).map(NamespaceView::of),
+                            deniedNamespaces),
+                        sa -> sa.getMetadata().getNamespace()))
                 .withOnUpdateFilter(
                     (now, before) ->
                         !Objects.equals(now.getImagePullSecrets(), before.getImagePullSecrets())
@@ -92,7 +98,8 @@ public class Caches implements ClusterView, SourceSecrets {
                 // and the first list comes in pages, so memory does not follow what tenants write.
                 .withItemStore(new TrimmingItemStore<>(ManagedSecret::observed))
                 .withInformerListLimit(MANAGED_LIST_PAGE)
-                .withSecondaryToPrimaryMapper(Caches::credentialOf)
+                .withSecondaryToPrimaryMapper(
+                    marks.marking(Caches::credentialOf, s -> s.getMetadata().getNamespace()))
                 .build(),
             context);
     this.sourceSecrets =
@@ -117,6 +124,11 @@ public class Caches implements ClusterView, SourceSecrets {
 
   List<EventSource<?, RegistryCredential>> eventSources() {
     return List.of(namespaces, serviceAccounts, managedSecrets, sourceSecrets);
+  }
+
+  /** The namespaces events were seen for since the credential's last pass; clears them. */
+  Set<String> takeMarked(String credential) {
+    return marks.take(credential);
   }
 
   KubernetesClient client() {
