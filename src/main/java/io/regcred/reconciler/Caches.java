@@ -5,10 +5,13 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.FieldSelector;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.EventSourceRetriever;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.regcred.Labels;
 import io.regcred.api.v1alpha1.RegistryCredential;
@@ -16,6 +19,7 @@ import io.regcred.api.v1alpha1.Source;
 import io.regcred.model.ManagedSecret;
 import io.regcred.model.NamespaceView;
 import io.regcred.model.PullSecretEdit;
+import io.regcred.model.TargetSelection;
 import io.regcred.provider.SourceSecrets;
 import java.util.Collection;
 import java.util.List;
@@ -124,6 +128,43 @@ public class Caches implements ClusterView, SourceSecrets {
 
   List<EventSource<?, RegistryCredential>> eventSources() {
     return List.of(namespaces, serviceAccounts, managedSecrets, sourceSecrets);
+  }
+
+  /**
+   * An event source for Secrets under one name in every namespace, kept as the managed ones are
+   * (without data), whose events concern the credentials with that target name that target the
+   * namespace.
+   */
+  InformerEventSource<Secret, RegistryCredential> secretsNamed(
+      String secretName,
+      EventSourceRetriever<RegistryCredential> retriever,
+      Set<String> deniedNamespaces) {
+    var context = retriever.eventSourceContextForDynamicRegistration();
+    SecondaryToPrimaryMapper<Secret> concerned =
+        secret ->
+            namespace(secret.getMetadata().getNamespace())
+                .map(NamespaceView::of)
+                .map(
+                    view ->
+                        context
+                            .getPrimaryCache()
+                            .list()
+                            .filter(c -> secretName.equals(c.targetSecretName()))
+                            .filter(c -> TargetSelection.targets(c, view, deniedNamespaces))
+                            .map(ResourceID::fromResource)
+                            .collect(Collectors.toSet()))
+                .orElse(Set.of());
+    return new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Secret.class, RegistryCredential.class)
+            .withName(ConflictWatches.sourceName(secretName))
+            .withFieldSelector(
+                new FieldSelector(new FieldSelector.Field("metadata.name", secretName)))
+            .withItemStore(new TrimmingItemStore<>(ManagedSecret::observed))
+            .withInformerListLimit(MANAGED_LIST_PAGE)
+            .withSecondaryToPrimaryMapper(
+                marks.marking(concerned, s -> s.getMetadata().getNamespace()))
+            .build(),
+        context);
   }
 
   /** The namespaces events were seen for since the credential's last pass; clears them. */

@@ -86,6 +86,7 @@ public class RegistryCredentialReconciler
   private Caches caches;
   private NamespaceSync namespaceSync;
   private ServiceAccountPatcher serviceAccounts;
+  private ConflictWatches conflictWatches;
 
   public RegistryCredentialReconciler(
       Function<SourceSecrets, List<TokenProvider>> providerFactory,
@@ -114,6 +115,10 @@ public class RegistryCredentialReconciler
     tokens = new TokenStore(client, stateNamespace);
     statusWriter = new StatusWriter(client);
     providers = List.copyOf(providerFactory.apply(caches));
+    conflictWatches =
+        new ConflictWatches(
+            (secretName, retriever) ->
+                caches.secretsNamed(secretName, retriever, deniedNamespaces));
     return caches.eventSources();
   }
 
@@ -121,11 +126,12 @@ public class RegistryCredentialReconciler
   public UpdateControl<RegistryCredential> reconcile(
       RegistryCredential credential, Context<RegistryCredential> context) {
     try (var ignored = MDC.putCloseable("credential", credential.getMetadata().getName())) {
-      return reconcileCredential(credential);
+      return reconcileCredential(credential, context);
     }
   }
 
-  private UpdateControl<RegistryCredential> reconcileCredential(RegistryCredential credential) {
+  private UpdateControl<RegistryCredential> reconcileCredential(
+      RegistryCredential credential, Context<RegistryCredential> context) {
     // Gather. The marks first: an event arriving from here on is marked for the next pass.
     String name = credential.getMetadata().getName();
     Set<String> marked = caches.takeMarked(name);
@@ -275,6 +281,7 @@ public class RegistryCredentialReconciler
                 memory.retryAt(memory.conflictChecks(), now, Optional.empty()));
       }
       passes = memory.passes().after(scope, basis, failedTargets, retryDue);
+      watchWhileBlocked(context, credential, conflicts);
     }
     memory = memory.passed(passes);
     Optional<Instant> nextRefresh = token.flatMap(t -> refreshTime(credential, t));
@@ -316,6 +323,21 @@ public class RegistryCredentialReconciler
     // The operator schedules the refresh itself; the framework's periodic resync is no substitute.
     return wake.map(UpdateControl.<RegistryCredential>noUpdate()::rescheduleAfter)
         .orElse(UpdateControl.noUpdate());
+  }
+
+  /** Secrets under the target name are watched while a namespace is blocked by one of them. */
+  private void watchWhileBlocked(
+      Context<RegistryCredential> context, RegistryCredential credential, boolean blocked) {
+    try {
+      conflictWatches.update(
+          context.eventSourceRetriever(),
+          credential.getMetadata().getName(),
+          credential.targetSecretName(),
+          blocked);
+    } catch (RuntimeException e) {
+      // Without the watch, the conflict is still rechecked with backoff.
+      log.warn("no watch on Secrets named {}: {}", credential.targetSecretName(), e.getMessage());
+    }
   }
 
   /** The source as status shows it while failing: why, and the last good token's expiry. */
@@ -428,6 +450,7 @@ public class RegistryCredentialReconciler
               + String.join(", ", failed));
     }
     namespaceSync.forget(name);
+    conflictWatches.forget(context.eventSourceRetriever(), name);
     memories.remove(name);
     tokens.forget(name);
     metrics.forget(name);

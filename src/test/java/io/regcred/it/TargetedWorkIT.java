@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.Counter;
@@ -135,6 +136,47 @@ class TargetedWorkIT {
         .atMost(Duration.ofSeconds(30))
         .until(() -> CredentialChecks.ready(client, CREDENTIAL, N));
     assertThat(examined() - before).isLessThan(N / 2.0);
+  }
+
+  @Test
+  void aResolvedConflictIsWrittenAsSoonAsTheForeignSecretGoes() throws Exception {
+    String ns = "targeted-conflict";
+    namespace(client, ns, Map.of());
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(secretName())
+                .withNamespace(ns)
+                .endMetadata()
+                .withStringData(Map.of("note", "someone else's"))
+                .build())
+        .create();
+    client
+        .namespaces()
+        .withName(ns)
+        .edit(
+            n -> {
+              n.getMetadata().setLabels(LABEL);
+              return n;
+            });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                "Conflict"
+                    .equals(CredentialChecks.condition(client, CREDENTIAL, "Synced").getReason()));
+    // Past the first rechecks (5 s, then 10 s later): the next one is 20 s away.
+    Thread.sleep(17_000);
+    client.secrets().inNamespace(ns).withName(secretName()).delete();
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () -> {
+              var written = client.secrets().inNamespace(ns).withName(secretName()).get();
+              return written != null && written.getMetadata().getLabels() != null;
+            });
+    namespaceGone(ns);
   }
 
   /** Waits until a namespace is deleted and the credential counts without it again. */
