@@ -8,6 +8,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -323,6 +324,34 @@ public class RegistryCredentialReconciler
     // The operator schedules the refresh itself; the framework's periodic resync is no substitute.
     return wake.map(UpdateControl.<RegistryCredential>noUpdate()::rescheduleAfter)
         .orElse(UpdateControl.noUpdate());
+  }
+
+  /**
+   * For what no pass foresaw (a bug, an exception from a library): Ready says so with the kind of
+   * error, never its message, which could quote anything; the framework retries with backoff and
+   * logs the exception; what the last pass wrote stays in place.
+   */
+  @Override
+  public ErrorStatusUpdateControl<RegistryCredential> updateErrorStatus(
+      RegistryCredential credential, Context<RegistryCredential> context, Exception e) {
+    String why =
+        e instanceof KubernetesClientException k
+            ? ApiErrors.describe(k)
+            : e.getClass().getSimpleName();
+    RegistryCredentialStatus status =
+        StatusFactory.unexpected(
+            credential.getStatus(),
+            credential.getMetadata().getGeneration(),
+            "the reconcile failed (" + why + "); retrying",
+            clock.instant());
+    if (StatusFactory.changedOrReworded(credential.getStatus(), status, StatusFactory.READY)) {
+      events.warning(
+          credential,
+          Reason.ReconcileError.name(),
+          StatusFactory.find(status, StatusFactory.READY).orElseThrow().getMessage());
+    }
+    statusWriter.write(credential, status);
+    return ErrorStatusUpdateControl.noStatusUpdate();
   }
 
   /** Secrets under the target name are watched while a namespace is blocked by one of them. */

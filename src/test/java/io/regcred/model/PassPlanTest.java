@@ -408,4 +408,22 @@ class PassPlanTest {
         .first()
         .isEqualTo(new PlannedEvent(true, "Conflict", "failed in team-b"));
   }
+
+  @Test
+  void anUnexpectedErrorDoubtsReadyAndKeepsWhatThePassEstablished() {
+    var synced = status(null, UP, List.of());
+    var failed = StatusFactory.unexpected(synced, 1, "the reconcile failed (X); retrying", NOW);
+    assertThat(StatusFactory.find(failed, StatusFactory.READY).orElseThrow())
+        .satisfies(
+            c -> {
+              assertThat(c.getStatus()).isEqualTo("False");
+              assertThat(c.getReason()).isEqualTo("ReconcileError");
+            });
+    assertThat(StatusFactory.find(failed, StatusFactory.SYNCED))
+        .isEqualTo(StatusFactory.find(synced, StatusFactory.SYNCED));
+    assertThat(failed.getNamespaces()).isEqualTo(synced.getNamespaces());
+    assertThat(synced.getConditions()).hasSize(3); // the previous status is not changed
+    assertThat(StatusFactory.find(synced, StatusFactory.READY).orElseThrow().getStatus())
+        .isEqualTo("True");
+  }
 }
