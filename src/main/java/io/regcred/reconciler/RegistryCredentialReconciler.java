@@ -351,6 +351,9 @@ public class RegistryCredentialReconciler
           StatusFactory.find(status, StatusFactory.READY).orElseThrow().getMessage());
     }
     statusWriter.write(credential, status);
+    // The marks this pass took are lost with it: the retry looks at every namespace.
+    memories.computeIfPresent(
+        credential.getMetadata().getName(), (name, memory) -> memory.passed(PassHistory.NONE));
     return ErrorStatusUpdateControl.noStatusUpdate();
   }
 
