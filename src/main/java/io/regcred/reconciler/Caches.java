@@ -12,6 +12,7 @@ import io.javaoperatorsdk.operator.processing.event.EventSourceRetriever;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
+import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.regcred.Labels;
 import io.regcred.api.v1alpha1.RegistryCredential;
@@ -27,6 +28,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -58,14 +60,12 @@ public class Caches implements ClusterView, SourceSecrets {
     this.marks = new NamespaceMarks(id -> primaries.get(id).isPresent());
     this.namespaces =
         new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Namespace.class, RegistryCredential.class)
-                .withName("namespaces")
-                .withSecondaryToPrimaryMapper(
-                    marks.marking(
-                        new NamespaceToCredentialsMapper(
-                            primaries::list, this::credentialsWithSecretsIn, deniedNamespaces),
-                        ns -> ns.getMetadata().getName()))
-                .withOnUpdateFilter(
+            marked(
+                    InformerEventSourceConfiguration.from(Namespace.class, RegistryCredential.class)
+                        .withName("namespaces"),
+                    new NamespaceToCredentialsMapper(
+                        primaries::list, this::credentialsWithSecretsIn, deniedNamespaces),
+                    ns -> ns.getMetadata().getName(),
                     (now, before) ->
                         !Objects.equals(
                                 now.getMetadata().getLabels(), before.getMetadata().getLabels())
@@ -76,17 +76,16 @@ public class Caches implements ClusterView, SourceSecrets {
             context);
     this.serviceAccounts =
         new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(ServiceAccount.class, RegistryCredential.class)
-                .withName("serviceaccounts")
-                .withItemStore(new TrimmingItemStore<>(PullSecretEdit::observed))
-                .withSecondaryToPrimaryMapper(
-                    marks.marking(
-                        new ServiceAccountToCredentialsMapper(
-                            primaries::list,
-                            name -> namespace(name).map(NamespaceView::of),
-                            deniedNamespaces),
-                        sa -> sa.getMetadata().getNamespace()))
-                .withOnUpdateFilter(
+            marked(
+                    InformerEventSourceConfiguration.from(
+                            ServiceAccount.class, RegistryCredential.class)
+                        .withName("serviceaccounts")
+                        .withItemStore(new TrimmingItemStore<>(PullSecretEdit::observed)),
+                    new ServiceAccountToCredentialsMapper(
+                        primaries::list,
+                        name -> namespace(name).map(NamespaceView::of),
+                        deniedNamespaces),
+                    sa -> sa.getMetadata().getNamespace(),
                     (now, before) ->
                         !Objects.equals(now.getImagePullSecrets(), before.getImagePullSecrets())
                             || !Objects.equals(
@@ -95,15 +94,18 @@ public class Caches implements ClusterView, SourceSecrets {
             context);
     this.managedSecrets =
         new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Secret.class, RegistryCredential.class)
-                .withName("managed-secrets")
-                .withLabelSelector(Labels.MANAGED_SELECTOR)
-                // Anyone who can write a Secret can put our label on it: the cache keeps no data
-                // and the first list comes in pages, so memory does not follow what tenants write.
-                .withItemStore(new TrimmingItemStore<>(ManagedSecret::observed))
-                .withInformerListLimit(MANAGED_LIST_PAGE)
-                .withSecondaryToPrimaryMapper(
-                    marks.marking(Caches::credentialOf, s -> s.getMetadata().getNamespace()))
+            marked(
+                    InformerEventSourceConfiguration.from(Secret.class, RegistryCredential.class)
+                        .withName("managed-secrets")
+                        .withLabelSelector(Labels.MANAGED_SELECTOR)
+                        // Anyone who can write a Secret can put our label on it: the cache keeps
+                        // no data and the first list comes in pages, so memory does not follow
+                        // what tenants write.
+                        .withItemStore(new TrimmingItemStore<>(ManagedSecret::observed))
+                        .withInformerListLimit(MANAGED_LIST_PAGE),
+                    Caches::credentialOf,
+                    secret -> secret.getMetadata().getNamespace(),
+                    (now, before) -> true)
                 .build(),
             context);
     this.sourceSecrets =
@@ -142,29 +144,52 @@ public class Caches implements ClusterView, SourceSecrets {
     var context = retriever.eventSourceContextForDynamicRegistration();
     SecondaryToPrimaryMapper<Secret> concerned =
         secret ->
-            namespace(secret.getMetadata().getNamespace())
-                .map(NamespaceView::of)
-                .map(
-                    view ->
-                        context
-                            .getPrimaryCache()
-                            .list()
-                            .filter(c -> secretName.equals(c.targetSecretName()))
-                            .filter(c -> TargetSelection.targets(c, view, deniedNamespaces))
-                            .map(ResourceID::fromResource)
-                            .collect(Collectors.toSet()))
-                .orElse(Set.of());
+            Labels.MANAGED_BY_VALUE.equals(labels(secret).get(Labels.MANAGED_BY))
+                ? Set.of() // labelled as ours: the managed-Secret informer has those
+                : namespace(secret.getMetadata().getNamespace())
+                    .map(NamespaceView::of)
+                    .map(
+                        view ->
+                            context
+                                .getPrimaryCache()
+                                .list()
+                                .filter(c -> secretName.equals(c.targetSecretName()))
+                                .filter(c -> TargetSelection.targets(c, view, deniedNamespaces))
+                                .map(ResourceID::fromResource)
+                                .collect(Collectors.toSet()))
+                    .orElse(Set.of());
     return new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(Secret.class, RegistryCredential.class)
-            .withName(ConflictWatches.sourceName(secretName))
-            .withFieldSelector(
-                new FieldSelector(new FieldSelector.Field("metadata.name", secretName)))
-            .withItemStore(new TrimmingItemStore<>(ManagedSecret::observed))
-            .withInformerListLimit(MANAGED_LIST_PAGE)
-            .withSecondaryToPrimaryMapper(
-                marks.marking(concerned, s -> s.getMetadata().getNamespace()))
+        marked(
+                InformerEventSourceConfiguration.from(Secret.class, RegistryCredential.class)
+                    .withName(ConflictWatches.sourceName(secretName))
+                    .withFieldSelector(
+                        new FieldSelector(new FieldSelector.Field("metadata.name", secretName)))
+                    .withItemStore(new TrimmingItemStore<>(ManagedSecret::observed))
+                    .withInformerListLimit(MANAGED_LIST_PAGE),
+                concerned,
+                secret -> secret.getMetadata().getNamespace(),
+                (now, before) -> true)
             .build(),
         context);
+  }
+
+  /**
+   * The informer's mapper, and filters that mark each event's namespace for the credentials it
+   * concerns (see {@link NamespaceMarks}).
+   *
+   * @param relevant which updates matter at all
+   */
+  private <R extends HasMetadata> InformerEventSourceConfiguration.Builder<R> marked(
+      InformerEventSourceConfiguration.Builder<R> informer,
+      SecondaryToPrimaryMapper<R> mapper,
+      Function<R, String> namespaceOf,
+      OnUpdateFilter<R> relevant) {
+    var marking = marks.marking(mapper, namespaceOf);
+    return informer
+        .withSecondaryToPrimaryMapper(mapper)
+        .withOnAddFilter(marking.onAdd())
+        .withOnUpdateFilter(marking.onUpdate(relevant))
+        .withOnDeleteFilter(marking.onDelete());
   }
 
   /** The namespaces events were seen for since the credential's last pass; clears them. */

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +27,8 @@ final class ConflictWatches {
   /** Which credentials are blocked on each watched name. */
   private final Map<String, Set<String>> blockedOn = new HashMap<>();
 
-  /** The credential's own name it is blocked on, if any. */
-  private final Map<String, String> nameOf = new HashMap<>();
+  /** The name each blocked credential is blocked on (read without the lock on the fast path). */
+  private final Map<String, String> nameOf = new ConcurrentHashMap<>();
 
   private final BiFunction<
           String, EventSourceRetriever<RegistryCredential>, EventSource<Secret, RegistryCredential>>
@@ -54,7 +55,18 @@ final class ConflictWatches {
    * After a pass: the credential is blocked on its target name, or not (any more). Starts or stops
    * the watch of a name as the first credential blocks on it or the last one stops.
    */
-  synchronized void update(
+  void update(
+      EventSourceRetriever<RegistryCredential> retriever,
+      String credential,
+      String secretName,
+      boolean blocked) {
+    if (!blocked && !nameOf.containsKey(credential)) {
+      return; // the common case, for every pass of every credential: no lock
+    }
+    updateBlocked(retriever, credential, secretName, blocked);
+  }
+
+  private synchronized void updateBlocked(
       EventSourceRetriever<RegistryCredential> retriever,
       String credential,
       String secretName,
@@ -67,13 +79,18 @@ final class ConflictWatches {
       release(retriever, credential, before);
     }
     if (blocked) {
-      nameOf.put(credential, secretName);
-      Set<String> credentials = blockedOn.computeIfAbsent(secretName, k -> new HashSet<>());
-      if (credentials.isEmpty()) {
-        retriever.dynamicallyRegisterEventSource(watchFactory.apply(secretName, retriever));
+      if (!blockedOn.containsKey(secretName)) {
+        try {
+          retriever.dynamicallyRegisterEventSource(watchFactory.apply(secretName, retriever));
+        } catch (RuntimeException e) {
+          // Nothing recorded: the next pass tries again; meanwhile conflicts are rechecked.
+          retriever.dynamicallyDeRegisterEventSource(sourceName(secretName));
+          throw e;
+        }
         log.info("watching Secrets named {} while a credential is blocked on one", secretName);
       }
-      credentials.add(credential);
+      blockedOn.computeIfAbsent(secretName, k -> new HashSet<>()).add(credential);
+      nameOf.put(credential, secretName);
     }
   }
 

@@ -232,7 +232,8 @@ public class RegistryCredentialReconciler
         }
       }
       newConflicts = conflicted;
-      writes += prune(credential, scope, targets, landed, views);
+      Pruned pruned = prune(credential, scope, targets, landed, views);
+      writes += pruned.writes();
       List<SyncFailure> failedTargets = memory.passes().failuresAfter(scope, targets, failed);
       List<SyncFailure> denied =
           TargetSelection.deniedNames(spec.getTarget().getNamespaces(), views, deniedNamespaces)
@@ -271,7 +272,9 @@ public class RegistryCredentialReconciler
       }
       // Retries back off from full pass to full pass; a partial pass between them neither
       // resets nor postpones a retry that is already due at some time.
-      boolean retrySync = failedTargets.stream().anyMatch(f -> !Claim.blocks(f.reason()));
+      // A failed prune is retried like a failed write: no event may come for that namespace.
+      boolean retrySync =
+          pruned.incomplete() || failedTargets.stream().anyMatch(f -> !Claim.blocks(f.reason()));
       boolean conflicts = failedTargets.stream().anyMatch(f -> Claim.blocks(f.reason()));
       retryDue = memory.passes().retryDue();
       if (scope instanceof PassScope.Full || retryDue.isEmpty()) {
@@ -312,7 +315,8 @@ public class RegistryCredentialReconciler
     boolean statusWritten = statusWriter.write(credential, status);
     memory = memory.statusWritten(statusWritten);
     memories.put(name, memory);
-    // When to look again: the earliest of refresh, next fetch attempt, namespace retry, status.
+    // When to look again: the earliest of refresh, next fetch attempt, namespace retry, status,
+    // and the periodic full pass.
     Optional<Duration> wake =
         RefreshSchedule.wakeAfter(
             now,
@@ -320,7 +324,8 @@ public class RegistryCredentialReconciler
                 nextRefresh,
                 memory.fetch().nextAttempt(),
                 retryDue,
-                memory.retryAt(memory.statusFailures(), now, expiry)));
+                memory.retryAt(memory.statusFailures(), now, expiry),
+                memory.passes().lastFull().map(b -> b.at().plus(PassScope.FULL_PASS_EVERY))));
     // The operator schedules the refresh itself; the framework's periodic resync is no substitute.
     return wake.map(UpdateControl.<RegistryCredential>noUpdate()::rescheduleAfter)
         .orElse(UpdateControl.noUpdate());
@@ -334,6 +339,9 @@ public class RegistryCredentialReconciler
   @Override
   public ErrorStatusUpdateControl<RegistryCredential> updateErrorStatus(
       RegistryCredential credential, Context<RegistryCredential> context, Exception e) {
+    // The marks this pass took are lost with it: the retry looks at every namespace.
+    memories.computeIfPresent(
+        credential.getMetadata().getName(), (name, memory) -> memory.passed(PassHistory.NONE));
     String why =
         e instanceof KubernetesClientException k
             ? ApiErrors.describe(k)
@@ -351,9 +359,6 @@ public class RegistryCredentialReconciler
           StatusFactory.find(status, StatusFactory.READY).orElseThrow().getMessage());
     }
     statusWriter.write(credential, status);
-    // The marks this pass took are lost with it: the retry looks at every namespace.
-    memories.computeIfPresent(
-        credential.getMetadata().getName(), (name, memory) -> memory.passed(PassHistory.NONE));
     return ErrorStatusUpdateControl.noStatusUpdate();
   }
 
@@ -483,6 +488,7 @@ public class RegistryCredentialReconciler
     }
     namespaceSync.forget(name);
     conflictWatches.forget(context.eventSourceRetriever(), name);
+    caches.takeMarked(name);
     memories.remove(name);
     tokens.forget(name);
     metrics.forget(name);
@@ -510,7 +516,10 @@ public class RegistryCredentialReconciler
    * Removes what {@link PrunePlan} says is no longer wanted, with our ServiceAccount entries, in
    * the namespaces this pass looks at.
    */
-  private int prune(
+  /** What pruning did: writes made, and whether something it should remove is still there. */
+  private record Pruned(int writes, boolean incomplete) {}
+
+  private Pruned prune(
       RegistryCredential credential,
       PassScope scope,
       Set<String> targets,
@@ -527,6 +536,7 @@ public class RegistryCredentialReconciler
             .filter(s -> scope.includes(s.getMetadata().getNamespace()))
             .toList();
     int writes = 0;
+    boolean incomplete = false;
     for (Secret secret : PrunePlan.prunable(credential, ours, targets, landed, active)) {
       String ns = secret.getMetadata().getNamespace();
       try {
@@ -537,6 +547,7 @@ public class RegistryCredentialReconciler
             ns,
             secret.getMetadata().getName());
       } catch (KubernetesClientException e) {
+        incomplete = true;
         log.warn(
             "prune failed credential={} namespace={} reason={}",
             credential.getMetadata().getName(),
@@ -544,7 +555,7 @@ public class RegistryCredentialReconciler
             ApiErrors.describe(e));
       }
     }
-    return writes;
+    return new Pruned(writes, incomplete);
   }
 
   private TokenProvider provider(RegistryCredential credential) throws SourceException {
