@@ -60,6 +60,24 @@ public final class OperatorMetrics {
         .increment();
   }
 
+  /**
+   * One pass over a credential's namespaces: {@code full} (all of them) or {@code partial} (those
+   * events were seen for), and how many namespaces it brought in line. The ratio of the two
+   * counters is the work an event costs.
+   */
+  public void pass(String scope, int namespaces) {
+    Counter.builder("regcred_passes")
+        .description("Passes over a credential's namespaces, by scope (full or partial)")
+        .tag("scope", scope)
+        .register(registry)
+        .increment();
+    Counter.builder("regcred_namespaces_examined")
+        .description("Namespaces brought in line by passes, by scope (full or partial)")
+        .tag("scope", scope)
+        .register(registry)
+        .increment(namespaces);
+  }
+
   /** What the last reconcile of a credential found. */
   public void credentialState(
       String credential, Optional<Instant> expiresAt, int targeted, int synced, int failed) {

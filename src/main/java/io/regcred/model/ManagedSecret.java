@@ -133,6 +133,22 @@ public final class ManagedSecret {
    * Retain, so a cluster's garbage collector cleans up even without the operator. Its type, labels,
    * annotations and owner references are fixed here and nowhere else.
    */
+  /**
+   * What the Secrets written with this token would hold, as one value: what they write changes
+   * exactly when this does (with the credential's spec, which has its own generation).
+   */
+  public static String fingerprint(
+      RegistryCredential credential, RegistryToken token, String sourceHash) {
+    return sha256(
+        String.join(
+            "\n",
+            credential.getMetadata().getUid(),
+            sha256(DockerConfigJson.render(token.auths())),
+            sourceHash,
+            // A token without expiry is read anew each pass; when it was read is not written.
+            token.expiresAt().map(e -> token.issuedAt() + "/" + e).orElse("")));
+  }
+
   public static Secret desired(
       RegistryCredential credential, String namespace, RegistryToken token, String sourceHash) {
     String json = DockerConfigJson.render(token.auths());

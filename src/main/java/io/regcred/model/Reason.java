@@ -45,6 +45,9 @@ public enum Reason {
   // Ready
   Ready("the source is available and every target namespace is synced"),
   Expiring("the source fails and the token in the Secrets is in the last tenth of its life"),
+  ReconcileError(
+      "an unexpected error stopped the reconcile; retried with backoff, the operator's log has"
+          + " the details"),
   // Events only
   Rotated("the credential changed and was updated in place in the target namespaces"),
   CleanupFailed("removing the credential's Secrets failed in some namespaces; retried"),

@@ -126,4 +126,12 @@ public final class RefreshSchedule {
   private static double clamp(double jitter) {
     return Math.max(0, Math.min(jitter, 0.999));
   }
+
+  /** The earlier of two optional instants. */
+  public static Optional<Instant> earliest(Optional<Instant> a, Optional<Instant> b) {
+    if (a.isEmpty()) {
+      return b;
+    }
+    return b.isPresent() && b.get().isBefore(a.get()) ? b : a;
+  }
 }

@@ -2,6 +2,7 @@ package io.regcred.model;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.NamespaceCounts;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
@@ -125,6 +126,26 @@ public final class StatusFactory {
     conditions.add(condition(prev, READY, ready, readyReason, readyMessage, generation, now));
     conditions.add(sourceCondition);
     conditions.add(syncedCondition);
+    status.setConditions(conditions);
+    return status;
+  }
+
+  /**
+   * The status after a reconcile stopped on an unexpected error: everything the last pass
+   * established stays (the Secrets are still there), and Ready says why it is in doubt.
+   */
+  public static RegistryCredentialStatus unexpected(
+      RegistryCredentialStatus previous, long generation, String message, Instant now) {
+    RegistryCredentialStatus prev = previous == null ? new RegistryCredentialStatus() : previous;
+    RegistryCredentialStatus status = Serialization.clone(prev);
+    List<Condition> conditions = new ArrayList<>();
+    conditions.add(
+        condition(prev, READY, false, Reason.ReconcileError.name(), message, generation, now));
+    if (prev.getConditions() != null) {
+      prev.getConditions().stream()
+          .filter(c -> !READY.equals(c.getType()))
+          .forEach(conditions::add);
+    }
     status.setConditions(conditions);
     return status;
   }

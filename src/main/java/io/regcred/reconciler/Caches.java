@@ -5,10 +5,14 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.FieldSelector;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.EventSourceRetriever;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
+import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.regcred.Labels;
 import io.regcred.api.v1alpha1.RegistryCredential;
@@ -16,6 +20,7 @@ import io.regcred.api.v1alpha1.Source;
 import io.regcred.model.ManagedSecret;
 import io.regcred.model.NamespaceView;
 import io.regcred.model.PullSecretEdit;
+import io.regcred.model.TargetSelection;
 import io.regcred.provider.SourceSecrets;
 import java.util.Collection;
 import java.util.List;
@@ -23,6 +28,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -39,6 +45,7 @@ public class Caches implements ClusterView, SourceSecrets {
   private final InformerEventSource<ServiceAccount, RegistryCredential> serviceAccounts;
   private final InformerEventSource<Secret, RegistryCredential> managedSecrets;
   private final InformerEventSource<Secret, RegistryCredential> sourceSecrets;
+  private final NamespaceMarks marks;
 
   /** Labelled Secrets per page of the managed-Secret informer's list (up to 1 MiB each). */
   static final long MANAGED_LIST_PAGE = 100;
@@ -50,14 +57,15 @@ public class Caches implements ClusterView, SourceSecrets {
     this.client = context.getClient();
     this.sourceNamespace = sourceNamespace;
     var primaries = context.getPrimaryCache();
+    this.marks = new NamespaceMarks(id -> primaries.get(id).isPresent());
     this.namespaces =
         new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Namespace.class, RegistryCredential.class)
-                .withName("namespaces")
-                .withSecondaryToPrimaryMapper(
+            marked(
+                    InformerEventSourceConfiguration.from(Namespace.class, RegistryCredential.class)
+                        .withName("namespaces"),
                     new NamespaceToCredentialsMapper(
-                        primaries::list, this::credentialsWithSecretsIn, deniedNamespaces))
-                .withOnUpdateFilter(
+                        primaries::list, this::credentialsWithSecretsIn, deniedNamespaces),
+                    ns -> ns.getMetadata().getName(),
                     (now, before) ->
                         !Objects.equals(
                                 now.getMetadata().getLabels(), before.getMetadata().getLabels())
@@ -68,15 +76,16 @@ public class Caches implements ClusterView, SourceSecrets {
             context);
     this.serviceAccounts =
         new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(ServiceAccount.class, RegistryCredential.class)
-                .withName("serviceaccounts")
-                .withItemStore(new TrimmingItemStore<>(PullSecretEdit::observed))
-                .withSecondaryToPrimaryMapper(
+            marked(
+                    InformerEventSourceConfiguration.from(
+                            ServiceAccount.class, RegistryCredential.class)
+                        .withName("serviceaccounts")
+                        .withItemStore(new TrimmingItemStore<>(PullSecretEdit::observed)),
                     new ServiceAccountToCredentialsMapper(
                         primaries::list,
                         name -> namespace(name).map(NamespaceView::of),
-                        deniedNamespaces))
-                .withOnUpdateFilter(
+                        deniedNamespaces),
+                    sa -> sa.getMetadata().getNamespace(),
                     (now, before) ->
                         !Objects.equals(now.getImagePullSecrets(), before.getImagePullSecrets())
                             || !Objects.equals(
@@ -85,14 +94,18 @@ public class Caches implements ClusterView, SourceSecrets {
             context);
     this.managedSecrets =
         new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Secret.class, RegistryCredential.class)
-                .withName("managed-secrets")
-                .withLabelSelector(Labels.MANAGED_SELECTOR)
-                // Anyone who can write a Secret can put our label on it: the cache keeps no data
-                // and the first list comes in pages, so memory does not follow what tenants write.
-                .withItemStore(new TrimmingItemStore<>(ManagedSecret::observed))
-                .withInformerListLimit(MANAGED_LIST_PAGE)
-                .withSecondaryToPrimaryMapper(Caches::credentialOf)
+            marked(
+                    InformerEventSourceConfiguration.from(Secret.class, RegistryCredential.class)
+                        .withName("managed-secrets")
+                        .withLabelSelector(Labels.MANAGED_SELECTOR)
+                        // Anyone who can write a Secret can put our label on it: the cache keeps
+                        // no data and the first list comes in pages, so memory does not follow
+                        // what tenants write.
+                        .withItemStore(new TrimmingItemStore<>(ManagedSecret::observed))
+                        .withInformerListLimit(MANAGED_LIST_PAGE),
+                    Caches::credentialOf,
+                    secret -> secret.getMetadata().getNamespace(),
+                    (now, before) -> true)
                 .build(),
             context);
     this.sourceSecrets =
@@ -117,6 +130,71 @@ public class Caches implements ClusterView, SourceSecrets {
 
   List<EventSource<?, RegistryCredential>> eventSources() {
     return List.of(namespaces, serviceAccounts, managedSecrets, sourceSecrets);
+  }
+
+  /**
+   * An event source for Secrets under one name in every namespace, kept as the managed ones are
+   * (without data), whose events concern the credentials with that target name that target the
+   * namespace.
+   */
+  InformerEventSource<Secret, RegistryCredential> secretsNamed(
+      String secretName,
+      EventSourceRetriever<RegistryCredential> retriever,
+      Set<String> deniedNamespaces) {
+    var context = retriever.eventSourceContextForDynamicRegistration();
+    SecondaryToPrimaryMapper<Secret> concerned =
+        secret ->
+            Labels.MANAGED_BY_VALUE.equals(labels(secret).get(Labels.MANAGED_BY))
+                ? Set.of() // labelled as ours: the managed-Secret informer has those
+                : namespace(secret.getMetadata().getNamespace())
+                    .map(NamespaceView::of)
+                    .map(
+                        view ->
+                            context
+                                .getPrimaryCache()
+                                .list()
+                                .filter(c -> secretName.equals(c.targetSecretName()))
+                                .filter(c -> TargetSelection.targets(c, view, deniedNamespaces))
+                                .map(ResourceID::fromResource)
+                                .collect(Collectors.toSet()))
+                    .orElse(Set.of());
+    return new InformerEventSource<>(
+        marked(
+                InformerEventSourceConfiguration.from(Secret.class, RegistryCredential.class)
+                    .withName(ConflictWatches.sourceName(secretName))
+                    .withFieldSelector(
+                        new FieldSelector(new FieldSelector.Field("metadata.name", secretName)))
+                    .withItemStore(new TrimmingItemStore<>(ManagedSecret::observed))
+                    .withInformerListLimit(MANAGED_LIST_PAGE),
+                concerned,
+                secret -> secret.getMetadata().getNamespace(),
+                (now, before) -> true)
+            .build(),
+        context);
+  }
+
+  /**
+   * The informer's mapper, and filters that mark each event's namespace for the credentials it
+   * concerns (see {@link NamespaceMarks}).
+   *
+   * @param relevant which updates matter at all
+   */
+  private <R extends HasMetadata> InformerEventSourceConfiguration.Builder<R> marked(
+      InformerEventSourceConfiguration.Builder<R> informer,
+      SecondaryToPrimaryMapper<R> mapper,
+      Function<R, String> namespaceOf,
+      OnUpdateFilter<R> relevant) {
+    var marking = marks.marking(mapper, namespaceOf);
+    return informer
+        .withSecondaryToPrimaryMapper(mapper)
+        .withOnAddFilter(marking.onAdd())
+        .withOnUpdateFilter(marking.onUpdate(relevant))
+        .withOnDeleteFilter(marking.onDelete());
+  }
+
+  /** The namespaces events were seen for since the credential's last pass; clears them. */
+  Set<String> takeMarked(String credential) {
+    return marks.take(credential);
   }
 
   KubernetesClient client() {

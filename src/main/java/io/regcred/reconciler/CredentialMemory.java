@@ -1,6 +1,7 @@
 package io.regcred.reconciler;
 
 import io.regcred.model.FetchState;
+import io.regcred.model.PassHistory;
 import io.regcred.model.RefreshSchedule;
 import java.time.Instant;
 import java.util.Optional;
@@ -8,23 +9,30 @@ import java.util.Optional;
 /**
  * What one credential's reconciles remember of each other: the source's fetch history, and how many
  * passes in a row left namespaces to retry, conflicts to recheck, the status unwritten, or cleanup
- * unfinished. Each count drives a backoff.
+ * unfinished (each count drives a backoff), and what the passes over its namespaces established.
  */
 record CredentialMemory(
     FetchState fetch,
     int syncRetries,
     int conflictChecks,
     int statusFailures,
-    int cleanupAttempts) {
+    int cleanupAttempts,
+    PassHistory passes) {
 
-  static final CredentialMemory NONE = new CredentialMemory(FetchState.fresh(""), 0, 0, 0, 0);
+  static final CredentialMemory NONE =
+      new CredentialMemory(FetchState.fresh(""), 0, 0, 0, 0, PassHistory.NONE);
 
   /** Cleanup is tried this many times before the finalizer is released anyway. */
   static final int MAX_CLEANUP_ATTEMPTS = 5;
 
   CredentialMemory forSource(String sourceKey) {
     return new CredentialMemory(
-        fetch.forSource(sourceKey), syncRetries, conflictChecks, statusFailures, cleanupAttempts);
+        fetch.forSource(sourceKey),
+        syncRetries,
+        conflictChecks,
+        statusFailures,
+        cleanupAttempts,
+        passes);
   }
 
   CredentialMemory fetched() {
@@ -33,7 +41,8 @@ record CredentialMemory(
         syncRetries,
         conflictChecks,
         statusFailures,
-        cleanupAttempts);
+        cleanupAttempts,
+        passes);
   }
 
   CredentialMemory fetchFailed(
@@ -43,7 +52,8 @@ record CredentialMemory(
         syncRetries,
         conflictChecks,
         statusFailures,
-        cleanupAttempts);
+        cleanupAttempts,
+        passes);
   }
 
   /** After a pass: counts of namespaces to retry and conflicts to recheck, or reset. */
@@ -53,17 +63,28 @@ record CredentialMemory(
         retry ? syncRetries + 1 : 0,
         conflicts ? conflictChecks + 1 : 0,
         statusFailures,
-        cleanupAttempts);
+        cleanupAttempts,
+        passes);
+  }
+
+  CredentialMemory passed(PassHistory after) {
+    return new CredentialMemory(
+        fetch, syncRetries, conflictChecks, statusFailures, cleanupAttempts, after);
   }
 
   CredentialMemory statusWritten(boolean written) {
     return new CredentialMemory(
-        fetch, syncRetries, conflictChecks, written ? 0 : statusFailures + 1, cleanupAttempts);
+        fetch,
+        syncRetries,
+        conflictChecks,
+        written ? 0 : statusFailures + 1,
+        cleanupAttempts,
+        passes);
   }
 
   CredentialMemory cleanupFailed() {
     return new CredentialMemory(
-        fetch, syncRetries, conflictChecks, statusFailures, cleanupAttempts + 1);
+        fetch, syncRetries, conflictChecks, statusFailures, cleanupAttempts + 1, passes);
   }
 
   /** When to try again after this many failures in a row; empty when there are none. */

@@ -1,6 +1,7 @@
 package io.regcred.reconciler;
 
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.regcred.Annotations;
@@ -16,6 +17,7 @@ import io.regcred.model.NamespacePlan.AccountEdit;
 import io.regcred.model.NamespacePlan.Blocked;
 import io.regcred.model.NamespacePlan.Create;
 import io.regcred.model.NamespacePlan.Update;
+import io.regcred.model.PullSecretEdit;
 import io.regcred.model.Reason;
 import java.net.HttpURLConnection;
 import java.util.Map;
@@ -26,9 +28,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Brings one namespace in line with a credential: gathers what is there (from the caches, or by a
- * read where the cache cannot know), asks {@link NamespacePlan} what to do, and does it. A create
- * that finds a Secret already there gathers and plans again with what it found.
+ * The one place that writes a credential's Secrets and ServiceAccount entries. Brings one namespace
+ * in line with a credential: gathers what is there (from the caches, or by a read where the cache
+ * cannot know), asks {@link NamespacePlan} what to do, and does it. A create that finds a Secret
+ * already there gathers and plans again with what it found. Also removes what {@code PrunePlan}
+ * prunes and releases what {@code Retain} keeps.
  */
 public class NamespaceSync {
 
@@ -195,6 +199,56 @@ public class NamespaceSync {
   private static String contentHash(Secret secret) {
     var annotations = secret.getMetadata().getAnnotations();
     return annotations == null ? "" : annotations.getOrDefault(Annotations.CONTENT_HASH, "");
+  }
+
+  /** Our entry off the ServiceAccounts, then the Secret itself; gone objects are fine. */
+  public int remove(Secret secret) {
+    String ns = secret.getMetadata().getNamespace();
+    String secretName = secret.getMetadata().getName();
+    int writes = 0;
+    for (ServiceAccount sa : view.serviceAccounts(ns)) {
+      if (PullSecretEdit.added(sa).contains(secretName)
+          && serviceAccounts.removeEntry(sa, secretName)) {
+        writes++;
+      }
+    }
+    try {
+      // Only the version we saw: a Secret someone put in its place meanwhile is not ours to delete.
+      client
+          .resource(secret)
+          .lockResourceVersion(secret.getMetadata().getResourceVersion())
+          .delete();
+      writes++;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND
+          && e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+        throw e;
+      }
+    }
+    return writes;
+  }
+
+  /**
+   * Our owner reference off a Secret that stays ({@code Retain}), read whole first so that nothing
+   * else on it is lost; returns the writes made.
+   */
+  public int release(RegistryCredential credential, Secret observed) {
+    Secret full =
+        client
+            .secrets()
+            .inNamespace(observed.getMetadata().getNamespace())
+            .withName(observed.getMetadata().getName())
+            .get();
+    if (full == null || !ManagedSecret.removable(full, credential)) {
+      return 0;
+    }
+    full.getMetadata()
+        .setOwnerReferences(
+            full.getMetadata().getOwnerReferences().stream()
+                .filter(o -> !credential.getMetadata().getUid().equals(o.getUid()))
+                .toList());
+    client.resource(full).update();
+    return 1;
   }
 
   /** Forgets what was learned about a deleted credential. */

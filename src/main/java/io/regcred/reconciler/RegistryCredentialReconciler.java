@@ -1,7 +1,6 @@
 package io.regcred.reconciler;
 
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -9,6 +8,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -19,12 +19,14 @@ import io.regcred.api.v1alpha1.RegistryCredentialStatus;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
 import io.regcred.config.OperatorConfig;
 import io.regcred.metrics.OperatorMetrics;
+import io.regcred.model.EventPlan;
 import io.regcred.model.FetchState;
 import io.regcred.model.ManagedSecret;
 import io.regcred.model.ManagedSecret.Claim;
 import io.regcred.model.NamespaceView;
+import io.regcred.model.PassHistory;
+import io.regcred.model.PassScope;
 import io.regcred.model.PrunePlan;
-import io.regcred.model.PullSecretEdit;
 import io.regcred.model.Reason;
 import io.regcred.model.RefreshSchedule;
 import io.regcred.model.RegistryToken;
@@ -37,7 +39,6 @@ import io.regcred.model.TokenLifetime;
 import io.regcred.provider.SourceException;
 import io.regcred.provider.SourceSecrets;
 import io.regcred.provider.TokenProvider;
-import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -86,6 +87,7 @@ public class RegistryCredentialReconciler
   private Caches caches;
   private NamespaceSync namespaceSync;
   private ServiceAccountPatcher serviceAccounts;
+  private ConflictWatches conflictWatches;
 
   public RegistryCredentialReconciler(
       Function<SourceSecrets, List<TokenProvider>> providerFactory,
@@ -114,6 +116,10 @@ public class RegistryCredentialReconciler
     tokens = new TokenStore(client, stateNamespace);
     statusWriter = new StatusWriter(client);
     providers = List.copyOf(providerFactory.apply(caches));
+    conflictWatches =
+        new ConflictWatches(
+            (secretName, retriever) ->
+                caches.secretsNamed(secretName, retriever, deniedNamespaces));
     return caches.eventSources();
   }
 
@@ -121,13 +127,15 @@ public class RegistryCredentialReconciler
   public UpdateControl<RegistryCredential> reconcile(
       RegistryCredential credential, Context<RegistryCredential> context) {
     try (var ignored = MDC.putCloseable("credential", credential.getMetadata().getName())) {
-      return reconcileCredential(credential);
+      return reconcileCredential(credential, context);
     }
   }
 
-  private UpdateControl<RegistryCredential> reconcileCredential(RegistryCredential credential) {
-    // Gather.
+  private UpdateControl<RegistryCredential> reconcileCredential(
+      RegistryCredential credential, Context<RegistryCredential> context) {
+    // Gather. The marks first: an event arriving from here on is marked for the next pass.
     String name = credential.getMetadata().getName();
+    Set<String> marked = caches.takeMarked(name);
     var spec = credential.getSpec();
     String sourceKind = spec.getSource().kind();
     RegistryCredentialStatus previous = credential.getStatus();
@@ -185,19 +193,31 @@ public class RegistryCredentialReconciler
       source = sourceFailed(memory.fetch(), token, now);
     }
 
-    // With a token (fresh, reused, or the last good one during an outage) every target is synced.
+    // With a token (fresh, reused, or the last good one during an outage) the targets are synced:
+    // all of them, or only those events were seen for (PassScope).
     SyncReport report = null;
     List<SyncFailure> failures = List.of();
-    boolean conflicts = false;
+    List<SyncFailure> newConflicts = List.of();
+    boolean rotated = false;
+    PassHistory passes = PassHistory.NONE; // no pass without a token: the next one is full
+    Optional<Instant> retryDue = Optional.empty();
+    Optional<Instant> expiry = token.flatMap(RegistryToken::expiresAt);
     if (token.isPresent()) {
+      List<NamespaceView> views = caches.namespaceViews();
       SortedSet<String> targets =
-          TargetSelection.namespaces(
-              spec.getTarget().getNamespaces(), caches.namespaceViews(), deniedNamespaces);
-      List<NamespaceSync.Result> results = syncAll(credential, targets, token.get(), sourceHash);
+          TargetSelection.namespaces(spec.getTarget().getNamespaces(), views, deniedNamespaces);
+      PassScope.Basis basis =
+          new PassScope.Basis(
+              credential.getMetadata().getGeneration(),
+              ManagedSecret.fingerprint(credential, token.get(), sourceHash),
+              now);
+      PassScope scope = memory.passes().scope(basis, marked);
+      List<String> examined = targets.stream().filter(scope::includes).toList();
+      List<NamespaceSync.Result> results = syncAll(credential, examined, token.get(), sourceHash);
       Set<String> landed = new HashSet<>();
       List<SyncFailure> failed = new ArrayList<>();
+      List<SyncFailure> conflicted = new ArrayList<>();
       int writes = 0;
-      boolean rotated = false;
       for (var r : results) {
         writes += r.writes();
         rotated |= r.rotated();
@@ -206,45 +226,68 @@ public class RegistryCredentialReconciler
         }
         if (!r.ok()) {
           failed.add(r.failure());
-          conflicts |= Claim.blocks(r.failure().reason());
         }
         if (r.newConflict()) {
-          events.warning(credential, r.failure().reason(), r.failure().message());
+          conflicted.add(r.failure());
         }
       }
-      writes += prune(credential, targets, landed);
-      for (String ns :
-          TargetSelection.deniedNames(
-              spec.getTarget().getNamespaces(), caches.namespaceViews(), deniedNamespaces)) {
-        failed.add(
-            new SyncFailure(
-                ns,
-                TargetSelection.DENIED,
-                "namespace "
-                    + ns
-                    + " is on the operator's deny list (REGCRED_DENIED_NAMESPACES); nothing is"
-                    + " written there"));
-      }
-      failures = failed;
-      int targeted =
-          targets.size() + failed.size() - (int) results.stream().filter(r -> !r.ok()).count();
-      report = new SyncReport(targeted, targeted - failed.size(), failed, rotated, writes);
-      if (rotated) {
-        events.normal(
-            credential,
-            Reason.Rotated.name(),
-            "credential updated in place in the target namespaces");
-      }
+      newConflicts = conflicted;
+      Pruned pruned = prune(credential, scope, targets, landed, views);
+      writes += pruned.writes();
+      List<SyncFailure> failedTargets = memory.passes().failuresAfter(scope, targets, failed);
+      List<SyncFailure> denied =
+          TargetSelection.deniedNames(spec.getTarget().getNamespaces(), views, deniedNamespaces)
+              .stream()
+              .map(
+                  ns ->
+                      new SyncFailure(
+                          ns,
+                          TargetSelection.DENIED,
+                          "namespace "
+                              + ns
+                              + " is on the operator's deny list (REGCRED_DENIED_NAMESPACES);"
+                              + " nothing is written there"))
+              .toList();
+      failures = new ArrayList<>(failedTargets);
+      failures.addAll(denied);
+      report =
+          new SyncReport(
+              targets.size() + denied.size(),
+              targets.size() - failedTargets.size(),
+              failures,
+              rotated,
+              writes);
+      metrics.pass(scope instanceof PassScope.Full ? "full" : "partial", examined.size());
       if (writes > 0 || !failed.isEmpty()) {
         log.info(
-            "reconciled credential={} targeted={} synced={} failed={} writes={}",
+            "reconciled credential={} scope={} examined={} targeted={} synced={} failed={}"
+                + " writes={}",
             name,
+            scope instanceof PassScope.Full full ? "full (" + full.why() + ")" : "partial",
+            examined.size(),
             report.targeted(),
             report.synced(),
-            failed.size(),
+            failures.size(),
             writes);
       }
+      // Retries back off from full pass to full pass; a partial pass between them neither
+      // resets nor postpones a retry that is already due at some time.
+      // A failed prune is retried like a failed write: no event may come for that namespace.
+      boolean retrySync =
+          pruned.incomplete() || failedTargets.stream().anyMatch(f -> !Claim.blocks(f.reason()));
+      boolean conflicts = failedTargets.stream().anyMatch(f -> Claim.blocks(f.reason()));
+      retryDue = memory.passes().retryDue();
+      if (scope instanceof PassScope.Full || retryDue.isEmpty()) {
+        memory = memory.synced(retrySync, conflicts);
+        retryDue =
+            RefreshSchedule.earliest(
+                memory.retryAt(memory.syncRetries(), now, expiry),
+                memory.retryAt(memory.conflictChecks(), now, Optional.empty()));
+      }
+      passes = memory.passes().after(scope, basis, failedTargets, retryDue);
+      watchWhileBlocked(context, credential, conflicts);
     }
+    memory = memory.passed(passes);
     Optional<Instant> nextRefresh = token.flatMap(t -> refreshTime(credential, t));
     var status =
         StatusFactory.build(
@@ -255,35 +298,83 @@ public class RegistryCredentialReconciler
             report,
             source.available() ? nextRefresh : Optional.empty(),
             now);
-    recordEvents(credential, previous, status, source);
+    for (var event : EventPlan.decide(previous, status, source, newConflicts, rotated)) {
+      if (event.warning()) {
+        events.warning(credential, event.reason(), event.message());
+      } else {
+        events.normal(credential, event.reason(), event.message());
+      }
+    }
     metrics.credentialState(
         name,
-        token.flatMap(RegistryToken::expiresAt),
+        expiry,
         report == null ? 0 : report.targeted(),
         report == null ? 0 : report.synced(),
         failures.size());
 
-    // When to look again: the earliest of refresh, next fetch attempt, namespace retry, recheck.
-    boolean retrySync =
-        failures.stream()
-            .anyMatch(f -> !Claim.blocks(f.reason()) && !TargetSelection.DENIED.equals(f.reason()));
-    memory = memory.synced(retrySync, conflicts);
     boolean statusWritten = statusWriter.write(credential, status);
     memory = memory.statusWritten(statusWritten);
     memories.put(name, memory);
-    Optional<Instant> expiry = token.flatMap(RegistryToken::expiresAt);
+    // When to look again: the earliest of refresh, next fetch attempt, namespace retry, status,
+    // and the periodic full pass.
     Optional<Duration> wake =
         RefreshSchedule.wakeAfter(
             now,
             List.of(
                 nextRefresh,
                 memory.fetch().nextAttempt(),
-                memory.retryAt(memory.syncRetries(), now, expiry),
-                memory.retryAt(memory.conflictChecks(), now, Optional.empty()),
-                memory.retryAt(memory.statusFailures(), now, expiry)));
+                retryDue,
+                memory.retryAt(memory.statusFailures(), now, expiry),
+                memory.passes().lastFull().map(b -> b.at().plus(PassScope.FULL_PASS_EVERY))));
     // The operator schedules the refresh itself; the framework's periodic resync is no substitute.
     return wake.map(UpdateControl.<RegistryCredential>noUpdate()::rescheduleAfter)
         .orElse(UpdateControl.noUpdate());
+  }
+
+  /**
+   * For what no pass foresaw (a bug, an exception from a library): Ready says so with the kind of
+   * error, never its message, which could quote anything; the framework retries with backoff and
+   * logs the exception; what the last pass wrote stays in place.
+   */
+  @Override
+  public ErrorStatusUpdateControl<RegistryCredential> updateErrorStatus(
+      RegistryCredential credential, Context<RegistryCredential> context, Exception e) {
+    // The marks this pass took are lost with it: the retry looks at every namespace.
+    memories.computeIfPresent(
+        credential.getMetadata().getName(), (name, memory) -> memory.passed(PassHistory.NONE));
+    String why =
+        e instanceof KubernetesClientException k
+            ? ApiErrors.describe(k)
+            : e.getClass().getSimpleName();
+    RegistryCredentialStatus status =
+        StatusFactory.unexpected(
+            credential.getStatus(),
+            credential.getMetadata().getGeneration(),
+            "the reconcile failed (" + why + "); retrying",
+            clock.instant());
+    if (StatusFactory.changedOrReworded(credential.getStatus(), status, StatusFactory.READY)) {
+      events.warning(
+          credential,
+          Reason.ReconcileError.name(),
+          StatusFactory.find(status, StatusFactory.READY).orElseThrow().getMessage());
+    }
+    statusWriter.write(credential, status);
+    return ErrorStatusUpdateControl.noStatusUpdate();
+  }
+
+  /** Secrets under the target name are watched while a namespace is blocked by one of them. */
+  private void watchWhileBlocked(
+      Context<RegistryCredential> context, RegistryCredential credential, boolean blocked) {
+    try {
+      conflictWatches.update(
+          context.eventSourceRetriever(),
+          credential.getMetadata().getName(),
+          credential.targetSecretName(),
+          blocked);
+    } catch (RuntimeException e) {
+      // Without the watch, the conflict is still rechecked with backoff.
+      log.warn("no watch on Secrets named {}: {}", credential.targetSecretName(), e.getMessage());
+    }
   }
 
   /** The source as status shows it while failing: why, and the last good token's expiry. */
@@ -297,36 +388,6 @@ public class RegistryCredentialReconciler
     }
     boolean expiring = RefreshSchedule.expiring(lastGood.get().issuedAt(), lastExpiry.get(), now);
     return SourceState.failed(failure.reason(), failure.message(), lastExpiry.get(), expiring);
-  }
-
-  /**
-   * Events for what changed: a condition's status, reason or message (a new failure with the same
-   * reason is news too). Repeats of one Event are counted by the recorder.
-   */
-  private void recordEvents(
-      RegistryCredential credential,
-      RegistryCredentialStatus previous,
-      RegistryCredentialStatus status,
-      SourceState source) {
-    if (!source.available()
-        && StatusFactory.changedOrReworded(previous, status, StatusFactory.SOURCE_AVAILABLE)) {
-      events.warning(credential, source.reason(), source.message());
-    }
-    if (source.expiring() && StatusFactory.changed(previous, status, StatusFactory.READY)) {
-      events.warning(
-          credential, Reason.Expiring.name(), condition(status, StatusFactory.READY).getMessage());
-    }
-    var synced = condition(status, StatusFactory.SYNCED);
-    if ("True".equals(synced.getStatus())) {
-      // Not on every new count in the message: onboarding a namespace is not an Event.
-      if (StatusFactory.changed(previous, status, StatusFactory.SYNCED)) {
-        events.normal(credential, synced.getReason(), synced.getMessage());
-      }
-    } else if (!Claim.blocks(synced.getReason())
-        && !Reason.SourceUnavailable.name().equals(synced.getReason())
-        && StatusFactory.changedOrReworded(previous, status, StatusFactory.SYNCED)) {
-      events.warning(credential, synced.getReason(), synced.getMessage());
-    }
   }
 
   /**
@@ -395,7 +456,7 @@ public class RegistryCredentialReconciler
       try {
         // Retain: the owner reference goes first, or the garbage collector would delete the
         // Secret as soon as the finalizer is released.
-        done += retain ? release(credential, secret) : removeFromNamespace(secret);
+        done += retain ? namespaceSync.release(credential, secret) : namespaceSync.remove(secret);
       } catch (KubernetesClientException e) {
         failed.add(secret.getMetadata().getNamespace() + " (" + ApiErrors.describe(e) + ")");
       }
@@ -426,6 +487,8 @@ public class RegistryCredentialReconciler
               + String.join(", ", failed));
     }
     namespaceSync.forget(name);
+    conflictWatches.forget(context.eventSourceRetriever(), name);
+    caches.takeMarked(name);
     memories.remove(name);
     tokens.forget(name);
     metrics.forget(name);
@@ -438,32 +501,8 @@ public class RegistryCredentialReconciler
     return DeleteControl.defaultDelete();
   }
 
-  /** Our owner reference off a Secret that stays ({@code Retain}); returns the writes made. */
-  private int release(RegistryCredential credential, Secret observed) {
-    Secret full =
-        caches
-            .client()
-            .secrets()
-            .inNamespace(observed.getMetadata().getNamespace())
-            .withName(observed.getMetadata().getName())
-            .get();
-    if (full == null || !ManagedSecret.removable(full, credential)) {
-      return 0;
-    }
-    full.getMetadata()
-        .setOwnerReferences(
-            full.getMetadata().getOwnerReferences().stream()
-                .filter(o -> !credential.getMetadata().getUid().equals(o.getUid()))
-                .toList());
-    caches.client().resource(full).update();
-    return 1;
-  }
-
   private List<NamespaceSync.Result> syncAll(
-      RegistryCredential credential,
-      SortedSet<String> targets,
-      RegistryToken token,
-      String sourceHash) {
+      RegistryCredential credential, List<String> targets, RegistryToken token, String sourceHash) {
     List<CompletableFuture<NamespaceSync.Result>> futures = new ArrayList<>(targets.size());
     for (String ns : targets) {
       Secret desired = ManagedSecret.desired(credential, ns, token, sourceHash);
@@ -473,31 +512,42 @@ public class RegistryCredentialReconciler
     return futures.stream().map(CompletableFuture::join).toList();
   }
 
-  /** Removes what {@link PrunePlan} says is no longer wanted, with our ServiceAccount entries. */
-  private int prune(RegistryCredential credential, Set<String> targets, Set<String> landed) {
+  /**
+   * Removes what {@link PrunePlan} says is no longer wanted, with our ServiceAccount entries, in
+   * the namespaces this pass looks at.
+   */
+  /** What pruning did: writes made, and whether something it should remove is still there. */
+  private record Pruned(int writes, boolean incomplete) {}
+
+  private Pruned prune(
+      RegistryCredential credential,
+      PassScope scope,
+      Set<String> targets,
+      Set<String> landed,
+      List<NamespaceView> views) {
     // A denied namespace is not ours to touch at all: what was written there before stays.
     Set<String> active =
-        caches.namespaceViews().stream()
+        views.stream()
             .filter(v -> !v.terminating() && !deniedNamespaces.contains(v.name()))
             .map(NamespaceView::name)
             .collect(Collectors.toSet());
+    List<Secret> ours =
+        caches.secretsOf(credential.getMetadata().getName()).stream()
+            .filter(s -> scope.includes(s.getMetadata().getNamespace()))
+            .toList();
     int writes = 0;
-    for (Secret secret :
-        PrunePlan.prunable(
-            credential,
-            caches.secretsOf(credential.getMetadata().getName()),
-            targets,
-            landed,
-            active)) {
+    boolean incomplete = false;
+    for (Secret secret : PrunePlan.prunable(credential, ours, targets, landed, active)) {
       String ns = secret.getMetadata().getNamespace();
       try {
-        writes += removeFromNamespace(secret);
+        writes += namespaceSync.remove(secret);
         log.info(
             "pruned secret credential={} namespace={} secret={}",
             credential.getMetadata().getName(),
             ns,
             secret.getMetadata().getName());
       } catch (KubernetesClientException e) {
+        incomplete = true;
         log.warn(
             "prune failed credential={} namespace={} reason={}",
             credential.getMetadata().getName(),
@@ -505,35 +555,7 @@ public class RegistryCredentialReconciler
             ApiErrors.describe(e));
       }
     }
-    return writes;
-  }
-
-  /** Our entry off the ServiceAccounts, then the Secret itself; gone objects are fine. */
-  private int removeFromNamespace(Secret secret) {
-    String ns = secret.getMetadata().getNamespace();
-    String secretName = secret.getMetadata().getName();
-    int writes = 0;
-    for (ServiceAccount sa : caches.serviceAccounts(ns)) {
-      if (PullSecretEdit.added(sa).contains(secretName)
-          && serviceAccounts.removeEntry(sa, secretName)) {
-        writes++;
-      }
-    }
-    try {
-      // Only the version we saw: a Secret someone put in its place meanwhile is not ours to delete.
-      caches
-          .client()
-          .resource(secret)
-          .lockResourceVersion(secret.getMetadata().getResourceVersion())
-          .delete();
-      writes++;
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND
-          && e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
-        throw e;
-      }
-    }
-    return writes;
+    return new Pruned(writes, incomplete);
   }
 
   private TokenProvider provider(RegistryCredential credential) throws SourceException {
@@ -558,10 +580,5 @@ public class RegistryCredentialReconciler
           + source.getStaticSource().getSecretRef().getName();
     }
     return source.kind() + " token fetched";
-  }
-
-  private static io.fabric8.kubernetes.api.model.Condition condition(
-      RegistryCredentialStatus status, String type) {
-    return StatusFactory.find(status, type).orElseThrow();
   }
 }

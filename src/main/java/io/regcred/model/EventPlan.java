@@ -1,0 +1,72 @@
+package io.regcred.model;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.regcred.api.v1alpha1.RegistryCredentialStatus;
+import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
+import io.regcred.model.ManagedSecret.Claim;
+import io.regcred.model.StatusFactory.SourceState;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Events a pass emits: one for each thing that changed and that someone should hear about. A
+ * condition changing status or reason is news, and so is a failure reworded (same reason, new
+ * message). Counts moving (a namespace onboarded) are not. Repeats of one Event are counted by the
+ * recorder, not emitted again.
+ */
+public final class EventPlan {
+
+  private EventPlan() {}
+
+  /** One Event to emit. */
+  public record PlannedEvent(boolean warning, String reason, String message) {}
+
+  /**
+   * @param previous the status before the pass (null for a new credential)
+   * @param status the status after it
+   * @param source the source's state in this pass
+   * @param newConflicts namespaces this pass found blocked for the first time
+   * @param rotated whether a Secret's credential was replaced in place
+   */
+  public static List<PlannedEvent> decide(
+      RegistryCredentialStatus previous,
+      RegistryCredentialStatus status,
+      SourceState source,
+      List<SyncFailure> newConflicts,
+      boolean rotated) {
+    List<PlannedEvent> events = new ArrayList<>();
+    newConflicts.forEach(c -> events.add(new PlannedEvent(true, c.reason(), c.message())));
+    if (rotated) {
+      events.add(
+          new PlannedEvent(
+              false,
+              Reason.Rotated.name(),
+              "credential updated in place in the target namespaces"));
+    }
+    if (!source.available()
+        && StatusFactory.changedOrReworded(previous, status, StatusFactory.SOURCE_AVAILABLE)) {
+      events.add(new PlannedEvent(true, source.reason(), source.message()));
+    }
+    if (source.expiring() && StatusFactory.changed(previous, status, StatusFactory.READY)) {
+      events.add(
+          new PlannedEvent(
+              true, Reason.Expiring.name(), condition(status, StatusFactory.READY).getMessage()));
+    }
+    Condition synced = condition(status, StatusFactory.SYNCED);
+    if ("True".equals(synced.getStatus())) {
+      if (StatusFactory.changed(previous, status, StatusFactory.SYNCED)) {
+        events.add(new PlannedEvent(false, synced.getReason(), synced.getMessage()));
+      }
+    } else if (!Claim.blocks(synced.getReason())
+        // Conflicts have their own Event above; a failing source has the SourceAvailable one.
+        && !Reason.SourceUnavailable.name().equals(synced.getReason())
+        && StatusFactory.changedOrReworded(previous, status, StatusFactory.SYNCED)) {
+      events.add(new PlannedEvent(true, synced.getReason(), synced.getMessage()));
+    }
+    return List.copyOf(events);
+  }
+
+  private static Condition condition(RegistryCredentialStatus status, String type) {
+    return StatusFactory.find(status, type).orElseThrow();
+  }
+}
