@@ -3,7 +3,6 @@ package io.regcred.it;
 import static io.regcred.it.Fixtures.basicAuthSecret;
 import static io.regcred.it.Fixtures.namespace;
 import static io.regcred.it.Fixtures.serviceAccount;
-import static io.regcred.it.Fixtures.staticCredential;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -13,8 +12,7 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.Counter;
 import io.regcred.api.v1alpha1.RegistryCredential;
-import io.regcred.api.v1alpha1.Selector;
-import io.regcred.api.v1alpha1.ServiceAccountTarget;
+import io.regcred.testing.Credentials;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -52,10 +50,11 @@ class TargetedWorkIT {
     }
     operator = RunningOperator.start(TestCluster.newAdminClient(), OPERATOR_NS);
     RegistryCredential credential =
-        staticCredential(
-            CREDENTIAL, "targeted-src", "r.test", null, new Selector(LABEL, null), null);
-    credential.getSpec().getTarget().setServiceAccounts(new ServiceAccountTarget());
-    credential.getSpec().getTarget().getServiceAccounts().setNames(List.of("default"));
+        Credentials.named(CREDENTIAL)
+            .staticSource("targeted-src", "r.test")
+            .selector(LABEL)
+            .serviceAccounts("default")
+            .build();
     client.resource(credential).create();
     await()
         .atMost(Duration.ofSeconds(90))
