@@ -5,7 +5,9 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.AppenderBase;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.LoggerFactory;
 
@@ -13,10 +15,9 @@ import org.slf4j.LoggerFactory;
 public final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
 
   private final List<String> lines = new CopyOnWriteArrayList<>();
-  private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-  private final Level previousLevel = root.getLevel();
-  private final Logger operator = (Logger) LoggerFactory.getLogger("io.regcred");
-  private final Level previousOperatorLevel = operator.getLevel();
+  private final Logger attachedTo;
+  private final boolean previousAdditivity;
+  private final Map<Logger, Level> previousLevels = new LinkedHashMap<>();
 
   public LogCapture() {
     this(Level.INFO);
@@ -24,11 +25,36 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
 
   /** Captures at this level; the operator's own loggers are set to it too. */
   public LogCapture(Level level) {
+    this(logger(org.slf4j.Logger.ROOT_LOGGER_NAME), level);
+    setLevel(logger("io.regcred"), level);
+  }
+
+  private LogCapture(Logger attachedTo, Level level) {
+    this.attachedTo = attachedTo;
+    this.previousAdditivity = attachedTo.isAdditive();
     setName("capture");
     start();
-    root.addAppender(this);
-    root.setLevel(level);
-    operator.setLevel(level);
+    attachedTo.addAppender(this);
+    setLevel(attachedTo, level);
+  }
+
+  /**
+   * The lines of one class's logger at a level (a library's DEBUG lines, say), kept out of the
+   * console.
+   */
+  public static LogCapture of(Class<?> source, Level level) {
+    var capture = new LogCapture(logger(source.getName()), level);
+    capture.attachedTo.setAdditive(false);
+    return capture;
+  }
+
+  private static Logger logger(String name) {
+    return (Logger) LoggerFactory.getLogger(name);
+  }
+
+  private void setLevel(Logger logger, Level level) {
+    previousLevels.put(logger, logger.getLevel());
+    logger.setLevel(level);
   }
 
   @Override
@@ -46,9 +72,9 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
 
   @Override
   public void close() {
-    root.detachAppender(this);
-    root.setLevel(previousLevel);
-    operator.setLevel(previousOperatorLevel);
+    attachedTo.detachAppender(this);
+    attachedTo.setAdditive(previousAdditivity);
+    previousLevels.forEach(Logger::setLevel);
     stop();
   }
 }

@@ -32,8 +32,11 @@ final class TcpProxy implements AutoCloseable {
     return port;
   }
 
-  /** Accepts connections again, on the same port. */
+  /** Accepts connections again, on the same port (if it does not already). */
   synchronized void start() throws IOException {
+    if (server != null && !server.isClosed()) {
+      return;
+    }
     ServerSocket s = new ServerSocket();
     s.setReuseAddress(true);
     s.bind(new InetSocketAddress("127.0.0.1", port));
@@ -59,15 +62,25 @@ final class TcpProxy implements AutoCloseable {
 
   private void accept(ServerSocket s) {
     while (!s.isClosed()) {
+      Socket client;
       try {
-        Socket client = s.accept();
+        client = s.accept();
+      } catch (IOException e) {
+        continue; // closed by cut()
+      }
+      try {
         Socket upstream = new Socket("127.0.0.1", targetPort);
         open.add(client);
         open.add(upstream);
         pipe(client, upstream);
         pipe(upstream, client);
       } catch (IOException e) {
-        // closed by cut(), or the target refused: the client sees a broken connection
+        // The target refused (it is down): so is the client, at once rather than at its timeout.
+        try {
+          client.close();
+        } catch (IOException ignored) {
+          // already closed
+        }
       }
     }
   }
