@@ -3,7 +3,6 @@ package io.regcred.it;
 import static io.regcred.it.Fixtures.basicAuthSecret;
 import static io.regcred.it.Fixtures.namespace;
 import static io.regcred.it.Fixtures.serviceAccount;
-import static io.regcred.it.Fixtures.staticCredential;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -14,8 +13,8 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.informers.impl.cache.Reflector;
-import io.regcred.api.v1alpha1.Selector;
 import io.regcred.config.OperatorConfig;
+import io.regcred.testing.Credentials;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -196,8 +195,10 @@ class ApiServerOutageIT {
       serviceAccount(admin, t.a, "default");
       admin
           .resource(
-              staticCredential(
-                  name, t.source, SERVER, null, new Selector(Map.of("pull", name), null), null))
+              Credentials.named(name)
+                  .staticSource(t.source, SERVER)
+                  .selector(Map.of("pull", name))
+                  .build())
           .create();
       await()
           .atMost(Duration.ofSeconds(30))
