@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.ecr.AwsEndpoints;
+import io.regcred.provider.ecr.AwsIdentityEnv;
 import io.regcred.provider.ecr.EcrTokenProvider;
 import io.regcred.provider.ecr.FakeAws;
 import io.regcred.provider.ecr.FakeAws.Operation;
@@ -98,7 +99,11 @@ class EcrRotationIT {
         secrets ->
             List.of(
                 new EcrTokenProvider(
-                    secrets, Clock.systemUTC(), endpoints, ProviderHttp.defaults())));
+                    secrets,
+                    Clock.systemUTC(),
+                    endpoints,
+                    ProviderHttp.defaults(),
+                    AwsIdentityEnv.none())));
   }
 
   private static void credential(String name, String label, List<String> registryIds) {
