@@ -19,6 +19,7 @@ import io.regcred.api.v1alpha1.RegistryCredentialStatus;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
 import io.regcred.config.OperatorConfig;
 import io.regcred.metrics.OperatorMetrics;
+import io.regcred.model.ConditionType;
 import io.regcred.model.FetchState;
 import io.regcred.model.ManagedSecret;
 import io.regcred.model.ManagedSecret.Claim;
@@ -309,22 +310,22 @@ public class RegistryCredentialReconciler
       RegistryCredentialStatus status,
       SourceState source) {
     if (!source.available()
-        && StatusFactory.changedOrReworded(previous, status, StatusFactory.SOURCE_AVAILABLE)) {
+        && StatusFactory.changedOrReworded(previous, status, ConditionType.SourceAvailable)) {
       events.warning(credential, source.reason(), source.message());
     }
-    if (source.expiring() && StatusFactory.changed(previous, status, StatusFactory.READY)) {
+    if (source.expiring() && StatusFactory.changed(previous, status, ConditionType.Ready)) {
       events.warning(
-          credential, Reason.Expiring.name(), condition(status, StatusFactory.READY).getMessage());
+          credential, Reason.Expiring.name(), condition(status, ConditionType.Ready).getMessage());
     }
-    var synced = condition(status, StatusFactory.SYNCED);
+    var synced = condition(status, ConditionType.Synced);
     if ("True".equals(synced.getStatus())) {
       // Not on every new count in the message: onboarding a namespace is not an Event.
-      if (StatusFactory.changed(previous, status, StatusFactory.SYNCED)) {
+      if (StatusFactory.changed(previous, status, ConditionType.Synced)) {
         events.normal(credential, synced.getReason(), synced.getMessage());
       }
     } else if (!Claim.blocks(synced.getReason())
         && !Reason.SourceUnavailable.name().equals(synced.getReason())
-        && StatusFactory.changedOrReworded(previous, status, StatusFactory.SYNCED)) {
+        && StatusFactory.changedOrReworded(previous, status, ConditionType.Synced)) {
       events.warning(credential, synced.getReason(), synced.getMessage());
     }
   }
@@ -561,7 +562,7 @@ public class RegistryCredentialReconciler
   }
 
   private static io.fabric8.kubernetes.api.model.Condition condition(
-      RegistryCredentialStatus status, String type) {
+      RegistryCredentialStatus status, ConditionType type) {
     return StatusFactory.find(status, type).orElseThrow();
   }
 }

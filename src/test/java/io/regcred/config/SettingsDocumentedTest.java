@@ -2,6 +2,7 @@ package io.regcred.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.regcred.ReadmeTables;
 import io.regcred.config.OperatorConfig.Setting;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,26 +20,19 @@ import org.junit.jupiter.api.Test;
  */
 class SettingsDocumentedTest {
 
-  private static final Pattern ROW =
-      Pattern.compile("(?m)^\\| `(REGCRED_\\w+)` \\| (.+?) \\| (.+) \\|$");
-
   /** A string literal that is nothing but a variable name: what reading one takes. */
   private static final Pattern VARIABLE_LITERAL = Pattern.compile("\"REGCRED_[A-Z0-9_]+\"");
 
   @Test
   void theReadmeTableListsEverySettingWithItsDefaultAndMeaningAndNothingElse() throws IOException {
-    String readme = Files.readString(Path.of("README.md"));
-    int start = readme.indexOf("| variable | default | meaning |");
-    assertThat(start).as("the README has the table of settings").isNotNegative();
-    String table = readme.substring(start, readme.indexOf("\n\n", start));
-    var rows = ROW.matcher(table).results().toList();
+    var rows = ReadmeTables.rows("| variable | default | meaning |");
 
-    assertThat(rows.stream().map(r -> r.group(1)).toList())
+    assertThat(rows.stream().map(ReadmeTables::name).toList())
         .containsExactlyElementsOf(Arrays.stream(Setting.values()).map(Setting::variable).toList());
     for (var row : rows) {
-      Setting setting = Setting.valueOf(row.group(1).substring("REGCRED_".length()));
-      assertThat(row.group(2)).as(row.group(1)).isEqualTo(setting.defaultValue());
-      assertThat(row.group(3)).as(row.group(1)).isEqualTo(setting.meaning());
+      Setting setting = Setting.valueOf(ReadmeTables.name(row).substring("REGCRED_".length()));
+      assertThat(row.get(1)).as(row.get(0)).isEqualTo(setting.defaultValue());
+      assertThat(row.get(2)).as(row.get(0)).isEqualTo(setting.meaning());
     }
   }
 

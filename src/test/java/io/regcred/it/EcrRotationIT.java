@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.model.ConditionType;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.ecr.AwsEndpoints;
 import io.regcred.provider.ecr.AwsIdentityEnv;
@@ -187,8 +188,9 @@ class EcrRotationIT {
             () -> {
               var status =
                   client.resources(RegistryCredential.class).withName("out").get().getStatus();
-              assertThat(condition(status, "SourceAvailable").getStatus()).isEqualTo("False");
-              assertThat(condition(status, "SourceAvailable").getReason())
+              assertThat(condition(status, ConditionType.SourceAvailable).getStatus())
+                  .isEqualTo("False");
+              assertThat(condition(status, ConditionType.SourceAvailable).getReason())
                   .isEqualTo("ProviderUnavailable");
             });
     assertThat(secret("ecr-out", "out").getMetadata().getResourceVersion())
@@ -197,7 +199,9 @@ class EcrRotationIT {
     await()
         .atMost(Duration.ofSeconds(20))
         .untilAsserted(
-            () -> assertThat(condition(client, "out", "Ready").getReason()).isEqualTo("Expiring"));
+            () ->
+                assertThat(condition(client, "out", ConditionType.Ready).getReason())
+                    .isEqualTo("Expiring"));
     await()
         .atMost(Duration.ofSeconds(10))
         .until(
@@ -303,7 +307,7 @@ class EcrRotationIT {
         .ignoreExceptions()
         .untilAsserted(
             () -> {
-              var c = condition(client, "t9", "SourceAvailable");
+              var c = condition(client, "t9", ConditionType.SourceAvailable);
               assertThat(c.getStatus()).isEqualTo("False");
               assertThat(c.getReason()).isEqualTo("ProviderError");
               assertThat(c.getMessage()).contains("expires at");
@@ -339,7 +343,9 @@ class EcrRotationIT {
     await()
         .atMost(Duration.ofSeconds(20))
         .ignoreExceptions()
-        .until(() -> "False".equals(condition(client, "r2", "SourceAvailable").getStatus()));
+        .until(
+            () ->
+                "False".equals(condition(client, "r2", ConditionType.SourceAvailable).getStatus()));
     int before = aws.calls(GET_TOKEN);
 
     long start = System.nanoTime();
@@ -479,7 +485,7 @@ class EcrRotationIT {
   private static void assertReady(String name, int synced) {
     var status = client.resources(RegistryCredential.class).withName(name).get().getStatus();
     assertThat(status).isNotNull();
-    assertThat(condition(status, "Ready").getStatus()).isEqualTo("True");
+    assertThat(condition(status, ConditionType.Ready).getStatus()).isEqualTo("True");
     assertThat(status.getNamespaces().synced()).isEqualTo(synced);
     assertThat(status.getSourceKind()).isEqualTo("ecr");
   }
