@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import com.microsoft.aad.msal4j.MsalEnvironment;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.regcred.api.v1alpha1.AcrSource;
 import io.regcred.api.v1alpha1.AcrSource.AzureCloud;
@@ -278,6 +279,50 @@ class AcrTokenProviderTest {
         .doesNotContain("wrong-MARKER-secret")
         .doesNotContain("AADSTS");
     assertThat(acr.exchangeCalls()).isZero();
+  }
+
+  @Test
+  void noManagedIdentityAssignedIsCredentialUnavailable() throws IOException {
+    try (var imds = new FakeImds();
+        var msal =
+            MsalEnvironment.of(
+                Map.of("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.uri().toString()))) {
+
+      SourceException e = fetchFails(provider(Map.of()), spec(acr.server(), null));
+
+      assertThat(imds.unknownRequests()).isEmpty();
+      assertThat(imds.tokenRequests())
+          .as("IMDS was asked once, for the ACR audience as the client id")
+          .hasSize(1)
+          .allSatisfy(
+              q ->
+                  assertThat(q)
+                      .contains("resource=https://containerregistry.azure.net")
+                      .contains("client_id=" + CLIENT_ID));
+      assertThat(e.reason()).isEqualTo("CredentialUnavailable");
+      assertThat(e.getMessage())
+          .contains("managed identity, client " + CLIENT_ID)
+          .contains("no managed identity is assigned")
+          .contains("HTTP 400")
+          .doesNotContain("Identity not found");
+      assertThat(entra.tokenCalls()).isZero();
+      assertThat(acr.exchangeCalls()).isZero();
+    }
+  }
+
+  @Test
+  void anUnreachableManagedIdentityEndpointIsCredentialUnavailable() throws IOException {
+    String closed = "http://127.0.0.1:" + closedPort();
+    try (var msal = MsalEnvironment.of(Map.of("AZURE_POD_IDENTITY_AUTHORITY_HOST", closed))) {
+
+      SourceException e = fetchFails(provider(Map.of()), spec(acr.server(), null));
+
+      assertThat(e.reason()).isEqualTo("CredentialUnavailable");
+      assertThat(e.getMessage())
+          .contains("managed identity, client " + CLIENT_ID)
+          .contains("no managed identity endpoint could be reached");
+      assertThat(acr.exchangeCalls()).isZero();
+    }
   }
 
   @Test
