@@ -34,10 +34,7 @@ class OperatorConfigTest {
     assertThat(config.httpPort()).isEqualTo(8080);
     assertThat(config.deniedNamespaces())
         .containsExactlyInAnyOrder("kube-system", "kube-public", "kube-node-lease");
-    assertThat(config.aws()).isEqualTo(AwsEndpoints.none());
-    assertThat(config.azure().authorityHost()).isEmpty();
-    assertThat(config.azure().allowedServers()).isEmpty();
-    assertThat(config.gar()).isEqualTo(GarSettings.none());
+    assertNoProviderOverrides(config);
   }
 
   @Test
@@ -60,10 +57,7 @@ class OperatorConfigTest {
                 "REGCRED_ACR_ALLOWED_SERVERS", " ",
                 "REGCRED_GAR_ALLOWED_CREDENTIAL_URLS", " ",
                 "REGCRED_GAR_ALLOWED_CREDENTIAL_FILES", ""));
-    assertThat(config.aws()).isEqualTo(AwsEndpoints.none());
-    assertThat(config.azure().authorityHost()).isEmpty();
-    assertThat(config.azure().allowedServers()).isEmpty();
-    assertThat(config.gar()).isEqualTo(GarSettings.none());
+    assertNoProviderOverrides(config);
   }
 
   @Test
@@ -283,6 +277,14 @@ class OperatorConfigTest {
             "REGCRED_SOURCE_NAMESPACE: empty; accepts a namespace name",
             "REGCRED_LEASE_NAME: empty; accepts a DNS-1123 subdomain",
             "REGCRED_LEADER_IDENTITY: empty; accepts any non-blank text");
+  }
+
+  /** The providers' defaults: no endpoint or authority overrides, nothing allowed beyond them. */
+  private static void assertNoProviderOverrides(OperatorConfig config) {
+    assertThat(config.aws()).isEqualTo(AwsEndpoints.none());
+    assertThat(config.azure().authorityHost()).isEmpty();
+    assertThat(config.azure().allowedServers()).isEmpty();
+    assertThat(config.gar()).isEqualTo(GarSettings.none());
   }
 
   private static List<String> problems(Map<String, String> env) {
