@@ -35,7 +35,7 @@ public final class OperatorMain implements AutoCloseable {
   private final AtomicBoolean leading = new AtomicBoolean();
 
   public OperatorMain(OperatorConfig config, KubernetesClient client, Clock clock) {
-    this(config, client, clock, Providers.fromEnvironment(System.getenv(), clock));
+    this(config, client, clock, Providers.of(config, clock));
   }
 
   /** With the given token providers (tests point real SDKs at local fakes this way). */
@@ -133,18 +133,16 @@ public final class OperatorMain implements AutoCloseable {
 
   public static void main(String[] args) {
     OperatorConfig config;
-    Function<SourceSecrets, List<TokenProvider>> providers;
     try {
       // Every setting, the operator's and the providers', is checked before anything starts.
       config = OperatorConfig.fromEnv(System.getenv());
-      providers = Providers.fromEnvironment(System.getenv(), Clock.systemUTC());
-    } catch (IllegalArgumentException e) {
+    } catch (OperatorConfig.InvalidConfigurationException e) {
       log.error(e.getMessage());
       System.exit(2);
       return;
     }
     KubernetesClient client = KubernetesClients.create();
-    var main = new OperatorMain(config, client, Clock.systemUTC(), providers);
+    var main = new OperatorMain(config, client, Clock.systemUTC());
     Runtime.getRuntime().addShutdownHook(new Thread(main::close, "regcred-shutdown"));
     log.info(
         "starting regcred-operator namespace={} sourceNamespace={} leaderElection={}",

@@ -44,29 +44,29 @@ public final class EventPlan {
               "credential updated in place in the target namespaces"));
     }
     if (!source.available()
-        && StatusFactory.changedOrReworded(previous, status, StatusFactory.SOURCE_AVAILABLE)) {
+        && StatusFactory.changedOrReworded(previous, status, ConditionType.SourceAvailable)) {
       events.add(new PlannedEvent(true, source.reason(), source.message()));
     }
-    if (source.expiring() && StatusFactory.changed(previous, status, StatusFactory.READY)) {
+    if (source.expiring() && StatusFactory.changed(previous, status, ConditionType.Ready)) {
       events.add(
           new PlannedEvent(
-              true, Reason.Expiring.name(), condition(status, StatusFactory.READY).getMessage()));
+              true, Reason.Expiring.name(), condition(status, ConditionType.Ready).getMessage()));
     }
-    Condition synced = condition(status, StatusFactory.SYNCED);
+    Condition synced = condition(status, ConditionType.Synced);
     if ("True".equals(synced.getStatus())) {
-      if (StatusFactory.changed(previous, status, StatusFactory.SYNCED)) {
+      if (StatusFactory.changed(previous, status, ConditionType.Synced)) {
         events.add(new PlannedEvent(false, synced.getReason(), synced.getMessage()));
       }
     } else if (!Claim.blocks(synced.getReason())
         // Conflicts have their own Event above; a failing source has the SourceAvailable one.
         && !Reason.SourceUnavailable.name().equals(synced.getReason())
-        && StatusFactory.changedOrReworded(previous, status, StatusFactory.SYNCED)) {
+        && StatusFactory.changedOrReworded(previous, status, ConditionType.Synced)) {
       events.add(new PlannedEvent(true, synced.getReason(), synced.getMessage()));
     }
     return List.copyOf(events);
   }
 
-  private static Condition condition(RegistryCredentialStatus status, String type) {
+  private static Condition condition(RegistryCredentialStatus status, ConditionType type) {
     return StatusFactory.find(status, type).orElseThrow();
   }
 }

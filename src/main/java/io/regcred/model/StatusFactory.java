@@ -16,10 +16,6 @@ import java.util.Optional;
 /** Builds a credential's status from what a reconcile saw; pure, with the time passed in. */
 public final class StatusFactory {
 
-  public static final String READY = "Ready";
-  public static final String SOURCE_AVAILABLE = "SourceAvailable";
-  public static final String SYNCED = "Synced";
-
   /** At most this many failures are listed; the counts still cover all of them. */
   public static final int MAX_FAILURES = 20;
 
@@ -71,7 +67,7 @@ public final class StatusFactory {
     Condition sourceCondition =
         condition(
             prev,
-            SOURCE_AVAILABLE,
+            ConditionType.SourceAvailable,
             source.available(),
             source.reason(),
             source.message(),
@@ -83,11 +79,11 @@ public final class StatusFactory {
       status.setNamespaces(prev.getNamespaces());
       status.setFailures(prev.getFailures());
       syncedCondition =
-          find(prev, SYNCED)
+          find(prev, ConditionType.Synced)
               .orElse(
                   condition(
                       prev,
-                      SYNCED,
+                      ConditionType.Synced,
                       false,
                       Reason.SourceUnavailable.name(),
                       "nothing synced yet: the source is unavailable",
@@ -123,7 +119,8 @@ public final class StatusFactory {
                 + " and refreshing it fails: "
                 + source.message()
             : !source.available() ? source.message() : syncedCondition.getMessage();
-    conditions.add(condition(prev, READY, ready, readyReason, readyMessage, generation, now));
+    conditions.add(
+        condition(prev, ConditionType.Ready, ready, readyReason, readyMessage, generation, now));
     conditions.add(sourceCondition);
     conditions.add(syncedCondition);
     status.setConditions(conditions);
@@ -140,10 +137,17 @@ public final class StatusFactory {
     RegistryCredentialStatus status = Serialization.clone(prev);
     List<Condition> conditions = new ArrayList<>();
     conditions.add(
-        condition(prev, READY, false, Reason.ReconcileError.name(), message, generation, now));
+        condition(
+            prev,
+            ConditionType.Ready,
+            false,
+            Reason.ReconcileError.name(),
+            message,
+            generation,
+            now));
     if (prev.getConditions() != null) {
       prev.getConditions().stream()
-          .filter(c -> !READY.equals(c.getType()))
+          .filter(c -> !ConditionType.Ready.name().equals(c.getType()))
           .forEach(conditions::add);
     }
     status.setConditions(conditions);
@@ -164,7 +168,7 @@ public final class StatusFactory {
               : "synced to all " + sync.targeted() + " target namespaces";
       return condition(
           prev,
-          SYNCED,
+          ConditionType.Synced,
           true,
           sync.targeted() == 0
               ? Reason.NoTargetNamespaces.name()
@@ -186,7 +190,7 @@ public final class StatusFactory {
                 .map(f -> f.namespace() + ": " + f.message())
                 .orElse("")
             + "); see status.failures";
-    return condition(prev, SYNCED, false, reason, message, generation, now);
+    return condition(prev, ConditionType.Synced, false, reason, message, generation, now);
   }
 
   private static List<SyncFailure> boundedFailures(List<SyncFailure> failures) {
@@ -197,11 +201,11 @@ public final class StatusFactory {
   }
 
   /** The condition of this type, if the status has one. */
-  public static Optional<Condition> find(RegistryCredentialStatus status, String type) {
+  public static Optional<Condition> find(RegistryCredentialStatus status, ConditionType type) {
     if (status == null || status.getConditions() == null) {
       return Optional.empty();
     }
-    return status.getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+    return status.getConditions().stream().filter(c -> type.name().equals(c.getType())).findFirst();
   }
 
   /**
@@ -209,7 +213,7 @@ public final class StatusFactory {
    * status lacks counts as changed): the moments worth an Event.
    */
   public static boolean changed(
-      RegistryCredentialStatus previous, RegistryCredentialStatus next, String type) {
+      RegistryCredentialStatus previous, RegistryCredentialStatus next, ConditionType type) {
     var before = find(previous, type);
     var after = find(next, type);
     return before.isEmpty()
@@ -223,7 +227,7 @@ public final class StatusFactory {
    * with the same reason (another namespace, another error) is news worth an Event too.
    */
   public static boolean changedOrReworded(
-      RegistryCredentialStatus previous, RegistryCredentialStatus next, String type) {
+      RegistryCredentialStatus previous, RegistryCredentialStatus next, ConditionType type) {
     return changed(previous, next, type)
         || !find(previous, type)
             .map(Condition::getMessage)
@@ -233,7 +237,7 @@ public final class StatusFactory {
   /** A condition whose lastTransitionTime moves only when its status changes. */
   private static Condition condition(
       RegistryCredentialStatus prev,
-      String type,
+      ConditionType type,
       boolean ok,
       String reason,
       String message,
@@ -246,7 +250,7 @@ public final class StatusFactory {
             .map(Condition::getLastTransitionTime)
             .orElse(format(now));
     return new ConditionBuilder()
-        .withType(type)
+        .withType(type.name())
         .withStatus(value)
         .withReason(reason)
         .withMessage(message)

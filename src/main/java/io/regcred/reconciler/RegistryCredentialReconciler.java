@@ -19,6 +19,7 @@ import io.regcred.api.v1alpha1.RegistryCredentialStatus;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
 import io.regcred.config.OperatorConfig;
 import io.regcred.metrics.OperatorMetrics;
+import io.regcred.model.ConditionType;
 import io.regcred.model.EventPlan;
 import io.regcred.model.FetchState;
 import io.regcred.model.ManagedSecret;
@@ -352,11 +353,11 @@ public class RegistryCredentialReconciler
             credential.getMetadata().getGeneration(),
             "the reconcile failed (" + why + "); retrying",
             clock.instant());
-    if (StatusFactory.changedOrReworded(credential.getStatus(), status, StatusFactory.READY)) {
+    if (StatusFactory.changedOrReworded(credential.getStatus(), status, ConditionType.Ready)) {
       events.warning(
           credential,
           Reason.ReconcileError.name(),
-          StatusFactory.find(status, StatusFactory.READY).orElseThrow().getMessage());
+          StatusFactory.find(status, ConditionType.Ready).orElseThrow().getMessage());
     }
     statusWriter.write(credential, status);
     return ErrorStatusUpdateControl.noStatusUpdate();

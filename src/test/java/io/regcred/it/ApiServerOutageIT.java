@@ -13,7 +13,6 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.informers.impl.cache.Reflector;
-import io.regcred.config.OperatorConfig;
 import io.regcred.testing.Credentials;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -65,8 +64,13 @@ class ApiServerOutageIT {
     operator =
         RunningOperator.start(
             new KubernetesClientBuilder().withConfig(plane.configFor(proxy.port())).build(),
-            new OperatorConfig(
-                OPERATOR_NS, OPERATOR_NS, false, "outage-leader", "outage", 2, 8, healthPort));
+            RunningOperator.config(
+                OPERATOR_NS,
+                Map.of(
+                    "REGCRED_LEADER_IDENTITY",
+                    "outage",
+                    "REGCRED_HTTP_PORT",
+                    String.valueOf(healthPort))));
     awaitReadiness(200, Duration.ofSeconds(60));
   }
 

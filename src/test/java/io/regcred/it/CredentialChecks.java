@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus;
+import io.regcred.model.ConditionType;
 import io.regcred.model.StatusFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -22,7 +23,9 @@ public final class CredentialChecks {
         && c.getStatus().getNamespaces() != null
         && c.getStatus().getNamespaces().synced() == synced
         && c.getStatus().getConditions().stream()
-            .anyMatch(x -> x.getType().equals("Ready") && x.getStatus().equals("True"));
+            .anyMatch(
+                x ->
+                    x.getType().equals(ConditionType.Ready.name()) && x.getStatus().equals("True"));
   }
 
   /**
@@ -38,13 +41,13 @@ public final class CredentialChecks {
   }
 
   /** A condition of the credential as the API server has it now. */
-  public static Condition condition(KubernetesClient client, String name, String type) {
+  public static Condition condition(KubernetesClient client, String name, ConditionType type) {
     return condition(
         client.resources(RegistryCredential.class).withName(name).get().getStatus(), type);
   }
 
   /** A condition of a status; fails when the status has none of that type. */
-  public static Condition condition(RegistryCredentialStatus status, String type) {
+  public static Condition condition(RegistryCredentialStatus status, ConditionType type) {
     return StatusFactory.find(status, type).orElseThrow();
   }
 

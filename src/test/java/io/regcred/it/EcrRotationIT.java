@@ -11,8 +11,10 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.model.ConditionType;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.ecr.AwsEndpoints;
+import io.regcred.provider.ecr.AwsIdentityEnv;
 import io.regcred.provider.ecr.EcrTokenProvider;
 import io.regcred.provider.ecr.FakeAws;
 import io.regcred.provider.ecr.FakeAws.Operation;
@@ -99,7 +101,11 @@ class EcrRotationIT {
         secrets ->
             List.of(
                 new EcrTokenProvider(
-                    secrets, Clock.systemUTC(), endpoints, ProviderHttp.defaults())));
+                    secrets,
+                    Clock.systemUTC(),
+                    endpoints,
+                    ProviderHttp.defaults(),
+                    AwsIdentityEnv.none())));
   }
 
   private static void credential(String name, String label, List<String> registryIds) {
@@ -179,8 +185,9 @@ class EcrRotationIT {
             () -> {
               var status =
                   client.resources(RegistryCredential.class).withName("out").get().getStatus();
-              assertThat(condition(status, "SourceAvailable").getStatus()).isEqualTo("False");
-              assertThat(condition(status, "SourceAvailable").getReason())
+              assertThat(condition(status, ConditionType.SourceAvailable).getStatus())
+                  .isEqualTo("False");
+              assertThat(condition(status, ConditionType.SourceAvailable).getReason())
                   .isEqualTo("ProviderUnavailable");
             });
     assertThat(secret("ecr-out", "out").getMetadata().getResourceVersion())
@@ -189,7 +196,9 @@ class EcrRotationIT {
     await()
         .atMost(Duration.ofSeconds(20))
         .untilAsserted(
-            () -> assertThat(condition(client, "out", "Ready").getReason()).isEqualTo("Expiring"));
+            () ->
+                assertThat(condition(client, "out", ConditionType.Ready).getReason())
+                    .isEqualTo("Expiring"));
     await()
         .atMost(Duration.ofSeconds(10))
         .until(
@@ -295,7 +304,7 @@ class EcrRotationIT {
         .ignoreExceptions()
         .untilAsserted(
             () -> {
-              var c = condition(client, "t9", "SourceAvailable");
+              var c = condition(client, "t9", ConditionType.SourceAvailable);
               assertThat(c.getStatus()).isEqualTo("False");
               assertThat(c.getReason()).isEqualTo("ProviderError");
               assertThat(c.getMessage()).contains("expires at");
@@ -327,7 +336,9 @@ class EcrRotationIT {
     await()
         .atMost(Duration.ofSeconds(20))
         .ignoreExceptions()
-        .until(() -> "False".equals(condition(client, "r2", "SourceAvailable").getStatus()));
+        .until(
+            () ->
+                "False".equals(condition(client, "r2", ConditionType.SourceAvailable).getStatus()));
     int before = aws.calls(GET_TOKEN);
 
     long start = System.nanoTime();
@@ -467,7 +478,7 @@ class EcrRotationIT {
   private static void assertReady(String name, int synced) {
     var status = client.resources(RegistryCredential.class).withName(name).get().getStatus();
     assertThat(status).isNotNull();
-    assertThat(condition(status, "Ready").getStatus()).isEqualTo("True");
+    assertThat(condition(status, ConditionType.Ready).getStatus()).isEqualTo("True");
     assertThat(status.getNamespaces().synced()).isEqualTo(synced);
     assertThat(status.getSourceKind()).isEqualTo("ecr");
   }

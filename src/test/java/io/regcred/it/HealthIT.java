@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.regcred.api.v1alpha1.RegistryCredential;
-import io.regcred.config.OperatorConfig;
 import io.regcred.testing.Credentials;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -42,7 +41,14 @@ class HealthIT {
                 .withMasterUrl("https://127.0.0.1:" + proxy.port())
                 .build();
         int port = freePort();
-        var config = new OperatorConfig(NS, NS, true, "health-leader", "health-a", 2, 8, port);
+        var config =
+            RunningOperator.config(
+                NS,
+                Map.of(
+                    "REGCRED_LEADER_ELECTION", "true",
+                    "REGCRED_LEASE_NAME", "health-leader",
+                    "REGCRED_LEADER_IDENTITY", "health-a",
+                    "REGCRED_HTTP_PORT", String.valueOf(port)));
         try (RunningOperator leader =
             RunningOperator.start(
                 new KubernetesClientBuilder().withConfig(throughProxy).build(), config)) {
@@ -55,7 +61,13 @@ class HealthIT {
           // A standby (same Lease, its own identity) is ready too: rollouts of two replicas finish.
           int standbyPort = freePort();
           var standbyConfig =
-              new OperatorConfig(NS, NS, true, "health-leader", "health-b", 2, 8, standbyPort);
+              RunningOperator.config(
+                  NS,
+                  Map.of(
+                      "REGCRED_LEADER_ELECTION", "true",
+                      "REGCRED_LEASE_NAME", "health-leader",
+                      "REGCRED_LEADER_IDENTITY", "health-b",
+                      "REGCRED_HTTP_PORT", String.valueOf(standbyPort)));
           try (RunningOperator standby =
               RunningOperator.start(TestCluster.newAdminClient(), standbyConfig)) {
             await()

@@ -13,11 +13,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.regcred.KubernetesClients;
 import io.regcred.Labels;
 import io.regcred.api.v1alpha1.RegistryCredential;
-import io.regcred.config.OperatorConfig;
 import io.regcred.testing.Credentials;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -120,17 +118,7 @@ class HostileObjectsIT {
       client
           .resource(basicAuthSecret(OPERATOR_NS, "deny-src", "robot", "pw"))
           .createOr(r -> r.update());
-      var open =
-          new OperatorConfig(
-              OPERATOR_NS,
-              OPERATOR_NS,
-              false,
-              "regcred-operator-leader",
-              "test-operator",
-              2,
-              8,
-              0,
-              Set.of());
+      var open = RunningOperator.config(OPERATOR_NS, Map.of("REGCRED_DENIED_NAMESPACES", ""));
       try (RunningOperator operator = RunningOperator.start(TestCluster.newAdminClient(), open)) {
         client
             .resource(
@@ -140,17 +128,7 @@ class HostileObjectsIT {
             .atMost(Duration.ofSeconds(30))
             .until(() -> CredentialChecks.ready(client, "deny", 1));
       }
-      var denying =
-          new OperatorConfig(
-              OPERATOR_NS,
-              OPERATOR_NS,
-              false,
-              "regcred-operator-leader",
-              "test-operator",
-              2,
-              8,
-              0,
-              Set.of(ns));
+      var denying = RunningOperator.config(OPERATOR_NS, Map.of("REGCRED_DENIED_NAMESPACES", ns));
       try (RunningOperator operator =
           RunningOperator.start(TestCluster.newAdminClient(), denying)) {
         await()

@@ -7,7 +7,9 @@ import io.regcred.config.OperatorConfig;
 import io.regcred.provider.SourceSecrets;
 import io.regcred.provider.TokenProvider;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /** The operator running in the test JVM against the test API server, as OperatorMain wires it. */
@@ -23,10 +25,23 @@ public final class RunningOperator implements AutoCloseable {
 
   /** Starts an operator whose namespace and source namespace are {@code namespace}. */
   public static RunningOperator start(KubernetesClient client, String namespace) {
-    return start(
-        client,
-        new OperatorConfig(
-            namespace, namespace, false, "regcred-operator-leader", "test-operator", 2, 8, 0));
+    return start(client, config(namespace, Map.of()));
+  }
+
+  /**
+   * The configuration of a test operator in {@code namespace}, parsed as the environment would be:
+   * no leader election, two credentials at once, no HTTP endpoints, unless {@code settings} (more
+   * {@code REGCRED_*} variables) say otherwise.
+   */
+  public static OperatorConfig config(String namespace, Map<String, String> settings) {
+    Map<String, String> env = new HashMap<>();
+    env.put("REGCRED_NAMESPACE", namespace);
+    env.put("REGCRED_LEADER_ELECTION", "false");
+    env.put("REGCRED_LEADER_IDENTITY", "test-operator");
+    env.put("REGCRED_RECONCILE_CONCURRENCY", "2");
+    env.put("REGCRED_HTTP_PORT", "0");
+    env.putAll(settings);
+    return OperatorConfig.fromEnv(env);
   }
 
   /** Starts an operator with the given configuration. */
@@ -40,9 +55,7 @@ public final class RunningOperator implements AutoCloseable {
       KubernetesClient client,
       String namespace,
       Function<SourceSecrets, List<TokenProvider>> providers) {
-    var config =
-        new OperatorConfig(
-            namespace, namespace, false, "regcred-operator-leader", "test-operator", 2, 8, 0);
+    var config = config(namespace, Map.of());
     KubernetesClient own = operatorClient(client);
     return start(own, new OperatorMain(config, own, Clock.systemUTC(), providers));
   }

@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.regcred.api.v1alpha1.DeletionPolicy;
 import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.model.ConditionType;
 import io.regcred.testing.Credentials;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -232,7 +233,7 @@ class StaticSourceIT {
                         assertThat(f.namespace()).isEqualTo("conf-b");
                         assertThat(f.reason()).isEqualTo("Conflict");
                       });
-              assertThat(condition(status, "Synced").getReason()).isEqualTo("Conflict");
+              assertThat(condition(status, ConditionType.Synced).getReason()).isEqualTo("Conflict");
             });
     await()
         .atMost(Duration.ofSeconds(10))
@@ -262,10 +263,11 @@ class StaticSourceIT {
             () -> {
               var status =
                   client.resources(RegistryCredential.class).withName("miss").get().getStatus();
-              assertThat(condition(status, "SourceAvailable").getStatus()).isEqualTo("False");
-              assertThat(condition(status, "SourceAvailable").getReason())
+              assertThat(condition(status, ConditionType.SourceAvailable).getStatus())
+                  .isEqualTo("False");
+              assertThat(condition(status, ConditionType.SourceAvailable).getReason())
                   .isEqualTo("SourceSecretNotFound");
-              assertThat(condition(status, "Ready").getStatus()).isEqualTo("False");
+              assertThat(condition(status, ConditionType.Ready).getStatus()).isEqualTo("False");
             });
     await()
         .atMost(Duration.ofSeconds(10))
@@ -298,7 +300,7 @@ class StaticSourceIT {
         .atMost(Duration.ofSeconds(20))
         .untilAsserted(
             () ->
-                assertThat(condition(client, "miss", "SourceAvailable").getReason())
+                assertThat(condition(client, "miss", ConditionType.SourceAvailable).getReason())
                     .isEqualTo("SourceSecretInvalid"));
     assertThat(secret("miss-a", "miss").getMetadata().getResourceVersion())
         .isEqualTo(good.getMetadata().getResourceVersion());
@@ -456,7 +458,7 @@ class StaticSourceIT {
   private void assertReady(String name, int targeted, int synced) {
     var status = client.resources(RegistryCredential.class).withName(name).get().getStatus();
     assertThat(status).as("status of %s", name).isNotNull();
-    assertThat(condition(status, "Ready").getStatus()).isEqualTo("True");
+    assertThat(condition(status, ConditionType.Ready).getStatus()).isEqualTo("True");
     assertThat(status.getNamespaces().targeted()).isEqualTo(targeted);
     assertThat(status.getNamespaces().synced()).isEqualTo(synced);
     assertThat(status.getNamespaces().summary()).isEqualTo(synced + "/" + targeted);

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.Counter;
 import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.model.ConditionType;
 import io.regcred.testing.Credentials;
 import java.time.Duration;
 import java.util.List;
@@ -164,7 +165,9 @@ class TargetedWorkIT {
         .until(
             () ->
                 "Conflict"
-                    .equals(CredentialChecks.condition(client, CREDENTIAL, "Synced").getReason()));
+                    .equals(
+                        CredentialChecks.condition(client, CREDENTIAL, ConditionType.Synced)
+                            .getReason()));
     // Past the first rechecks (5 s, then 10 s later): the next one is 20 s away.
     Thread.sleep(17_000);
     client.secrets().inNamespace(ns).withName(secretName()).delete();

@@ -413,17 +413,17 @@ class PassPlanTest {
   void anUnexpectedErrorDoubtsReadyAndKeepsWhatThePassEstablished() {
     var synced = status(null, UP, List.of());
     var failed = StatusFactory.unexpected(synced, 1, "the reconcile failed (X); retrying", NOW);
-    assertThat(StatusFactory.find(failed, StatusFactory.READY).orElseThrow())
+    assertThat(StatusFactory.find(failed, ConditionType.Ready).orElseThrow())
         .satisfies(
             c -> {
               assertThat(c.getStatus()).isEqualTo("False");
               assertThat(c.getReason()).isEqualTo("ReconcileError");
             });
-    assertThat(StatusFactory.find(failed, StatusFactory.SYNCED))
-        .isEqualTo(StatusFactory.find(synced, StatusFactory.SYNCED));
+    assertThat(StatusFactory.find(failed, ConditionType.Synced))
+        .isEqualTo(StatusFactory.find(synced, ConditionType.Synced));
     assertThat(failed.getNamespaces()).isEqualTo(synced.getNamespaces());
     assertThat(synced.getConditions()).hasSize(3); // the previous status is not changed
-    assertThat(StatusFactory.find(synced, StatusFactory.READY).orElseThrow().getStatus())
+    assertThat(StatusFactory.find(synced, ConditionType.Ready).orElseThrow().getStatus())
         .isEqualTo("True");
   }
 }

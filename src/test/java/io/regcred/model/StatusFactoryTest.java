@@ -37,15 +37,15 @@ class StatusFactoryTest {
     return StatusFactory.build(prev, 3, "static", source, sync, Optional.empty(), now);
   }
 
-  private static Condition condition(RegistryCredentialStatus status, String type) {
+  private static Condition condition(RegistryCredentialStatus status, ConditionType type) {
     return status.getConditions().stream()
-        .filter(c -> type.equals(c.getType()))
+        .filter(c -> type.name().equals(c.getType()))
         .findFirst()
         .orElseThrow(() -> new AssertionError("no condition " + type));
   }
 
   private static void assertCondition(
-      RegistryCredentialStatus status, String type, String value, String reason) {
+      RegistryCredentialStatus status, ConditionType type, String value, String reason) {
     Condition c = condition(status, type);
     assertThat(c.getStatus()).as(type + " status").isEqualTo(value);
     assertThat(c.getReason()).as(type + " reason").isEqualTo(reason);
@@ -66,12 +66,12 @@ class StatusFactoryTest {
     assertThat(status.getConditions())
         .extracting(Condition::getType)
         .containsExactly("Ready", "SourceAvailable", "Synced");
-    assertCondition(status, StatusFactory.READY, "True", "Ready");
-    assertCondition(status, StatusFactory.SOURCE_AVAILABLE, "True", "CredentialAvailable");
-    assertCondition(status, StatusFactory.SYNCED, "True", "AllNamespacesSynced");
-    assertThat(condition(status, StatusFactory.SOURCE_AVAILABLE).getMessage())
+    assertCondition(status, ConditionType.Ready, "True", "Ready");
+    assertCondition(status, ConditionType.SourceAvailable, "True", "CredentialAvailable");
+    assertCondition(status, ConditionType.Synced, "True", "AllNamespacesSynced");
+    assertThat(condition(status, ConditionType.SourceAvailable).getMessage())
         .isEqualTo("token fetched");
-    assertThat(condition(status, StatusFactory.SYNCED).getMessage()).contains("2");
+    assertThat(condition(status, ConditionType.Synced).getMessage()).contains("2");
     assertThat(status.getConditions())
         .allSatisfy(
             c -> {
@@ -95,14 +95,14 @@ class StatusFactoryTest {
 
     RegistryCredentialStatus status = build(null, OK, sync, T0);
 
-    assertCondition(status, StatusFactory.SOURCE_AVAILABLE, "True", "CredentialAvailable");
-    assertCondition(status, StatusFactory.SYNCED, "False", "SyncFailed");
-    assertCondition(status, StatusFactory.READY, "False", "SyncFailed");
-    assertThat(condition(status, StatusFactory.SYNCED).getMessage())
+    assertCondition(status, ConditionType.SourceAvailable, "True", "CredentialAvailable");
+    assertCondition(status, ConditionType.Synced, "False", "SyncFailed");
+    assertCondition(status, ConditionType.Ready, "False", "SyncFailed");
+    assertThat(condition(status, ConditionType.Synced).getMessage())
         .contains("2 of 3")
         .contains("alpha: could not write Secret in alpha");
-    assertThat(condition(status, StatusFactory.READY).getMessage())
-        .isEqualTo(condition(status, StatusFactory.SYNCED).getMessage());
+    assertThat(condition(status, ConditionType.Ready).getMessage())
+        .isEqualTo(condition(status, ConditionType.Synced).getMessage());
     assertThat(status.getNamespaces()).isEqualTo(new NamespaceCounts(3, 1, 2, "1/3"));
     assertThat(status.getFailures())
         .extracting(SyncFailure::namespace)
@@ -117,8 +117,8 @@ class StatusFactoryTest {
 
     RegistryCredentialStatus status = build(null, OK, sync, T0);
 
-    assertCondition(status, StatusFactory.SYNCED, "False", "Conflict");
-    assertCondition(status, StatusFactory.READY, "False", "Conflict");
+    assertCondition(status, ConditionType.Synced, "False", "Conflict");
+    assertCondition(status, ConditionType.Ready, "False", "Conflict");
     assertThat(status.getNamespaces().summary()).isEqualTo("0/2");
   }
 
@@ -126,9 +126,9 @@ class StatusFactoryTest {
   void noTargetNamespaces() {
     RegistryCredentialStatus status = build(null, OK, synced(0), T0);
 
-    assertCondition(status, StatusFactory.SYNCED, "True", "NoTargetNamespaces");
-    assertCondition(status, StatusFactory.READY, "True", "Ready");
-    assertThat(condition(status, StatusFactory.SYNCED).getMessage()).contains("no namespace");
+    assertCondition(status, ConditionType.Synced, "True", "NoTargetNamespaces");
+    assertCondition(status, ConditionType.Ready, "True", "Ready");
+    assertThat(condition(status, ConditionType.Synced).getMessage()).contains("no namespace");
     assertThat(status.getNamespaces()).isEqualTo(new NamespaceCounts(0, 0, 0, "0/0"));
   }
 
@@ -151,15 +151,15 @@ class StatusFactoryTest {
     assertThat(status.getNamespaces()).isEqualTo(new NamespaceCounts(3, 2, 1, "2/3"));
     assertThat(status.getFailures()).isEqualTo(prev.getFailures());
     assertThat(status.getLastRotationTime()).isEqualTo("2025-03-01T10:00:00Z");
-    assertThat(condition(status, StatusFactory.SYNCED))
-        .isEqualTo(condition(prev, StatusFactory.SYNCED));
-    assertCondition(status, StatusFactory.SOURCE_AVAILABLE, "False", "SourceSecretNotFound");
-    assertCondition(status, StatusFactory.READY, "False", "SourceSecretNotFound");
-    assertThat(condition(status, StatusFactory.READY).getMessage())
+    assertThat(condition(status, ConditionType.Synced))
+        .isEqualTo(condition(prev, ConditionType.Synced));
+    assertCondition(status, ConditionType.SourceAvailable, "False", "SourceSecretNotFound");
+    assertCondition(status, ConditionType.Ready, "False", "SourceSecretNotFound");
+    assertThat(condition(status, ConditionType.Ready).getMessage())
         .isEqualTo("Secret regcred/x not found");
-    assertThat(condition(status, StatusFactory.SOURCE_AVAILABLE).getLastTransitionTime())
+    assertThat(condition(status, ConditionType.SourceAvailable).getLastTransitionTime())
         .isEqualTo("2025-03-01T11:00:00Z");
-    assertThat(condition(status, StatusFactory.SOURCE_AVAILABLE).getObservedGeneration())
+    assertThat(condition(status, ConditionType.SourceAvailable).getObservedGeneration())
         .isEqualTo(4L);
   }
 
@@ -168,9 +168,9 @@ class StatusFactoryTest {
     RegistryCredentialStatus status =
         build(null, SourceState.failed("SourceSecretInvalid", "bad"), null, T0);
 
-    assertCondition(status, StatusFactory.SYNCED, "False", "SourceUnavailable");
-    assertCondition(status, StatusFactory.READY, "False", "SourceSecretInvalid");
-    assertCondition(status, StatusFactory.SOURCE_AVAILABLE, "False", "SourceSecretInvalid");
+    assertCondition(status, ConditionType.Synced, "False", "SourceUnavailable");
+    assertCondition(status, ConditionType.Ready, "False", "SourceSecretInvalid");
+    assertCondition(status, ConditionType.SourceAvailable, "False", "SourceSecretInvalid");
     assertThat(status.getNamespaces()).isNull();
   }
 
@@ -182,16 +182,16 @@ class StatusFactoryTest {
     assertThat(same.getConditions())
         .extracting(Condition::getLastTransitionTime)
         .containsOnly("2025-03-01T10:00:00Z");
-    assertCondition(same, StatusFactory.SYNCED, "True", "NoTargetNamespaces");
+    assertCondition(same, ConditionType.Synced, "True", "NoTargetNamespaces");
 
     RegistryCredentialStatus failing =
         build(same, OK, new SyncReport(2, 1, List.of(failure("a", "Forbidden")), false, 0), T2);
 
-    assertThat(condition(failing, StatusFactory.SOURCE_AVAILABLE).getLastTransitionTime())
+    assertThat(condition(failing, ConditionType.SourceAvailable).getLastTransitionTime())
         .isEqualTo("2025-03-01T10:00:00Z");
-    assertThat(condition(failing, StatusFactory.SYNCED).getLastTransitionTime())
+    assertThat(condition(failing, ConditionType.Synced).getLastTransitionTime())
         .isEqualTo("2025-03-01T12:00:00Z");
-    assertThat(condition(failing, StatusFactory.READY).getLastTransitionTime())
+    assertThat(condition(failing, ConditionType.Ready).getLastTransitionTime())
         .isEqualTo("2025-03-01T12:00:00Z");
   }
 
@@ -221,7 +221,7 @@ class StatusFactoryTest {
         .endsWith("ns-%03d".formatted(StatusFactory.MAX_FAILURES - 1));
     assertThat(status.getNamespaces())
         .isEqualTo(new NamespaceCounts(failed + 7, 7, failed, "7/" + (failed + 7)));
-    assertThat(condition(status, StatusFactory.SYNCED).getMessage())
+    assertThat(condition(status, ConditionType.Synced).getMessage())
         .contains(failed + " of " + (failed + 7))
         .contains("ns-000");
   }
@@ -266,20 +266,12 @@ class StatusFactoryTest {
             null,
             java.util.Optional.empty(),
             now);
-    var ready =
-        status.getConditions().stream()
-            .filter(c -> c.getType().equals("Ready"))
-            .findFirst()
-            .orElseThrow();
+    var ready = condition(status, ConditionType.Ready);
     assertThat(ready.getStatus()).isEqualTo("False");
     assertThat(ready.getReason()).isEqualTo("Expiring");
     assertThat(ready.getMessage()).contains("2026-11-23T11:30:00Z").contains("HTTP 500");
     assertThat(status.getExpiresAt()).isEqualTo("2026-11-23T11:30:00Z");
-    var source =
-        status.getConditions().stream()
-            .filter(c -> c.getType().equals("SourceAvailable"))
-            .findFirst()
-            .orElseThrow();
+    var source = condition(status, ConditionType.SourceAvailable);
     assertThat(source.getReason()).isEqualTo("ProviderUnavailable");
   }
 
@@ -313,10 +305,10 @@ class StatusFactoryTest {
             null,
             Optional.empty(),
             t);
-    assertThat(StatusFactory.changed(null, ok, StatusFactory.SYNCED)).isTrue();
-    assertThat(StatusFactory.changed(ok, again, StatusFactory.SYNCED)).as("message only").isFalse();
-    assertThat(StatusFactory.changed(ok, failed, StatusFactory.SOURCE_AVAILABLE)).isTrue();
-    assertThat(StatusFactory.changed(ok, failed, StatusFactory.SYNCED))
+    assertThat(StatusFactory.changed(null, ok, ConditionType.Synced)).isTrue();
+    assertThat(StatusFactory.changed(ok, again, ConditionType.Synced)).as("message only").isFalse();
+    assertThat(StatusFactory.changed(ok, failed, ConditionType.SourceAvailable)).isTrue();
+    assertThat(StatusFactory.changed(ok, failed, ConditionType.Synced))
         .as("kept from before")
         .isFalse();
     var failedOtherwise =
@@ -328,14 +320,13 @@ class StatusFactoryTest {
             null,
             Optional.empty(),
             t);
-    assertThat(StatusFactory.changed(failed, failedOtherwise, StatusFactory.SOURCE_AVAILABLE))
+    assertThat(StatusFactory.changed(failed, failedOtherwise, ConditionType.SourceAvailable))
         .isFalse();
     assertThat(
-            StatusFactory.changedOrReworded(
-                failed, failedOtherwise, StatusFactory.SOURCE_AVAILABLE))
+            StatusFactory.changedOrReworded(failed, failedOtherwise, ConditionType.SourceAvailable))
         .as("same reason, new message")
         .isTrue();
-    assertThat(StatusFactory.changedOrReworded(failed, failed, StatusFactory.SOURCE_AVAILABLE))
+    assertThat(StatusFactory.changedOrReworded(failed, failed, ConditionType.SourceAvailable))
         .isFalse();
   }
 }

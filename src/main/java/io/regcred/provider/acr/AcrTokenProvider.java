@@ -168,8 +168,16 @@ public final class AcrTokenProvider implements TokenProvider {
         Optional.of(expiresAt));
   }
 
-  /** A built credential and a name for messages. */
-  private record Identity(TokenCredential credential, String description) {}
+  /**
+   * A built credential and a name for messages; for managed identity, also what its endpoint
+   * answered.
+   */
+  private record Identity(
+      TokenCredential credential, String description, Optional<ManagedIdentityHttp> endpoint) {
+    Identity(TokenCredential credential, String description) {
+      this(credential, description, Optional.empty());
+    }
+  }
 
   private Identity identity(AcrSource spec, String tenant, String clientId) throws SourceException {
     String authority = settings.authorityHost(spec.getCloud()).toString();
@@ -210,17 +218,18 @@ public final class AcrTokenProvider implements TokenProvider {
               .build(),
           "workload identity, tenant " + tenant + ", client " + clientId);
     }
+    // No retryOptions here: the library sets its own IMDS retry policy for managed identity and
+    // refuses to build a pipeline that has both.
+    var endpoint = new ManagedIdentityHttp(entraHttp);
     ManagedIdentityCredentialBuilder builder =
-        new ManagedIdentityCredentialBuilder()
-            .configuration(configuration)
-            .httpClient(entraHttp)
-            .retryOptions(retryOptions());
+        new ManagedIdentityCredentialBuilder().configuration(configuration).httpClient(endpoint);
     if (clientId != null) {
       builder.clientId(clientId);
     }
     return new Identity(
         builder.build(),
-        clientId == null ? "managed identity" : "managed identity, client " + clientId);
+        clientId == null ? "managed identity" : "managed identity, client " + clientId,
+        Optional.of(endpoint));
   }
 
   private String clientSecret(String secretName) throws SourceException {
@@ -283,13 +292,48 @@ public final class AcrTokenProvider implements TokenProvider {
     try {
       token = identity.credential().getTokenSync(new TokenRequestContext().addScopes(ENTRA_SCOPE));
     } catch (RuntimeException e) {
-      throw entraFailure(identity.description(), e);
+      Optional<SourceException> noIdentity =
+          identity
+              .endpoint()
+              .flatMap(endpoint -> noManagedIdentity(identity.description(), endpoint));
+      throw noIdentity.orElseGet(() -> entraFailure(identity.description(), e));
     }
     if (token == null || token.getToken() == null || token.getToken().isEmpty()) {
       throw new SourceException(
           Reason.ProviderError, ENTRA_STEP + " (" + identity.description() + ") came back empty");
     }
     return token.getToken();
+  }
+
+  /**
+   * A managed identity request that found no identity to ask with: the endpoint answered 400, as
+   * IMDS does when no managed identity (or not the one named) is assigned to the node, or there was
+   * no endpoint to connect to, as anywhere outside Azure.
+   */
+  static Optional<SourceException> noManagedIdentity(
+      String description, ManagedIdentityHttp endpoint) {
+    String step = ENTRA_STEP + " (" + description + ")";
+    String instead = "; assign one to the node, or use workload identity or a client secret Secret";
+    if (endpoint.lastStatus().equals(java.util.OptionalInt.of(400))) {
+      return Optional.of(
+          new SourceException(
+              Reason.CredentialUnavailable,
+              step
+                  + ": no managed identity is assigned here, or not this one (the managed identity"
+                  + " endpoint answered HTTP 400)"
+                  + instead));
+    }
+    return endpoint
+        .unreachable()
+        .map(
+            cause ->
+                new SourceException(
+                    Reason.CredentialUnavailable,
+                    step
+                        + ": no managed identity endpoint could be reached ("
+                        + cause
+                        + "), so there is no managed identity here"
+                        + instead));
   }
 
   /** Maps an identity library failure by exception types and OAuth codes, never its message. */

@@ -10,7 +10,7 @@ import java.util.Optional;
  * The environment variables that select the operator's own AWS identity, used when an ECR source
  * has no {@code credentialsSecretRef}. Injectable so that the web identity (IRSA) and EKS Pod
  * Identity paths can be exercised without changing the process environment; by default it is the
- * process environment.
+ * process environment, as {@link io.regcred.config.OperatorConfig} read it.
  *
  * <p>Selection, in the order the SDK's default chain would use these variables:
  *
@@ -80,11 +80,6 @@ public final class AwsIdentityEnv {
       }
     }
     return new AwsIdentityEnv(Map.copyOf(values));
-  }
-
-  /** The process environment. */
-  public static AwsIdentityEnv fromProcess() {
-    return of(System.getenv());
   }
 
   /** No variables: the SDK's default chain. */

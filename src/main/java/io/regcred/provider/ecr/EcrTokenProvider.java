@@ -124,16 +124,6 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
 
   private DefaultCredentialsProvider defaultChain; // guarded by this
 
-  public EcrTokenProvider(SourceSecrets secrets, Clock clock, AwsEndpoints endpoints) {
-    this(secrets, clock, endpoints, ProviderHttp.defaults());
-  }
-
-  /** The operator's own identity comes from the process environment. */
-  public EcrTokenProvider(
-      SourceSecrets secrets, Clock clock, AwsEndpoints endpoints, ProviderHttp http) {
-    this(secrets, clock, endpoints, http, AwsIdentityEnv.fromProcess());
-  }
-
   /** The operator's own identity comes from {@code identity} (IRSA, EKS Pod Identity, ...). */
   public EcrTokenProvider(
       SourceSecrets secrets,

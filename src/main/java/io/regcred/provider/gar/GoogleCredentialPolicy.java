@@ -252,8 +252,8 @@ final class GoogleCredentialPolicy {
    */
   private Optional<String> fileSource(JsonNode value) {
     String rule =
-        "key.json credential_source.file must be a file listed in "
-            + GarSettings.ALLOWED_CREDENTIAL_FILES_ENV
+        "key.json credential_source.file must be a file listed in"
+            + " REGCRED_GAR_ALLOWED_CREDENTIAL_FILES"
             + (settings.allowedCredentialFiles().isEmpty() ? " (none is listed)" : "");
     if (!value.isTextual()) {
       return Optional.of(rule);
@@ -292,8 +292,8 @@ final class GoogleCredentialPolicy {
     JsonNode url = source.get("url");
     if (!url.isTextual() || !settings.allowedCredentialUrls().contains(url.asText())) {
       return Optional.of(
-          "key.json credential_source.url must be a URL listed in "
-              + GarSettings.ALLOWED_CREDENTIAL_URLS_ENV
+          "key.json credential_source.url must be a URL listed in"
+              + " REGCRED_GAR_ALLOWED_CREDENTIAL_URLS"
               + (settings.allowedCredentialUrls().isEmpty() ? " (none is listed)" : ""));
     }
     JsonNode headers = source.get("headers");

@@ -1,13 +1,14 @@
 package io.regcred.provider.acr;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import com.microsoft.aad.msal4j.MsalEnvironment;
 import io.regcred.api.v1alpha1.AcrSource;
 import io.regcred.api.v1alpha1.AcrSource.AzureCloud;
 import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.config.OperatorConfig;
 import io.regcred.it.LogCapture;
 import io.regcred.model.RegistryAuth;
 import io.regcred.model.RegistryToken;
@@ -222,7 +223,7 @@ class AcrTokenProviderTest {
 
   @Test
   void theAuthorityFollowsTheCloudUnlessOverridden() {
-    AzureSettings defaults = AzureSettings.fromEnv(Map.of());
+    AzureSettings defaults = new AzureSettings(Optional.empty(), Map.of());
     assertThat(defaults.authorityHost(null)).hasToString("https://login.microsoftonline.com/");
     assertThat(defaults.authorityHost(AzureCloud.AzurePublic))
         .hasToString("https://login.microsoftonline.com/");
@@ -232,42 +233,16 @@ class AcrTokenProviderTest {
         .hasToString("https://login.microsoftonline.us/");
 
     AzureSettings overridden =
-        AzureSettings.fromEnv(Map.of("REGCRED_AZURE_AUTHORITY_HOST", "https://login.example/"));
+        new AzureSettings(Optional.of(URI.create("https://login.example/")), Map.of());
     assertThat(overridden.authorityHost(AzureCloud.AzureChina))
         .hasToString("https://login.example/");
-
-    assertThatThrownBy(
-            () -> AzureSettings.fromEnv(Map.of("REGCRED_AZURE_AUTHORITY_HOST", "http://login/")))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("REGCRED_AZURE_AUTHORITY_HOST");
-  }
-
-  @Test
-  void allowedServersComeFromTheEnvironment() {
-    assertThat(AzureSettings.fromEnv(Map.of()).allowedServers()).isEmpty();
-    assertThat(
-            AzureSettings.fromEnv(
-                    Map.of(
-                        "REGCRED_ACR_ALLOWED_SERVERS",
-                        " registry.example.com, acr-proxy.example.com:8443 ,"))
-                .allowedServers())
-        .containsExactlyInAnyOrder("registry.example.com", "acr-proxy.example.com:8443");
-    for (String bad :
-        List.of(
-            "https://registry.example.com",
-            "Registry.example.com",
-            "x@r.example",
-            "r.example:70000")) {
-      assertThatThrownBy(() -> AzureSettings.fromEnv(Map.of("REGCRED_ACR_ALLOWED_SERVERS", bad)))
-          .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageStartingWith("REGCRED_ACR_ALLOWED_SERVERS must list lower-case registry");
-    }
   }
 
   @Test
   void settingsKeepOnlyAzureVariablesAndNeverShowTheirValues() {
     AzureSettings settings =
-        AzureSettings.fromEnv(
+        new AzureSettings(
+            Optional.empty(),
             Map.of(
                 "AZURE_TENANT_ID",
                 TENANT,
@@ -300,6 +275,50 @@ class AcrTokenProviderTest {
         .doesNotContain("wrong-MARKER-secret")
         .doesNotContain("AADSTS");
     assertThat(acr.exchangeCalls()).isZero();
+  }
+
+  @Test
+  void noManagedIdentityAssignedIsCredentialUnavailable() throws IOException {
+    try (var imds = new FakeImds();
+        var msal =
+            MsalEnvironment.of(
+                Map.of("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.uri().toString()))) {
+
+      SourceException e = fetchFails(provider(Map.of()), spec(acr.server(), null));
+
+      assertThat(imds.unknownRequests()).isEmpty();
+      assertThat(imds.tokenRequests())
+          .as("IMDS was asked once, for the ACR audience as the client id")
+          .hasSize(1)
+          .allSatisfy(
+              q ->
+                  assertThat(q)
+                      .contains("resource=https://containerregistry.azure.net")
+                      .contains("client_id=" + CLIENT_ID));
+      assertThat(e.reason()).isEqualTo("CredentialUnavailable");
+      assertThat(e.getMessage())
+          .contains("managed identity, client " + CLIENT_ID)
+          .contains("no managed identity is assigned")
+          .contains("HTTP 400")
+          .doesNotContain("Identity not found");
+      assertThat(entra.tokenCalls()).isZero();
+      assertThat(acr.exchangeCalls()).isZero();
+    }
+  }
+
+  @Test
+  void anUnreachableManagedIdentityEndpointIsCredentialUnavailable() throws IOException {
+    String closed = "http://127.0.0.1:" + closedPort();
+    try (var msal = MsalEnvironment.of(Map.of("AZURE_POD_IDENTITY_AUTHORITY_HOST", closed))) {
+
+      SourceException e = fetchFails(provider(Map.of()), spec(acr.server(), null));
+
+      assertThat(e.reason()).isEqualTo("CredentialUnavailable");
+      assertThat(e.getMessage())
+          .contains("managed identity, client " + CLIENT_ID)
+          .contains("no managed identity endpoint could be reached");
+      assertThat(acr.exchangeCalls()).isZero();
+    }
   }
 
   @Test
@@ -388,8 +407,7 @@ class AcrTokenProviderTest {
     String server = "127.0.0.1:" + closedPort();
 
     SourceException e =
-        fetchFails(
-            provider(Map.of(AzureSettings.ALLOWED_SERVERS_ENV, server)), spec(server, "acr-sp"));
+        fetchFails(provider(Map.of("REGCRED_ACR_ALLOWED_SERVERS", server)), spec(server, "acr-sp"));
 
     assertThat(e.reason()).isEqualTo("ProviderUnreachable");
     assertThat(e.getMessage()).contains("ACR token exchange").contains(server);
@@ -595,11 +613,12 @@ class AcrTokenProviderTest {
 
   // ---- helpers ----------------------------------------------------------------------------------
 
+  /** A provider configured as the operator would be from {@code env}, talking to the fakes. */
   private AcrTokenProvider provider(Map<String, String> env) {
     Map<String, String> all = new HashMap<>(env);
-    all.put(AzureSettings.AUTHORITY_HOST_ENV, entra.authorityHost().toString());
-    all.putIfAbsent(AzureSettings.ALLOWED_SERVERS_ENV, acr.server());
-    return new AcrTokenProvider(secrets, clock, AzureSettings.fromEnv(all), http());
+    all.put("REGCRED_AZURE_AUTHORITY_HOST", entra.authorityHost().toString());
+    all.putIfAbsent("REGCRED_ACR_ALLOWED_SERVERS", acr.server());
+    return new AcrTokenProvider(secrets, clock, OperatorConfig.fromEnv(all).azure(), http());
   }
 
   private static ProviderHttp http() {

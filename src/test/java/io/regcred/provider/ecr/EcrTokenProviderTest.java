@@ -84,7 +84,7 @@ class EcrTokenProviderTest {
   private EcrTokenProvider provider(URI endpoint, ProviderHttp http) {
     AwsEndpoints endpoints =
         new AwsEndpoints(Optional.of(endpoint), Optional.of(endpoint), Optional.of(endpoint));
-    return new EcrTokenProvider(secrets, CLOCK, endpoints, http);
+    return new EcrTokenProvider(secrets, CLOCK, endpoints, http, AwsIdentityEnv.none());
   }
 
   private static RegistryCredential ecr(EcrSource ecr) {
