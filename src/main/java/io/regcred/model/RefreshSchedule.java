@@ -1,5 +1,6 @@
 package io.regcred.model;
 
+import io.regcred.api.v1alpha1.RegistryCredential;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -133,5 +134,30 @@ public final class RefreshSchedule {
       return b;
     }
     return b.isPresent() && b.get().isBefore(a.get()) ? b : a;
+  }
+
+  /** When a token must be replaced; empty for credentials that do not expire. */
+  public static Optional<Instant> refreshTime(RegistryCredential credential, RegistryToken token) {
+    return token
+        .expiresAt()
+        .map(
+            expires ->
+                nextRefresh(
+                    token.issuedAt(),
+                    expires,
+                    beforeExpiry(credential),
+                    jitterFor(credential.getMetadata().getUid() + token.issuedAt())));
+  }
+
+  private static Optional<Duration> beforeExpiry(RegistryCredential credential) {
+    var refresh = credential.getSpec().getRefresh();
+    if (refresh == null || refresh.getBeforeExpiry() == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(parseDuration(refresh.getBeforeExpiry()));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty(); // the schema admits only valid durations
+    }
   }
 }

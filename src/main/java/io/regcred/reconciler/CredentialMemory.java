@@ -35,25 +35,9 @@ record CredentialMemory(
         passes);
   }
 
-  CredentialMemory fetched() {
+  CredentialMemory withFetch(FetchState after) {
     return new CredentialMemory(
-        FetchState.fresh(fetch.sourceKey()),
-        syncRetries,
-        conflictChecks,
-        statusFailures,
-        cleanupAttempts,
-        passes);
-  }
-
-  CredentialMemory fetchFailed(
-      FetchState.Failure failure, Instant now, Optional<Instant> lastGoodExpiry) {
-    return new CredentialMemory(
-        fetch.failed(failure, now, lastGoodExpiry),
-        syncRetries,
-        conflictChecks,
-        statusFailures,
-        cleanupAttempts,
-        passes);
+        after, syncRetries, conflictChecks, statusFailures, cleanupAttempts, passes);
   }
 
   /** After a pass: counts of namespaces to retry and conflicts to recheck, or reset. */

@@ -21,7 +21,6 @@ import io.regcred.config.OperatorConfig;
 import io.regcred.metrics.OperatorMetrics;
 import io.regcred.model.ConditionType;
 import io.regcred.model.EventPlan;
-import io.regcred.model.FetchState;
 import io.regcred.model.ManagedSecret;
 import io.regcred.model.ManagedSecret.Claim;
 import io.regcred.model.NamespaceView;
@@ -35,9 +34,6 @@ import io.regcred.model.StatusFactory;
 import io.regcred.model.StatusFactory.SourceState;
 import io.regcred.model.SyncReport;
 import io.regcred.model.TargetSelection;
-import io.regcred.model.TokenDecision;
-import io.regcred.model.TokenLifetime;
-import io.regcred.provider.SourceException;
 import io.regcred.provider.SourceSecrets;
 import io.regcred.provider.TokenProvider;
 import java.time.Clock;
@@ -70,7 +66,6 @@ public class RegistryCredentialReconciler
   private static final Logger log = LoggerFactory.getLogger(RegistryCredentialReconciler.class);
 
   private final Function<SourceSecrets, List<TokenProvider>> providerFactory;
-  private List<TokenProvider> providers = List.of();
   private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final Clock clock;
@@ -83,6 +78,7 @@ public class RegistryCredentialReconciler
   private final Map<String, CredentialMemory> memories = new ConcurrentHashMap<>();
 
   private TokenStore tokens;
+  private TokenSource tokenSource;
   private StatusWriter statusWriter;
 
   private Caches caches;
@@ -116,7 +112,9 @@ public class RegistryCredentialReconciler
     namespaceSync = new NamespaceSync(client, caches, serviceAccounts, metrics);
     tokens = new TokenStore(client, stateNamespace);
     statusWriter = new StatusWriter(client);
-    providers = List.copyOf(providerFactory.apply(caches));
+    tokenSource =
+        new TokenSource(
+            tokens, List.copyOf(providerFactory.apply(caches)), metrics, clock, sourceNamespace);
     conflictWatches =
         new ConflictWatches(
             (secretName, retriever) ->
@@ -146,53 +144,10 @@ public class RegistryCredentialReconciler
         memories
             .getOrDefault(name, CredentialMemory.NONE)
             .forSource(sourceKey(credential, sourceHash));
-    Optional<RegistryToken> current = tokens.current(credential, sourceHash, now);
-    Optional<Instant> currentRefresh = current.flatMap(t -> refreshTime(credential, t));
-
-    // Decide on the token, then carry the decision out: at most one call to the source.
-    TokenDecision decision = TokenDecision.decide(current, currentRefresh, memory.fetch(), now);
-    Optional<RegistryToken> token;
-    SourceState source;
-    if (decision instanceof TokenDecision.Reuse reuse) {
-      token = Optional.of(reuse.token());
-      source = SourceState.available(describeSource(credential), reuse.token().expiresAt());
-    } else if (decision instanceof TokenDecision.Fetch) {
-      try {
-        RegistryToken fetched = usable(sourceKind, provider(credential).fetch(credential));
-        metrics.providerCall(sourceKind, name, true);
-        tokens.remember(credential, fetched, sourceHash);
-        memory = memory.fetched();
-        if (fetched.expiresAt().isPresent()) {
-          log.info(
-              "fetched credential={} source={} expiresAt={}",
-              name,
-              sourceKind,
-              fetched.expiresAt().get());
-        } else {
-          log.debug("read credential={} source={}", name, sourceKind); // every pass, from cache
-        }
-        token = Optional.of(fetched);
-        source = SourceState.available(describeSource(credential), fetched.expiresAt());
-      } catch (SourceException e) {
-        metrics.providerCall(sourceKind, name, false);
-        log.warn(
-            "source unavailable credential={} reason={} message={}",
-            name,
-            e.reason(),
-            e.getMessage());
-        token = TokenDecision.lastGood(current, now);
-        memory =
-            memory.fetchFailed(
-                new FetchState.Failure(e.reason(), e.getMessage()),
-                now,
-                token.flatMap(RegistryToken::expiresAt));
-        source = sourceFailed(memory.fetch(), token, now);
-      }
-    } else {
-      // Backing off: no call to the source before the stored next attempt, whatever the event.
-      token = TokenDecision.lastGood(current, now);
-      source = sourceFailed(memory.fetch(), token, now);
-    }
+    TokenSource.Outcome obtained = tokenSource.obtain(credential, sourceHash, memory.fetch(), now);
+    memory = memory.withFetch(obtained.fetch());
+    Optional<RegistryToken> token = obtained.token();
+    SourceState source = obtained.source();
 
     // With a token (fresh, reused, or the last good one during an outage) the targets are synced:
     // all of them, or only those events were seen for (PassScope).
@@ -289,7 +244,7 @@ public class RegistryCredentialReconciler
       watchWhileBlocked(context, credential, conflicts);
     }
     memory = memory.passed(passes);
-    Optional<Instant> nextRefresh = token.flatMap(t -> refreshTime(credential, t));
+    Optional<Instant> nextRefresh = token.flatMap(t -> RefreshSchedule.refreshTime(credential, t));
     var status =
         StatusFactory.build(
             previous,
@@ -378,19 +333,6 @@ public class RegistryCredentialReconciler
     }
   }
 
-  /** The source as status shows it while failing: why, and the last good token's expiry. */
-  private static SourceState sourceFailed(
-      FetchState fetch, Optional<RegistryToken> lastGood, Instant now) {
-    var failure =
-        fetch.lastFailure().orElse(new FetchState.Failure(Reason.SourceUnavailable.name(), "?"));
-    Optional<Instant> lastExpiry = lastGood.flatMap(RegistryToken::expiresAt);
-    if (lastExpiry.isEmpty()) {
-      return SourceState.failed(failure.reason(), failure.message());
-    }
-    boolean expiring = RefreshSchedule.expiring(lastGood.get().issuedAt(), lastExpiry.get(), now);
-    return SourceState.failed(failure.reason(), failure.message(), lastExpiry.get(), expiring);
-  }
-
   /**
    * What the fetch state belongs to: the source spec and the version of the source Secret it reads,
    * so that fixing either is tried at once instead of after the backoff.
@@ -402,46 +344,6 @@ public class RegistryCredentialReconciler
             .flatMap(caches::get)
             .map(s -> s.getMetadata().getResourceVersion())
             .orElse("");
-  }
-
-  /**
-   * A fetched token, if its lifetime is one the source can have: an expiry in the past or seconds
-   * away would refetch in a hot loop, one far beyond the documented maximum would never rotate.
-   */
-  private RegistryToken usable(String sourceKind, RegistryToken token) throws SourceException {
-    var problem = TokenLifetime.problem(sourceKind, token, clock.instant());
-    if (problem.isPresent()) {
-      throw new SourceException(
-          Reason.ProviderError,
-          "the " + sourceKind + " source returned an unusable token: " + problem.get());
-    }
-    return token;
-  }
-
-  /** When a token must be replaced; empty for credentials that do not expire. */
-  private static Optional<Instant> refreshTime(RegistryCredential credential, RegistryToken token) {
-    return token
-        .expiresAt()
-        .map(
-            expires ->
-                RefreshSchedule.nextRefresh(
-                    token.issuedAt(),
-                    expires,
-                    beforeExpiry(credential),
-                    RefreshSchedule.jitterFor(
-                        credential.getMetadata().getUid() + token.issuedAt())));
-  }
-
-  private static Optional<Duration> beforeExpiry(RegistryCredential credential) {
-    var refresh = credential.getSpec().getRefresh();
-    if (refresh == null || refresh.getBeforeExpiry() == null) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(RefreshSchedule.parseDuration(refresh.getBeforeExpiry()));
-    } catch (IllegalArgumentException e) {
-      return Optional.empty(); // the schema admits only valid durations
-    }
   }
 
   @Override
@@ -557,29 +459,5 @@ public class RegistryCredentialReconciler
       }
     }
     return new Pruned(writes, incomplete);
-  }
-
-  private TokenProvider provider(RegistryCredential credential) throws SourceException {
-    return providers.stream()
-        .filter(p -> p.supports(credential))
-        .findFirst()
-        .orElseThrow(
-            () ->
-                new SourceException(
-                    Reason.SourceNotSupported,
-                    "source "
-                        + credential.getSpec().getSource().kind()
-                        + " is not supported by this operator build"));
-  }
-
-  private String describeSource(RegistryCredential credential) {
-    var source = credential.getSpec().getSource();
-    if (source.getStaticSource() != null) {
-      return "static credential read from Secret "
-          + sourceNamespace
-          + "/"
-          + source.getStaticSource().getSecretRef().getName();
-    }
-    return source.kind() + " token fetched";
   }
 }
