@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
@@ -169,17 +168,7 @@ class RefreshScheduleIT {
       aws.tokenLifetime(l.registryId, l.lifetime);
     }
     namespace(client, NS, Map.of());
-    client
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName("aws-keys")
-                .withNamespace(NS)
-                .endMetadata()
-                .withStringData(
-                    Map.of("AWS_ACCESS_KEY_ID", KEY_ID, "AWS_SECRET_ACCESS_KEY", SECRET_KEY))
-                .build())
-        .serverSideApply();
+    Fixtures.awsKeys(client, NS, KEY_ID, SECRET_KEY);
     var endpoints =
         new AwsEndpoints(Optional.of(aws.uri()), Optional.of(aws.uri()), Optional.of(aws.uri()));
     operator =
