@@ -49,13 +49,14 @@ import org.junit.jupiter.api.Test;
  * lifetime {@code L} at {@code i + L/2 + j·L/10}, where the jitter {@code j} in [0, 1) is a hash of
  * the credential's UID and {@code i}. UIDs are new in every run and issue times move with real
  * latencies, so no count can be fixed before the run: over 48 h a 1 h token may need anything from
- * 81 to 97 fetches, a 3 h token 27 to 33, a 12 h token 7 to 9. What the schedule does fix, once a
- * token is in hand, is the next refresh. The test replays it token by token from the tokens the
- * operator received, and the fake's own record of the calls it answered must match the replay
- * exactly: one fetch at the start and then one per refresh time that falls within the 48 h; none
- * before its refresh time, none missing, none extra. The simulation begins paused, so all three
- * first fetches are stamped with its start, and ends standing still at 48 h, so the window's end is
- * sharp: a refresh due by then is fetched (stamped with the end), none later is.
+ * 81 to 97 fetches, a 3 h token 27 to 33, a 12 h token 7 to 9 (the bounds asserted also allow each
+ * fetch its lateness). What the schedule does fix, once a token is in hand, is the next refresh.
+ * The test replays it token by token from the tokens the operator received, and the fake's own
+ * record of the calls it answered must match the replay exactly: one fetch at the start and then
+ * one per refresh time that falls within the 48 h; none before its refresh time, none missing, none
+ * extra. The simulation begins paused, so all three first fetches are stamped with its start, and
+ * ends standing still at 48 h, so the window's end is sharp: a refresh due by then is fetched
+ * (stamped with the end), none later is.
  *
  * <p><b>Margins.</b> A token is refreshed at 50 % to 60 % of its life, so when its refresh is due
  * at least 40 % of it is left: 24 simulated minutes for the 1 h token, 600 ms real. Charged to
