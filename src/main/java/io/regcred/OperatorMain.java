@@ -8,6 +8,7 @@ import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.regcred.config.OperatorConfig;
 import io.regcred.health.HealthServer;
 import io.regcred.metrics.OperatorMetrics;
+import io.regcred.model.Timebase;
 import io.regcred.provider.Providers;
 import io.regcred.provider.SourceSecrets;
 import io.regcred.provider.TokenProvider;
@@ -44,6 +45,19 @@ public final class OperatorMain implements AutoCloseable {
       KubernetesClient client,
       Clock clock,
       Function<SourceSecrets, List<TokenProvider>> providers) {
+    this(config, client, Timebase.of(clock), providers);
+  }
+
+  /**
+   * With the given time (tests simulate days in seconds this way: the providers then read the same
+   * clock) and token providers.
+   */
+  public OperatorMain(
+      OperatorConfig config,
+      KubernetesClient client,
+      Timebase timebase,
+      Function<SourceSecrets, List<TokenProvider>> providers) {
+    Clock clock = timebase.clock();
     this.metrics = new OperatorMetrics(clock);
     this.fanOut =
         Executors.newFixedThreadPool(config.writeThreads(), daemonThreads("regcred-write"));
@@ -60,7 +74,7 @@ public final class OperatorMain implements AutoCloseable {
             });
     var events = new EventRecorder(client, clock);
     var reconciler =
-        new RegistryCredentialReconciler(providers, events, metrics, clock, fanOut, config);
+        new RegistryCredentialReconciler(providers, events, metrics, timebase, fanOut, config);
     operator.register(reconciler);
     this.health =
         config.httpPort() > 0

@@ -34,6 +34,7 @@ import io.regcred.model.StatusFactory;
 import io.regcred.model.StatusFactory.SourceState;
 import io.regcred.model.SyncReport;
 import io.regcred.model.TargetSelection;
+import io.regcred.model.Timebase;
 import io.regcred.provider.SourceSecrets;
 import io.regcred.provider.TokenProvider;
 import java.time.Clock;
@@ -69,6 +70,7 @@ public class RegistryCredentialReconciler
   private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final Clock clock;
+  private final Timebase timebase;
   private final ExecutorService fanOut;
   private final String sourceNamespace;
   private final String stateNamespace;
@@ -90,13 +92,14 @@ public class RegistryCredentialReconciler
       Function<SourceSecrets, List<TokenProvider>> providerFactory,
       EventRecorder events,
       OperatorMetrics metrics,
-      Clock clock,
+      Timebase timebase,
       ExecutorService fanOut,
       OperatorConfig config) {
     this.providerFactory = providerFactory;
     this.events = events;
     this.metrics = metrics;
-    this.clock = clock;
+    this.clock = timebase.clock();
+    this.timebase = timebase;
     this.fanOut = fanOut;
     this.sourceNamespace = config.sourceNamespace();
     this.stateNamespace = config.namespace();
@@ -283,7 +286,9 @@ public class RegistryCredentialReconciler
                 memory.retryAt(memory.statusFailures(), now, expiry),
                 memory.passes().lastFull().map(b -> b.at().plus(PassScope.FULL_PASS_EVERY))));
     // The operator schedules the refresh itself; the framework's periodic resync is no substitute.
-    return wake.map(UpdateControl.<RegistryCredential>noUpdate()::rescheduleAfter)
+    // The framework waits in real time, the wake is in the clock's.
+    return wake.map(timebase::realDelay)
+        .map(UpdateControl.<RegistryCredential>noUpdate()::rescheduleAfter)
         .orElse(UpdateControl.noUpdate());
   }
 

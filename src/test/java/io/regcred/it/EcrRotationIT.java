@@ -52,17 +52,7 @@ class EcrRotationIT {
     logs = new LogCapture();
     client = TestCluster.newAdminClient();
     namespace(client, NS, Map.of());
-    client
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName("aws-keys")
-                .withNamespace(NS)
-                .endMetadata()
-                .withStringData(
-                    Map.of("AWS_ACCESS_KEY_ID", KEY_ID, "AWS_SECRET_ACCESS_KEY", SECRET_KEY))
-                .build())
-        .serverSideApply();
+    Fixtures.awsKeys(client, NS, KEY_ID, SECRET_KEY);
   }
 
   @AfterAll

@@ -46,6 +46,25 @@ public final class Fixtures {
         .serverSideApply();
   }
 
+  /**
+   * The Secret {@code aws-keys} of long-term AWS keys an ECR source's credentialsSecretRef names.
+   */
+  public static void awsKeys(
+      KubernetesClient client, String namespace, String accessKeyId, String secretAccessKey) {
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("aws-keys")
+                .withNamespace(namespace)
+                .endMetadata()
+                .withStringData(
+                    Map.of(
+                        "AWS_ACCESS_KEY_ID", accessKeyId, "AWS_SECRET_ACCESS_KEY", secretAccessKey))
+                .build())
+        .serverSideApply();
+  }
+
   static Secret basicAuthSecret(String namespace, String name, String username, String password) {
     return new SecretBuilder()
         .withNewMetadata()

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.regcred.KubernetesClients;
 import io.regcred.OperatorMain;
 import io.regcred.config.OperatorConfig;
+import io.regcred.model.Timebase;
 import io.regcred.provider.SourceSecrets;
 import io.regcred.provider.TokenProvider;
 import java.time.Clock;
@@ -55,9 +56,18 @@ public final class RunningOperator implements AutoCloseable {
       KubernetesClient client,
       String namespace,
       Function<SourceSecrets, List<TokenProvider>> providers) {
+    return start(client, namespace, Timebase.of(Clock.systemUTC()), providers);
+  }
+
+  /** Starts an operator on the given time (a simulated clock) with the given token providers. */
+  public static RunningOperator start(
+      KubernetesClient client,
+      String namespace,
+      Timebase time,
+      Function<SourceSecrets, List<TokenProvider>> providers) {
     var config = config(namespace, Map.of());
     KubernetesClient own = operatorClient(client);
-    return start(own, new OperatorMain(config, own, Clock.systemUTC(), providers));
+    return start(own, new OperatorMain(config, own, time, providers));
   }
 
   /** The operator gets its own client as production builds it, from the given one's config. */

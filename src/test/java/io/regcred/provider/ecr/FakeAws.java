@@ -102,6 +102,13 @@ public final class FakeAws implements AutoCloseable {
   /** What the Pod Identity agent received: the path and the Authorization header (a test value). */
   public record PodIdentityCall(String path, String authorization) {}
 
+  /**
+   * One ECR token the fake issued: for which registries, its password, and when it was issued and
+   * expires on the fake's clock (the earliest expiry of its registries, as the client reads it).
+   */
+  public record IssuedToken(
+      List<String> registryIds, String password, Instant issuedAt, Instant expiresAt) {}
+
   /** Session credentials the fake handed out, without the secret key. */
   public record IssuedSession(String accessKeyId, String sessionToken) {}
 
@@ -120,6 +127,8 @@ public final class FakeAws implements AutoCloseable {
   private final Map<Operation, Queue<Failure>> pending = new EnumMap<>(Operation.class);
   private final List<String> rejections = new CopyOnWriteArrayList<>();
   private final List<String> issuedPasswords = new CopyOnWriteArrayList<>();
+  private final List<IssuedToken> issuedTokens = new CopyOnWriteArrayList<>();
+  private final Map<String, Duration> lifetimeByRegistry = new ConcurrentHashMap<>();
   private final List<String> assumedKeyIds = new CopyOnWriteArrayList<>();
   private final List<List<String>> registryIdRequests = new CopyOnWriteArrayList<>();
   private final List<AssumeRoleCall> assumeRoleCalls = new CopyOnWriteArrayList<>();
@@ -232,6 +241,12 @@ public final class FakeAws implements AutoCloseable {
     return this;
   }
 
+  /** How long issued ECR tokens for this registry id live (default: {@link #tokenLifetime}). */
+  public FakeAws tokenLifetime(String registryId, Duration lifetime) {
+    lifetimeByRegistry.put(registryId, lifetime);
+    return this;
+  }
+
   /** Issued passwords start with this (a marker for canary tests). */
   public FakeAws passwordPrefix(String prefix) {
     this.passwordPrefix = prefix;
@@ -288,6 +303,11 @@ public final class FakeAws implements AutoCloseable {
 
   public List<String> issuedPasswords() {
     return List.copyOf(issuedPasswords);
+  }
+
+  /** The ECR tokens issued so far, in order. */
+  public List<IssuedToken> issuedTokens() {
+    return List.copyOf(issuedTokens);
   }
 
   public String lastIssuedPassword() {
@@ -580,17 +600,21 @@ public final class FakeAws implements AutoCloseable {
     if (ids.isEmpty()) {
       ids.add(DEFAULT_REGISTRY_ID);
     }
-    String token = issueToken();
-    String expiresAt = epochSeconds(expiresAtNow());
+    String decoded = newToken();
+    String token = encode(decoded);
+    Instant issuedAt = clock.instant();
+    Instant earliest = Instant.MAX;
     StringBuilder json = new StringBuilder("{\"authorizationData\":[");
     for (int i = 0; i < ids.size(); i++) {
       if (i > 0) {
         json.append(',');
       }
+      Instant expiresAt = issuedAt.plus(lifetimeByRegistry.getOrDefault(ids.get(i), lifetime));
+      earliest = expiresAt.isBefore(earliest) ? expiresAt : earliest;
       json.append("{\"authorizationToken\":\"")
           .append(token)
           .append("\",\"expiresAt\":")
-          .append(expiresAt)
+          .append(epochSeconds(expiresAt))
           .append(",\"proxyEndpoint\":\"https://")
           .append(ids.get(i))
           .append(".dkr.ecr.")
@@ -598,13 +622,16 @@ public final class FakeAws implements AutoCloseable {
           .append(".amazonaws.com\"}");
     }
     json.append("]}");
+    issuedTokens.add(
+        new IssuedToken(
+            List.copyOf(ids), decoded.substring(decoded.indexOf(':') + 1), issuedAt, earliest));
     send(exchange, 200, JSON_CONTENT_TYPE, json.toString());
   }
 
   private void ecrPublic(HttpExchange exchange) throws IOException {
     String json =
         "{\"authorizationData\":{\"authorizationToken\":\""
-            + issueToken()
+            + encode(newToken())
             + "\",\"expiresAt\":"
             + epochSeconds(expiresAtNow())
             + "}}";
@@ -752,13 +779,17 @@ public final class FakeAws implements AutoCloseable {
     return new Session(keyId, secretKey, sessionToken, expiration);
   }
 
-  private String issueToken() {
-    String decoded = rawToken;
-    if (decoded == null) {
-      String password = passwordPrefix + random(32);
-      issuedPasswords.add(password);
-      decoded = "AWS:" + password;
+  /** A new {@code user:password} token (or the raw one a test set). */
+  private String newToken() {
+    if (rawToken != null) {
+      return rawToken;
     }
+    String password = passwordPrefix + random(32);
+    issuedPasswords.add(password);
+    return "AWS:" + password;
+  }
+
+  private static String encode(String decoded) {
     return Base64.getEncoder().encodeToString(decoded.getBytes(StandardCharsets.UTF_8));
   }
 
