@@ -33,10 +33,16 @@ public final class CredentialChecks {
    * one left behind is seen by every later test's operator.
    */
   public static void deleteAndWait(KubernetesClient client, String name) {
+    deleteAndWait(client, name, java.time.Duration.ofSeconds(30));
+  }
+
+  /** The same with a longer wait, for a credential that has many namespaces to clean up. */
+  public static void deleteAndWait(
+      KubernetesClient client, String name, java.time.Duration timeout) {
     var credentials = client.resources(RegistryCredential.class);
     credentials.withName(name).delete();
     org.awaitility.Awaitility.await()
-        .atMost(java.time.Duration.ofSeconds(30))
+        .atMost(timeout)
         .until(() -> credentials.withName(name).get() == null);
   }
 

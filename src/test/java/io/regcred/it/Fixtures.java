@@ -32,18 +32,21 @@ public final class Fixtures {
 
   /**
    * The test API server has no controller-manager, so tests create the default ServiceAccount
-   * (applied, so a second call is harmless).
+   * (applied, so a second call is harmless). {@code pullSecrets} are imagePullSecrets entries it
+   * starts with, as if someone else had put them there; without them the list is left alone.
    */
-  public static void serviceAccount(KubernetesClient client, String namespace, String name) {
-    client
-        .resource(
-            new ServiceAccountBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(namespace)
-                .endMetadata()
-                .build())
-        .serverSideApply();
+  public static void serviceAccount(
+      KubernetesClient client, String namespace, String name, String... pullSecrets) {
+    var sa =
+        new ServiceAccountBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(namespace)
+            .endMetadata();
+    for (String pullSecret : pullSecrets) {
+      sa.addNewImagePullSecret(pullSecret);
+    }
+    client.resource(sa.build()).serverSideApply();
   }
 
   /**

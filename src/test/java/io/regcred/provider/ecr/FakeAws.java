@@ -37,6 +37,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -145,6 +146,7 @@ public final class FakeAws implements AutoCloseable {
   private volatile String rawToken;
   private volatile String podIdentityToken;
   private volatile boolean podIdentityEndless;
+  private final AtomicReference<Runnable> afterNextToken = new AtomicReference<>();
   private final EndlessBody endless = new EndlessBody();
 
   private FakeAws(HttpServer server, String scheme, String region) {
@@ -284,6 +286,15 @@ public final class FakeAws implements AutoCloseable {
     for (int i = 0; i < count; i++) {
       pending.get(op).add(new Failure(0, null, null, delay));
     }
+    return this;
+  }
+
+  /**
+   * Runs {@code action} once, on the request's thread, as soon as the next ECR token has been sent
+   * (a test kills the client there: it holds a token nobody else has seen yet).
+   */
+  public FakeAws afterNextToken(Runnable action) {
+    afterNextToken.set(action);
     return this;
   }
 
@@ -626,6 +637,10 @@ public final class FakeAws implements AutoCloseable {
         new IssuedToken(
             List.copyOf(ids), decoded.substring(decoded.indexOf(':') + 1), issuedAt, earliest));
     send(exchange, 200, JSON_CONTENT_TYPE, json.toString());
+    Runnable action = afterNextToken.getAndSet(null);
+    if (action != null) {
+      action.run();
+    }
   }
 
   private void ecrPublic(HttpExchange exchange) throws IOException {
