@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the machine packages the tests and the demo use, only those that are missing:
-# Debian's docker-registry (CNCF distribution), skopeo, htpasswd and openssl.
+# Installs the machine packages the tests, the demo and the single-node cluster (hack/node.sh)
+# use, only those that are missing: Debian's docker-registry (CNCF distribution), skopeo, htpasswd
+# and openssl; for the node containerd, runc, the CNI plugins, and busybox-static with umoci to
+# build its images without a network.
 set -euo pipefail
 
 missing=()
@@ -8,6 +10,12 @@ command -v docker-registry >/dev/null || missing+=(docker-registry)
 command -v skopeo >/dev/null || missing+=(skopeo)
 command -v htpasswd >/dev/null || missing+=(apache2-utils)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v containerd >/dev/null || missing+=(containerd)
+command -v runc >/dev/null || missing+=(runc)
+[[ -x /usr/lib/cni/bridge ]] || missing+=(containernetworking-plugins)
+[[ -x /bin/busybox ]] || missing+=(busybox-static)
+command -v umoci >/dev/null || missing+=(umoci)
+command -v ip >/dev/null || missing+=(iproute2)
 command -v kubectl >/dev/null || { echo "kubectl is required on PATH" >&2; exit 1; }
 command -v go >/dev/null || { echo "Go is required to build the test control plane" >&2; exit 1; }
 

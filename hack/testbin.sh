@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver, kube-controller-manager and etcd for the integration tests from the
+# Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubelet and etcd from the
 # published Go modules pinned in hack/testbin/{kube,etcd}, once per version, into a cache outside
 # the repository. Prints the directory that holds
-# k8s/<version>-linux-amd64/{kube-apiserver,kube-controller-manager,etcd,kubectl}.
+# k8s/<version>-linux-amd64/{kube-apiserver,kube-controller-manager,kube-scheduler,kubelet,etcd,kubectl}.
 # The tests run kube-controller-manager only for single controllers (the ValidatingAdmissionPolicy
-# status controller, which type-checks the shipped policy's CEL).
+# status controller, which type-checks the shipped policy's CEL); kube-scheduler and kubelet serve
+# the single-node cluster of hack/node.sh.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,7 +32,7 @@ build_etcd() {
 
 mkdir -p "$bin_dir"
 stamp="$bin_dir/.etcd-version"
-for component in kube-apiserver kube-controller-manager; do
+for component in kube-apiserver kube-controller-manager kube-scheduler kubelet; do
   if [[ ! -x "$bin_dir/$component" ]]; then
     echo "building $component v${kube_version} (first run on this machine only)" >&2
     build_kube "$component"
