@@ -44,6 +44,12 @@ admin_kubeconfig=$dir/admin.kubeconfig
 # that did not exist before up.
 system_dirs=(/var/lib/kubelet /var/log/containers /var/log/pods /run/containerd /var/lib/cni /opt/containerd)
 
+# The chains the kubelet adds to iptables (the canaries it watches for a flush, the hint for
+# kube-proxy, and KUBE-FIREWALL against martian traffic to 127.0.0.0/8); down removes those that did
+# not exist before up.
+kubelet_chains=(mangle:KUBE-IPTABLES-HINT mangle:KUBE-KUBELET-CANARY nat:KUBE-KUBELET-CANARY
+  filter:KUBE-KUBELET-CANARY filter:KUBE-FIREWALL)
+
 log() { echo "node: $*" >&2; }
 
 bin_dir() {
@@ -352,6 +358,12 @@ up() {
     for d in "${system_dirs[@]}"; do
       [[ -e $d ]] || echo "$d"
     done >"$run/created-dirs"
+    for tool in iptables ip6tables; do
+      command -v $tool >/dev/null || continue
+      for chain in "${kubelet_chains[@]}"; do
+        $tool -w -t "${chain%%:*}" -S "${chain#*:}" >/dev/null 2>&1 || echo "$tool $chain"
+      done
+    done >"$run/created-chains"
   fi
   write_pki
   write_configs
@@ -443,6 +455,17 @@ down() {
   for cg in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
     [[ -d $cg ]] && find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null || true
   done
+  if [[ -s $run/created-chains ]]; then
+    local tool chain table
+    while read -r tool chain; do
+      table=${chain%%:*} chain=${chain#*:}
+      for hook in INPUT OUTPUT PREROUTING POSTROUTING FORWARD; do
+        while $tool -w -t "$table" -D "$hook" -j "$chain" 2>/dev/null; do :; done
+      done
+      $tool -w -t "$table" -F "$chain" 2>/dev/null || true
+      $tool -w -t "$table" -X "$chain" 2>/dev/null || true
+    done <"$run/created-chains"
+  fi
   if [[ -s $run/created-dirs ]]; then
     while read -r d; do rm -rf --one-file-system "$d"; done <"$run/created-dirs"
   fi
