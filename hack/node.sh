@@ -153,18 +153,27 @@ start() { # name command...
   echo $! >"$pids/$name.pid"
 }
 
-stop() { # name [seconds before SIGKILL]
-  local name=$1 wait=${2:-15} pid
-  pid=$(cat "$pids/$name.pid" 2>/dev/null) || return 0
-  if [[ -n $pid && -d /proc/$pid ]]; then
-    kill "$pid" 2>/dev/null || true
-    for ((i = 0; i < wait * 10; i++)); do
-      [[ -d /proc/$pid ]] || break
-      sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$pids/$name.pid"
+# Stops processes together: SIGTERM, then SIGKILL after a grace period. down discards their state
+# anyway, so a short grace only spares the logs a crash.
+stop() { # grace-seconds name...
+  local grace=$1 name pid
+  shift
+  local running=()
+  for name; do
+    pid=$(cat "$pids/$name.pid" 2>/dev/null) || continue
+    if [[ -n $pid && -d /proc/$pid ]]; then
+      kill "$pid" 2>/dev/null || true
+      running+=("$pid")
+    fi
+  done
+  for ((i = 0; i < grace * 10; i++)); do
+    local left=0
+    for pid in "${running[@]}"; do [[ -d /proc/$pid ]] && left=1; done
+    ((left)) || break
+    sleep 0.1
+  done
+  for pid in "${running[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  for name; do rm -f "$pids/$name.pid"; done
 }
 
 wait_for() { # description seconds command...
@@ -422,13 +431,38 @@ pod_processes() {
   done | sort -u
 }
 
-shim_processes() {
+processes_naming() { # pattern (extended regexp) over the command line
   local p
   for p in /proc/[0-9]*; do
-    if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "containerd-shim.* -address $socket"; then
+    if { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qE -- "$1"; then
       echo "${p#/proc/}"
     fi
   done
+}
+
+shim_processes() { processes_naming "containerd-shim.* -address $socket"; }
+
+# What down must not leave: prints one line per leftover.
+leftovers() {
+  local pid cg line
+  for pid in $(processes_naming "^[^ ]*(etcd|kube-[a-z-]+|kubelet|containerd[a-z-]*|docker-registry) .*$dir/"); do
+    echo "process $pid: $({ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | cut -c1-120)"
+  done
+  for pid in $(pod_processes); do echo "pod process $pid"; done
+  our_mounts | sed 's/^/mount /'
+  if ip link show "$bridge" >/dev/null 2>&1; then echo "bridge $bridge"; fi
+  for cg in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+    [[ -d $cg ]] && echo "cgroup $cg"
+  done
+  if [[ -s $run/created-dirs ]]; then
+    while read -r line; do [[ -e $line ]] && echo "directory $line"; done <"$run/created-dirs"
+  fi
+  if [[ -s $run/created-chains ]]; then
+    while read -r tool line; do
+      $tool -w -t "${line%%:*}" -S "${line#*:}" >/dev/null 2>&1 && echo "$tool chain $line"
+    done <"$run/created-chains"
+  fi
+  return 0
 }
 
 our_mounts() { # deepest first
@@ -437,17 +471,14 @@ our_mounts() { # deepest first
 
 down() {
   local begin=$SECONDS purge=${1:-}
-  stop kubelet 20
-  stop kube-scheduler
-  stop kube-controller-manager
+  stop 3 kubelet kube-scheduler kube-controller-manager
   local pid
   for pid in $(pod_processes); do kill -9 "$pid" 2>/dev/null || true; done
-  stop containerd 15
+  stop 3 containerd
   for pid in $(shim_processes); do kill -9 "$pid" 2>/dev/null || true; done
   # kube-apiserver before etcd, or it hangs waiting for etcd.
-  stop kube-apiserver 20
-  stop etcd
-  stop registry
+  stop 3 kube-apiserver registry
+  stop 3 etcd
   local m
   for m in $(our_mounts); do umount "$m" 2>/dev/null || umount -l "$m" || true; done
   if ip link show "$bridge" >/dev/null 2>&1; then ip link delete "$bridge"; fi
@@ -469,9 +500,11 @@ down() {
   if [[ -s $run/created-dirs ]]; then
     while read -r d; do rm -rf --one-file-system "$d"; done <"$run/created-dirs"
   fi
-  if [[ -n $(our_mounts) ]]; then
-    log "mounts remain under $dir, not deleting it:"
-    our_mounts >&2
+  local left
+  left=$(leftovers)
+  if [[ -n $left ]]; then
+    log "left behind, $run kept:"
+    echo "$left" >&2
     exit 1
   fi
   rm -rf --one-file-system "$run" "$pids"
@@ -490,10 +523,15 @@ status() {
       printf '%-24s stopped\n' "$name"
     fi
   done
-  printf '%-24s %s\n' shims "$(shim_processes | wc -l)"
+  printf '%-24s %s\n' "containerd shims" "$(shim_processes | wc -l)"
   printf '%-24s %s\n' "pod processes" "$(pod_processes | wc -l)"
-  printf '%-24s %s\n' "mounts under state dir" "$(our_mounts | wc -l)"
+  printf '%-24s %s\n' "mounts under $(basename "$dir")" "$(our_mounts | wc -l)"
   if ip link show "$bridge" >/dev/null 2>&1; then printf '%-24s present\n' "bridge $bridge"; fi
+  if ! alive kube-apiserver; then
+    local left
+    left=$(leftovers)
+    echo "left over: ${left:-nothing}"
+  fi
   if alive kube-apiserver && [[ -s $admin_kubeconfig ]]; then
     kubectl_admin get nodes 2>/dev/null || true
     echo "export KUBECONFIG=$admin_kubeconfig"
