@@ -137,10 +137,18 @@ write_pki() {
 # ---------------------------------------------------------------------------------------------
 # processes: one pid file each, started in their own session so they outlive this script
 
+# A process that has exited but whose parent (init, for these) has not reaped it yet counts as gone.
+running() { # pid
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [[ ${stat%% *} != Z ]]
+}
+
 alive() { # name
   local pid
   pid=$(cat "$pids/$1.pid" 2>/dev/null) || return 1
-  [[ -n $pid && -d /proc/$pid ]] && [[ $(cat /proc/"$pid"/stat 2>/dev/null | awk '{print $3}') != Z ]]
+  [[ -n $pid ]] && running "$pid"
 }
 
 start() { # name command...
@@ -158,21 +166,21 @@ start() { # name command...
 stop() { # grace-seconds name...
   local grace=$1 name pid
   shift
-  local running=()
+  local pending=()
   for name; do
     pid=$(cat "$pids/$name.pid" 2>/dev/null) || continue
-    if [[ -n $pid && -d /proc/$pid ]]; then
+    if [[ -n $pid ]] && running "$pid"; then
       kill "$pid" 2>/dev/null || true
-      running+=("$pid")
+      pending+=("$pid")
     fi
   done
   for ((i = 0; i < grace * 10; i++)); do
     local left=0
-    for pid in "${running[@]}"; do [[ -d /proc/$pid ]] && left=1; done
+    for pid in "${pending[@]}"; do running "$pid" && left=1; done
     ((left)) || break
     sleep 0.1
   done
-  for pid in "${running[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  for pid in "${pending[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   for name; do rm -f "$pids/$name.pid"; done
 }
 
@@ -362,7 +370,9 @@ up() {
   bin=$(bin_dir)
   mkdir -p "$logs" "$pids"
   if [[ ! -e $run ]]; then
-    # A fresh run: remember which machine directories exist now, so down removes only ours.
+    # A fresh run: new logs; remember which machine directories and iptables chains exist now, so
+    # down removes only ours.
+    rm -f "$logs"/*.log
     mkdir -p "$run"
     for d in "${system_dirs[@]}"; do
       [[ -e $d ]] || echo "$d"
