@@ -16,6 +16,7 @@ command -v runc >/dev/null || missing+=(runc)
 [[ -x /bin/busybox ]] || missing+=(busybox-static)
 command -v umoci >/dev/null || missing+=(umoci)
 command -v ip >/dev/null || missing+=(iproute2)
+command -v curl >/dev/null || missing+=(curl)
 command -v kubectl >/dev/null || { echo "kubectl is required on PATH" >&2; exit 1; }
 command -v go >/dev/null || { echo "Go is required to build the test control plane" >&2; exit 1; }
 

@@ -22,6 +22,8 @@ fail() {
 
 cleanup() { kubectl delete namespace "$allowed" "$denied" --ignore-not-found --wait=false >/dev/null; }
 trap cleanup EXIT
+cleanup
+kubectl wait --for=delete namespace/"$allowed" namespace/"$denied" --timeout=60s >/dev/null 2>&1 || true
 
 pod() { # namespace
   kubectl -n "$1" apply -f - >/dev/null <<EOF
@@ -81,3 +83,8 @@ for _ in $(seq 100); do
 done
 [[ $reason == ErrImagePull || $reason == ImagePullBackOff ]] || fail "pod in $denied waits for ${reason:-nothing}"
 log "ok: $denied/app refused in $((SECONDS - begin)) s, $reason: ...${message: -120}"
+
+# The namespace controller, the garbage collector and the kubelet end running pods.
+begin=$SECONDS
+kubectl delete namespace "$allowed" "$denied" --timeout=60s >/dev/null || fail "namespaces not deleted"
+log "ok: namespaces with their pods deleted in $((SECONDS - begin)) s"
