@@ -62,6 +62,8 @@ kubectl -n "$allowed" wait --for=condition=Ready pod/app --timeout=60s >/dev/nul
 [[ $(kubectl -n "$allowed" get pod app -o jsonpath='{.spec.imagePullSecrets[*].name}') == registry-pull ]] ||
   fail "the pod did not get imagePullSecrets from its ServiceAccount"
 log "ok: $allowed/app Running in $((SECONDS - begin)) s with the Secret from its ServiceAccount"
+[[ $(kubectl -n "$allowed" exec app -- echo reached) == reached ]] || fail "kubectl exec through the kubelet"
+log "ok: kubectl exec reaches the pod through the kubelet"
 
 begin=$SECONDS
 pod "$denied"
