@@ -12,7 +12,7 @@ import java.util.TreeSet;
  * concerns one namespace: only that namespace is brought in line, however many the credential
  * targets. Whatever concerns every namespace — a new spec, a new credential content, a due retry —
  * is a full pass, and so is the first pass after start-up and one every {@link #FULL_PASS_EVERY},
- * which bounds how long anything missed can stay wrong.
+ * which bounds how long anything missed can stay wrong. A due retry looks again at what failed.
  */
 public sealed interface PassScope {
 
@@ -66,9 +66,15 @@ public sealed interface PassScope {
    * @param due when a scheduled retry (a failed namespace, a conflict to recheck, a status write, a
    *     fetch) falls due, if any
    * @param marked namespaces events were seen for since the last pass
+   * @param retrying namespaces a due retry is for: those left failing, and those a prune could not
+   *     clear
    */
   static PassScope decide(
-      Optional<Basis> last, Basis current, Optional<Instant> due, Set<String> marked) {
+      Optional<Basis> last,
+      Basis current,
+      Optional<Instant> due,
+      Set<String> marked,
+      Set<String> retrying) {
     if (last.isEmpty()) {
       return new Full("first pass since start-up");
     }
@@ -79,15 +85,17 @@ public sealed interface PassScope {
     if (!before.content().equals(current.content())) {
       return new Full("the credential content changed");
     }
-    if (due.isPresent() && !current.at().isBefore(due.get())) {
-      return new Full("a retry is due");
-    }
     if (!current.at().isBefore(before.at().plus(FULL_PASS_EVERY))) {
       return new Full("periodic full pass");
     }
-    if (marked.size() > MAX_PARTIAL) {
-      return new Full("events in " + marked.size() + " namespaces");
+    SortedSet<String> namespaces = new TreeSet<>(marked);
+    if (due.isPresent() && !current.at().isBefore(due.get())) {
+      // A retry needs only what failed: a blocked namespace is rechecked without a full pass.
+      namespaces.addAll(retrying);
     }
-    return new Partial(new TreeSet<>(marked));
+    if (namespaces.size() > MAX_PARTIAL) {
+      return new Full("events in " + namespaces.size() + " namespaces");
+    }
+    return new Partial(namespaces);
   }
 }

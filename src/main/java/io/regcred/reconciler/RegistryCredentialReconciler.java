@@ -233,17 +233,20 @@ public class RegistryCredentialReconciler
       // resets nor postpones a retry that is already due at some time.
       // A failed prune is retried like a failed write: no event may come for that namespace.
       boolean retrySync =
-          pruned.incomplete() || failedTargets.stream().anyMatch(f -> !Claim.blocks(f.reason()));
+          !pruned.failed().isEmpty()
+              || failedTargets.stream().anyMatch(f -> !Claim.blocks(f.reason()));
       boolean conflicts = failedTargets.stream().anyMatch(f -> Claim.blocks(f.reason()));
       retryDue = memory.passes().retryDue();
-      if (scope instanceof PassScope.Full || retryDue.isEmpty()) {
+      if (scope instanceof PassScope.Full
+          || retryDue.isEmpty()
+          || memory.passes().retryDueAt(now)) {
         memory = memory.synced(retrySync, conflicts);
         retryDue =
             RefreshSchedule.earliest(
                 memory.retryAt(memory.syncRetries(), now, expiry),
                 memory.retryAt(memory.conflictChecks(), now, Optional.empty()));
       }
-      passes = memory.passes().after(scope, basis, failedTargets, retryDue);
+      passes = memory.passes().after(scope, basis, failedTargets, pruned.failed(), retryDue);
       watchWhileBlocked(context, credential, conflicts);
     }
     memory = memory.passed(passes);
@@ -424,8 +427,10 @@ public class RegistryCredentialReconciler
    * Removes what {@link PrunePlan} says is no longer wanted, with our ServiceAccount entries, in
    * the namespaces this pass looks at.
    */
-  /** What pruning did: writes made, and whether something it should remove is still there. */
-  private record Pruned(int writes, boolean incomplete) {}
+  /**
+   * What pruning did: writes made, and the namespaces where what it should remove is still there.
+   */
+  private record Pruned(int writes, Set<String> failed) {}
 
   private Pruned prune(
       RegistryCredential credential,
@@ -444,7 +449,7 @@ public class RegistryCredentialReconciler
             .filter(s -> scope.includes(s.getMetadata().getNamespace()))
             .toList();
     int writes = 0;
-    boolean incomplete = false;
+    Set<String> failed = new HashSet<>();
     for (Secret secret : PrunePlan.prunable(credential, ours, targets, landed, active)) {
       String ns = secret.getMetadata().getNamespace();
       try {
@@ -455,7 +460,7 @@ public class RegistryCredentialReconciler
             ns,
             secret.getMetadata().getName());
       } catch (KubernetesClientException e) {
-        incomplete = true;
+        failed.add(ns);
         log.warn(
             "prune failed credential={} namespace={} reason={}",
             credential.getMetadata().getName(),
@@ -463,6 +468,6 @@ public class RegistryCredentialReconciler
             ApiErrors.describe(e));
       }
     }
-    return new Pruned(writes, incomplete);
+    return new Pruned(writes, failed);
   }
 }

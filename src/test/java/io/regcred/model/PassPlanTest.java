@@ -46,6 +46,9 @@ class PassPlanTest {
 
   static final Optional<SortedSet<String>> FULL = Optional.empty();
 
+  /** Where a retry is pending in every scope case: what failed, or a prune could not clear. */
+  static final Set<String> RETRYING = Set.of("team-z");
+
   @Test
   void scopes() {
     Basis same = new Basis(3, "content-a", NOW);
@@ -105,19 +108,19 @@ class PassPlanTest {
                 Set.of(),
                 FULL),
             new ScopeCase(
-                "a retry due now",
+                "a retry due now: what failed, with what was marked",
                 Optional.of(LAST),
                 same,
                 Optional.of(NOW),
                 Set.of("team-a"),
-                FULL),
+                partial("team-a", "team-z")),
             new ScopeCase(
                 "a retry overdue",
                 Optional.of(LAST),
                 same,
                 Optional.of(NOW.minusSeconds(30)),
                 Set.of(),
-                FULL),
+                partial("team-z")),
             new ScopeCase(
                 "a retry not yet due: events do not bring it forward",
                 Optional.of(LAST),
@@ -155,7 +158,7 @@ class PassPlanTest {
                 many.stream().skip(1).collect(Collectors.toSet()),
                 Optional.of(new TreeSet<>(many.stream().skip(1).toList()))));
     for (var c : cases) {
-      PassScope scope = PassScope.decide(c.last(), c.current(), c.due(), c.marked());
+      PassScope scope = PassScope.decide(c.last(), c.current(), c.due(), c.marked(), RETRYING);
       if (c.partial().isEmpty()) {
         assertThat(scope).as(c.name()).isInstanceOf(Full.class);
       } else {
@@ -224,7 +227,7 @@ class PassPlanTest {
     for (var c : cases) {
       var before = new TreeMap<String, SyncFailure>();
       c.before().forEach(f -> before.put(f.namespace(), f));
-      var history = new PassHistory(Optional.of(LAST), before, Optional.empty());
+      var history = new PassHistory(Optional.of(LAST), before, new TreeSet<>(), Optional.empty());
       assertThat(history.failuresAfter(c.scope(), c.targets(), c.examined()))
           .as(c.name())
           .extracting(SyncFailure::namespace)
@@ -235,14 +238,49 @@ class PassPlanTest {
   @Test
   void onlyAFullPassMovesTheBasis() {
     Basis now = new Basis(3, "content-a", NOW);
-    var history = new PassHistory(Optional.of(LAST), new TreeMap<>(), Optional.empty());
+    var history =
+        new PassHistory(Optional.of(LAST), new TreeMap<>(), new TreeSet<>(), Optional.empty());
     assertThat(
             history
-                .after(new Partial(new TreeSet<>()), now, List.of(), Optional.empty())
+                .after(new Partial(new TreeSet<>()), now, List.of(), Set.of(), Optional.empty())
                 .lastFull())
         .contains(LAST);
-    assertThat(history.after(new Full("test"), now, List.of(), Optional.empty()).lastFull())
+    assertThat(
+            history.after(new Full("test"), now, List.of(), Set.of(), Optional.empty()).lastFull())
         .contains(now);
+  }
+
+  @Test
+  void aFailedPruneIsRetriedUntilAPassLooksAtItsNamespaceAgain() {
+    var history =
+        new PassHistory(Optional.of(LAST), new TreeMap<>(), new TreeSet<>(), Optional.of(NOW));
+    var failed =
+        history.after(
+            new Partial(new TreeSet<>(Set.of("left"))),
+            LAST,
+            List.of(),
+            Set.of("left"),
+            Optional.of(NOW.plusSeconds(5)));
+    assertThat(failed.unpruned()).containsExactly("left");
+    // Another namespace's event leaves it pending; the retry, when due, looks at it.
+    var unrelated =
+        failed.after(
+            new Partial(new TreeSet<>(Set.of("team-a"))),
+            LAST,
+            List.of(),
+            Set.of(),
+            Optional.of(NOW.plusSeconds(5)));
+    assertThat(unrelated.unpruned()).containsExactly("left");
+    assertThat(unrelated.scope(new Basis(3, "content-a", NOW.plusSeconds(5)), Set.of()))
+        .isEqualTo(new Partial(new TreeSet<>(Set.of("left"))));
+    var retried =
+        unrelated.after(
+            new Partial(new TreeSet<>(Set.of("left"))),
+            LAST,
+            List.of(),
+            Set.of(),
+            Optional.empty());
+    assertThat(retried.unpruned()).isEmpty();
   }
 
   // --- the Events
