@@ -30,10 +30,10 @@ bench: deps testbin ## Print the figures: onboarding, rotation, readiness, fan-o
 	  | grep -E '^(onboarding|ECR rotation|readiness|runtime payload|leader resident|failover|tenant secrets memory|kill -9: [0-9]+ kills)' || true
 	@grep -q 'BUILD SUCCESS' target/bench.log
 
-demo: deps testbin ## Local control plane + registry + operator; prove a pull with the written Secret
+demo: deps testbin ## Single-node cluster + private registry + the operator as its own process; Pods pull through patched ServiceAccounts
 	@hack/demo.sh up
 
-demo-down: ## Stop the demo
+demo-down: ## Stop the demo and the node (nothing left running)
 	@hack/demo.sh down
 
 fmt: ## Format the Java sources
