@@ -85,7 +85,11 @@ class PullThroughServiceAccountE2E {
     await("the operator lists its Secret in " + LABELLED + "/default")
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(200))
-        .until(() -> pullSecrets(LABELLED).contains(CREDENTIAL));
+        .untilAsserted(
+            () ->
+                assertThat(pullSecrets(LABELLED))
+                    .as("imagePullSecrets of %s/default", LABELLED)
+                    .contains(CREDENTIAL));
     double listed = (System.nanoTime() - start) / 1e9;
 
     Pod created = pod(LABELLED);
@@ -111,7 +115,11 @@ class PullThroughServiceAccountE2E {
     await("the registry's 401 for the Pod in " + UNLABELLED)
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(200))
-        .until(() -> events(UNLABELLED).stream().anyMatch(m -> m.contains("401 Unauthorized")));
+        .untilAsserted(
+            () ->
+                assertThat(events(UNLABELLED))
+                    .as("events of a Pod in phase %s", phase(UNLABELLED))
+                    .anyMatch(m -> m.contains("401 Unauthorized")));
     double refused = (System.nanoTime() - refusedStart) / 1e9;
     assertThat(phase(UNLABELLED)).as("the Pod without a Secret").isEqualTo("Pending");
     assertThat(admin.secrets().inNamespace(UNLABELLED).withName(CREDENTIAL).get())
