@@ -16,7 +16,7 @@ testbin: ## Build the Kubernetes binaries and etcd once per version into ~/.cach
 build: ## Build the operator jar and its runtime dependencies (target/regcred-operator.jar, target/lib)
 	$(MVN) -q package -DskipTests
 
-test: deps testbin ## Run every test: unit, real API server, real registry; plus format and CRD checks
+test: deps testbin ## Run every test: unit, real API server, real registry, a real node (root); plus format and CRD checks
 	$(MVN) verify
 
 unit: ## Only the unit tests (no server)

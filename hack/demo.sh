@@ -98,7 +98,7 @@ up() {
   cp "$node_dir/admin.kubeconfig" "$state/kubeconfig"
 
   step "installing the CRD and the operator's RBAC (crds/, config/rbac)"
-  k apply -f crds/ >/dev/null
+  k apply -k crds >/dev/null
   k create namespace "$ns" --dry-run=client -o yaml | k apply -f - >/dev/null
   k apply -k config/rbac >/dev/null
   k wait --for=condition=Established crd/registrycredentials.regcred.io --timeout=30s >/dev/null

@@ -4,7 +4,8 @@
 # htpasswd) holding a tiny image built here without a network.
 #
 #   hack/node.sh up       start what is not running yet; wait for the Node Ready and the default
-#                         ServiceAccount; print the KUBECONFIG to use
+#                         ServiceAccount; print the KUBECONFIG to use and write it, the registry,
+#                         its user and password file and the image to $REGCRED_NODE_DIR/env
 #   hack/node.sh down     stop everything; leave no process, mount, shim, bridge, cgroup or
 #                         directory outside the state directory behind (certificates, the image and
 #                         the registry's data stay for the next up)
@@ -427,6 +428,15 @@ up() {
   wait_for "kube-apiserver" 90 kubectl_admin get --raw /readyz
   wait_for "Node localhost Ready" 90 kubectl_admin wait --for=condition=Ready node/localhost --timeout=1s
   wait_for "ServiceAccount default/default" 60 kubectl_admin -n default get serviceaccount default
+  # What a program needs to use this node (the end-to-end tests read it): NAME=value lines.
+  put "$dir/env" <<EOF
+KUBECONFIG=$admin_kubeconfig
+REGISTRY=127.0.0.1:$registry_port
+REGISTRY_CA=$pki/ca.crt
+REGISTRY_USER=$registry_user
+REGISTRY_PASSWORD_FILE=$dir/registry/password
+IMAGE=127.0.0.1:$registry_port/$image_repository:$image_tag
+EOF
   log "up in $((SECONDS - begin)) s"
   log "registry 127.0.0.1:$registry_port, user $registry_user, password in $dir/registry/password"
   log "image 127.0.0.1:$registry_port/$image_repository:$image_tag"

@@ -22,7 +22,7 @@ import io.regcred.model.TokenState;
 import io.regcred.provider.ecr.FakeAws;
 import io.regcred.provider.ecr.FakeAws.Operation;
 import io.regcred.testing.Credentials;
-import java.io.File;
+import io.regcred.testing.OperatorProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -113,9 +113,6 @@ class OperatorKilledIT {
 
   @Test
   void killedTenTimesItConvergesWithoutDuplicatesLossesOrExtraFetches() throws Exception {
-    assertThat(Path.of("target/lib"))
-        .as("runtime libraries (mvn package copies them)")
-        .isDirectory();
     System.out.printf("kill -9: seed %d (replay with -Dregcred.r8.seed=%d)%n", seed, seed);
     Random random = new Random(seed);
     client = TestCluster.newAdminClient();
@@ -235,27 +232,24 @@ class OperatorKilledIT {
   // --- the operator process ---
 
   private Process startOperator() throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    var pb =
-        new ProcessBuilder(
-            java,
-            "-XX:MaxRAMPercentage=75",
-            "-cp",
-            "target/classes" + File.pathSeparator + "target/lib/*",
-            "io.regcred.OperatorMain");
-    Map<String, String> env = pb.environment();
-    env.keySet().removeIf(k -> k.startsWith("AWS_") || k.startsWith("REGCRED_"));
-    env.put("KUBECONFIG", TestCluster.kubeconfigFile().toString());
-    env.put(Setting.NAMESPACE.variable(), OPERATOR_NS);
-    // As in a Deployment: the restarted container keeps its pod name, so it takes the Lease it
-    // held at once.
-    env.put(Setting.LEADER_ELECTION.variable(), "true");
-    env.put(Setting.LEADER_IDENTITY.variable(), "regcred-r8-0");
-    env.put(Setting.HTTP_PORT.variable(), "0");
-    env.put(Setting.AWS_ECR_ENDPOINT.variable(), aws.uri().toString());
-    env.put(Setting.AWS_STS_ENDPOINT.variable(), aws.uri().toString());
-    pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(LOG.toFile()));
-    return pb.start();
+    return OperatorProcess.start(
+        TestCluster.kubeconfigFile(),
+        Map.of(
+            Setting.NAMESPACE.variable(),
+            OPERATOR_NS,
+            // As in a Deployment: the restarted container keeps its pod name, so it takes the
+            // Lease it held at once.
+            Setting.LEADER_ELECTION.variable(),
+            "true",
+            Setting.LEADER_IDENTITY.variable(),
+            "regcred-r8-0",
+            Setting.HTTP_PORT.variable(),
+            "0",
+            Setting.AWS_ECR_ENDPOINT.variable(),
+            aws.uri().toString(),
+            Setting.AWS_STS_ENDPOINT.variable(),
+            aws.uri().toString()),
+        LOG);
   }
 
   // --- kill points ---

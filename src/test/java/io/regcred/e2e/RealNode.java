@@ -1,0 +1,179 @@
+package io.regcred.e2e;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The single-node cluster of {@code hack/node.sh} (a kubelet, containerd, a private registry),
+ * brought up once per test JVM. A node this JVM started goes down when the JVM exits, unless {@code
+ * REGCRED_NODE_KEEP} is set; a node that was already up stays up. It needs root, as the script
+ * does, and reads where things are from the {@code env} file the script writes into its state
+ * directory ({@code REGCRED_NODE_DIR}, default {@code .node}).
+ */
+public final class RealNode {
+
+  private static RealNode node;
+
+  private final Map<String, String> env;
+
+  private RealNode(Map<String, String> env) {
+    this.env = env;
+  }
+
+  /** The node, started on first use. */
+  public static synchronized RealNode get() {
+    if (node == null) {
+      node = start();
+    }
+    return node;
+  }
+
+  private static RealNode start() {
+    boolean wasUp =
+        run(List.of("hack/node.sh", "status"))
+            .lines()
+            .anyMatch(l -> l.matches("kube-apiserver\\s+running.*"));
+    long begin = System.nanoTime();
+    run(List.of("hack/node.sh", "up"));
+    System.out.printf(
+        "real node: %s in %.1f s%n",
+        wasUp ? "already up, checked" : "up", (System.nanoTime() - begin) / 1e9);
+    if (!wasUp && System.getenv("REGCRED_NODE_KEEP") == null) {
+      Runtime.getRuntime()
+          .addShutdownHook(new Thread(() -> run(List.of("hack/node.sh", "down")), "node-down"));
+    }
+    String dir = System.getenv().getOrDefault("REGCRED_NODE_DIR", ".node");
+    Map<String, String> env = new HashMap<>();
+    try {
+      for (String line : Files.readAllLines(Path.of(dir, "env"))) {
+        int eq = line.indexOf('=');
+        if (eq > 0) {
+          env.put(line.substring(0, eq), line.substring(eq + 1));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return new RealNode(env);
+  }
+
+  public Path adminKubeconfig() {
+    return Path.of(env.get("KUBECONFIG"));
+  }
+
+  public KubernetesClient newAdminClient() {
+    return new KubernetesClientBuilder().withConfig(adminConfig()).build();
+  }
+
+  private Config adminConfig() {
+    try {
+      return Config.fromKubeconfig(Files.readString(adminKubeconfig()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The private registry, {@code host:port}; it refuses pulls without its user and password. */
+  public String registry() {
+    return env.get("REGISTRY");
+  }
+
+  public String registryUser() {
+    return env.get("REGISTRY_USER");
+  }
+
+  public String registryPassword() {
+    try {
+      return Files.readString(Path.of(env.get("REGISTRY_PASSWORD_FILE"))).trim();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The one image in the registry: a shell that runs until SIGTERM. */
+  public String image() {
+    return env.get("IMAGE");
+  }
+
+  /**
+   * A kubeconfig (readable by the owner only) for this API server that authenticates with a bearer
+   * token, such as a ServiceAccount's: a client with the rights RBAC grants that account, not an
+   * admin's.
+   */
+  public Path kubeconfigWithToken(String user, String token) {
+    Config admin = adminConfig();
+    String yaml =
+        String.join(
+            "\n",
+            "apiVersion: v1",
+            "kind: Config",
+            "clusters:",
+            "- name: node",
+            "  cluster:",
+            "    server: " + admin.getMasterUrl(),
+            "    certificate-authority: " + admin.getCaCertFile(),
+            "users:",
+            "- name: " + user,
+            "  user:",
+            "    token: " + token,
+            "contexts:",
+            "- name: " + user,
+            "  context: {cluster: node, user: " + user + "}",
+            "current-context: " + user,
+            "");
+    try {
+      Path file =
+          Files.createTempFile(
+              "regcred-" + user,
+              ".kubeconfig",
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      file.toFile().deleteOnExit();
+      Files.writeString(file, yaml);
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** kubectl as the admin; its standard output. Fails with kubectl's output if kubectl does. */
+  public String kubectl(String... args) {
+    List<String> command =
+        new ArrayList<>(List.of("kubectl", "--kubeconfig", env.get("KUBECONFIG")));
+    command.addAll(List.of(args));
+    return run(command);
+  }
+
+  private static String run(List<String> command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(Duration.ofMinutes(5).toSeconds(), TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException(String.join(" ", command) + ": timed out\n" + out);
+      }
+      if (p.exitValue() != 0) {
+        throw new IllegalStateException(
+            String.join(" ", command) + ": exit " + p.exitValue() + "\n" + out);
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
