@@ -16,9 +16,11 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * What the tests and {@code make demo} start listens on 127.0.0.1 only: etcd has no authentication
- * at all, the API server is the cluster, and the registry holds the images; none of them may be
- * reachable from another machine while a test or the demo runs.
+ * What the integration tests start listens on 127.0.0.1 only: etcd has no authentication at all,
+ * the API server is the cluster, and the registry holds the images; none of them may be reachable
+ * from another machine while a test runs. (The single-node cluster of hack/node.sh, which {@code
+ * make demo} and the E2E tests use, is configured for 127.0.0.1 too; this test does not read its
+ * sockets, which belong to processes outside this JVM's tree.)
  *
  * <p>The check reads the kernel's own table of listening sockets ({@code /proc/net/tcp} and {@code
  * tcp6}) for the sockets this JVM and its child processes hold, so it sees every port, including

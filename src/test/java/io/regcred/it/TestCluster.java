@@ -24,7 +24,7 @@ import org.awaitility.Awaitility;
  * controller-manager: no garbage collector and no automatic default ServiceAccounts.
  *
  * <p>Both listen on 127.0.0.1 only (LoopbackIT holds them to it): etcd has no authentication at
- * all, and while the demo runs its API server holds a pull credential. kube-api-test starts etcd
+ * all, and its API server holds the pull credentials the tests write. kube-api-test starts etcd
  * with a client URL on all interfaces and offers no option to change it, so the library is given a
  * binary directory of its own whose {@code etcd} is a wrapper that puts every URL it is given on
  * 127.0.0.1 (same port) before it runs the real etcd. The directory also keeps the certificates the
