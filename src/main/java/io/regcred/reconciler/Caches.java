@@ -233,6 +233,14 @@ public class Caches implements ClusterView, SourceSecrets {
         .toList();
   }
 
+  /** The credential's Secrets in these namespaces, read per namespace from the cache. */
+  List<Secret> secretsOf(String credentialName, Collection<String> namespaces) {
+    return namespaces.stream()
+        .flatMap(managedSecrets::list)
+        .filter(s -> credentialName.equals(labels(s).get(Labels.CREDENTIAL)))
+        .toList();
+  }
+
   @Override
   public List<ServiceAccount> serviceAccounts(String namespace) {
     return serviceAccounts.list(namespace).toList();

@@ -191,7 +191,7 @@ public class RegistryCredentialReconciler
         }
       }
       newConflicts = conflicted;
-      Pruned pruned = prune(credential, scope, targets, landed, views);
+      Pruned pruned = prune(credential, scope, targets, landed);
       writes += pruned.writes();
       List<SyncFailure> failedTargets = memory.passes().failuresAfter(scope, targets, failed);
       List<SyncFailure> denied =
@@ -433,21 +433,19 @@ public class RegistryCredentialReconciler
   private record Pruned(int writes, Set<String> failed) {}
 
   private Pruned prune(
-      RegistryCredential credential,
-      PassScope scope,
-      Set<String> targets,
-      Set<String> landed,
-      List<NamespaceView> views) {
+      RegistryCredential credential, PassScope scope, Set<String> targets, Set<String> landed) {
+    String name = credential.getMetadata().getName();
+    // A partial pass reads the Secrets of its namespaces only, not every Secret of ours.
+    List<Secret> ours =
+        scope instanceof PassScope.Partial partial
+            ? caches.secretsOf(name, partial.namespaces())
+            : caches.secretsOf(name);
     // A denied namespace is not ours to touch at all: what was written there before stays.
     Set<String> active =
-        views.stream()
-            .filter(v -> !v.terminating() && !deniedNamespaces.contains(v.name()))
-            .map(NamespaceView::name)
+        ours.stream()
+            .map(s -> s.getMetadata().getNamespace())
+            .filter(ns -> caches.namespaceActive(ns) && !deniedNamespaces.contains(ns))
             .collect(Collectors.toSet());
-    List<Secret> ours =
-        caches.secretsOf(credential.getMetadata().getName()).stream()
-            .filter(s -> scope.includes(s.getMetadata().getNamespace()))
-            .toList();
     int writes = 0;
     Set<String> failed = new HashSet<>();
     for (Secret secret : PrunePlan.prunable(credential, ours, targets, landed, active)) {
