@@ -3,8 +3,9 @@
 # controller-manager, scheduler, kubelet, containerd, a private docker-registry), the operator run
 # the way production runs it (its own process, the shipped RBAC, its ServiceAccount's token), a
 # sample RegistryCredential, and the proof: a Pod naming no pull Secret runs from the private image
-# in a selected namespace, and the kubelet is refused (401) outside the selection. Everything stays
-# up for kubectl until `make demo-down`.
+# in a selected namespace, the kubelet is refused (401) outside the selection, and after the robot
+# account's password is rotated at the registry and in the source Secret, a new Pod pulls with the
+# new password while the old one is refused. Everything stays up for kubectl until `make demo-down`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -60,16 +61,37 @@ EOF
   )
 }
 
-pod() { # namespace: a Pod from the private image that names no pull Secret
+pod() { # namespace [name]: a Pod from the private image that names no pull Secret
   k -n "$1" apply -f - >/dev/null <<EOF
 apiVersion: v1
 kind: Pod
-metadata: {name: hello}
+metadata: {name: ${2:-hello}}
 spec:
   terminationGracePeriodSeconds: 2
   containers:
-  - {name: hello, image: $image}
+  - {name: hello, image: $image, imagePullPolicy: Always}
 EOF
+}
+
+wait_running() { # namespace name
+  k -n "$1" wait --for=condition=Ready "pod/$2" --timeout=90s >/dev/null ||
+    fail "the Pod $1/$2 did not start: $(k -n "$1" get events --field-selector involvedObject.name="$2" -o jsonpath='{.items[*].message}')"
+}
+
+# The robot account's current password, in the source Secret the credential reads.
+robot_secret() {
+  k -n "$ns" create secret generic demo-robot --type=kubernetes.io/basic-auth \
+    --from-literal=username=demo-robot --from-literal=password="$(cat "$robot_password")" \
+    --dry-run=client -o yaml | k apply -f - >/dev/null
+}
+
+registry_answers() { # password-file: the registry's HTTP status for the robot with that password
+  curl -s -o /dev/null -w '%{http_code}' --cacert "$node_dir/pki/ca.crt" \
+    -u "demo-robot:$(cat "$1")" "https://$registry/v2/"
+}
+
+content_hash() { # namespace: what the credential's Secret there holds, as the operator hashed it
+  k -n "$1" get secret regcred -o jsonpath='{.metadata.annotations.regcred\.io/content-hash}'
 }
 
 namespace() { # name [label]: created, or kept as it is
@@ -90,8 +112,9 @@ up() {
   rm -rf "$state"
   mkdir -p "$state"
 
-  step "building the operator (target/classes and its runtime jars in target/lib)"
+  step "building the operator's runtime payload (hack/payload.sh: a jlink-trimmed JRE and the jars, as the image ships them)"
   ./mvnw -B -q package -DskipTests
+  hack/payload.sh "$state/payload"
 
   step "starting a single-node cluster on 127.0.0.1 (hack/node.sh up)"
   hack/node.sh up >/dev/null
@@ -107,15 +130,15 @@ up() {
   operator_kubeconfig
   env -i PATH="$PATH" HOME="$HOME" KUBECONFIG="$state/operator.kubeconfig" \
     REGCRED_NAMESPACE="$ns" REGCRED_LEADER_IDENTITY=demo REGCRED_HTTP_PORT=0 \
-    nohup java -cp "target/classes:target/lib/*" io.regcred.OperatorMain \
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError" \
+    nohup "$state/payload/jre/bin/java" -cp "$state/payload/app/regcred-operator.jar:$state/payload/app/lib/*" \
+    io.regcred.OperatorMain \
     >"$state/operator.log" 2>&1 &
   echo $! >"$state/operator.pid"
 
-  step "the source Secret: the registry's robot account, in $ns"
-  k -n "$ns" create secret generic demo-robot --type=kubernetes.io/basic-auth \
-    --from-literal=username=regcred \
-    --from-literal=password="$(cat "$node_dir/registry/password")" \
-    --dry-run=client -o yaml | k apply -f - >/dev/null
+  step "the source Secret: a robot account of the registry (demo-robot), in $ns"
+  robot_password=$(hack/node.sh user demo-robot)
+  robot_secret
 
   step "team namespaces: two by name, one by label; sandbox is labelled but excluded; outside is not selected"
   namespace team-a
@@ -156,8 +179,7 @@ EOF
 
   step "a Pod in team-a from $image, with no imagePullSecrets in its spec"
   pod team-a
-  k -n team-a wait --for=condition=Ready pod/hello --timeout=90s >/dev/null ||
-    fail "the Pod in team-a did not start: $(k -n team-a get events --field-selector involvedObject.name=hello -o jsonpath='{.items[*].message}')"
+  wait_running team-a hello
   k -n team-a get pod hello -o wide
 
   step "the same Pod in namespace outside, which the credential does not select"
@@ -172,6 +194,25 @@ EOF
   [[ $refused == *401* || $refused == *nauthorized* ]] || fail "no 401 from the kubelet in outside"
   echo "kubelet: ${refused:0:300}"
   k -n outside get pod hello
+
+  step "rotation: a new password for demo-robot at the registry, then in the source Secret"
+  (umask 077 && cp "$robot_password" "$state/old-password")
+  hack/node.sh user demo-robot >/dev/null
+  echo "the registry now answers the old password with $(registry_answers "$state/old-password"), the new one with $(registry_answers "$robot_password")"
+  local before
+  before=$(content_hash team-a)
+  robot_secret
+  for _ in $(seq 150); do
+    [[ $(content_hash team-a) != "$before" ]] && break
+    sleep 0.2
+  done
+  [[ $(content_hash team-a) != "$before" ]] || fail "the Secret in team-a still holds the old password"
+  k get events -A --field-selector involvedObject.name=demo,reason=Rotated -o custom-columns='REASON:.reason,MESSAGE:.message'
+  step "a new Pod in team-a pulls with the new password (imagePullPolicy: Always asks the registry)"
+  pod team-a hello-rotated
+  wait_running team-a hello-rotated
+  k -n team-a get pod hello-rotated -o wide
+  rm -f "$state/old-password"
 
   touch "$state/ready"
   step "demo is running. Try:

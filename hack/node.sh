@@ -11,6 +11,9 @@
 #                         the registry's data stay for the next up)
 #   hack/node.sh down --purge   the same, then delete the state directory too
 #   hack/node.sh status   what runs
+#   hack/node.sh user NAME          give the registry user NAME a new random password (a robot
+#                                   account to rotate); print the file that holds it
+#   hack/node.sh user NAME --delete remove the user from the registry
 #
 # Needs root, cgroup v1 or v2 mounted read-write, hack/deps.sh and hack/testbin.sh.
 # All state lives under REGCRED_NODE_DIR (default .node/ in the repository).
@@ -363,6 +366,28 @@ load_sandbox_image() {
   ctr -a "$socket" -n k8s.io images import "$dir/image/sandbox.tar" >/dev/null
 }
 
+# Registry users besides the node's own: the registry re-reads its htpasswd file when it changes, so
+# a new password takes effect at once and the old one is refused from then on.
+user() { # name [--delete]
+  local name=$1 action=${2:-}
+  [[ $name =~ ^[a-z0-9][a-z0-9-]*$ && $name != "$registry_user" ]] || { log "bad user name: $name"; exit 2; }
+  [[ -s $dir/registry/htpasswd ]] || { log "no registry here yet: hack/node.sh up"; exit 1; }
+  local users=$dir/registry/users
+  mkdir -p "$users"
+  chmod 700 "$users"
+  local lines
+  lines=$(grep -v "^$name:" "$dir/registry/htpasswd" || true)
+  if [[ $action == --delete ]]; then
+    rm -f "$users/$name"
+  else
+    (umask 077 && openssl rand -hex 16 >"$users/$name.new")
+    lines+=$'\n'$(htpasswd -Bbn "$name" "$(cat "$users/$name.new")" | sed '/^$/d')
+    mv "$users/$name.new" "$users/$name"
+  fi
+  sed '/^$/d' <<<"$lines" | put "$dir/registry/htpasswd"
+  [[ $action == --delete ]] || echo "$users/$name"
+}
+
 # ---------------------------------------------------------------------------------------------
 
 up() {
@@ -562,8 +587,9 @@ case ${1:-} in
   up) up ;;
   down) down "${2:-}" ;;
   status) status ;;
+  user) user "${2:?usage: $0 user NAME [--delete]}" "${3:-}" ;;
   *)
-    echo "usage: $0 up|down [--purge]|status" >&2
+    echo "usage: $0 up|down [--purge]|status|user NAME [--delete]" >&2
     exit 2
     ;;
 esac
