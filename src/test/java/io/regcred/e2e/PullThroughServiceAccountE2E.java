@@ -4,21 +4,14 @@ import static io.regcred.it.Fixtures.namespace;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.testing.Credentials;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,8 +23,9 @@ import org.junit.jupiter.api.Test;
  * ServiceAccount, the operator (its own process, with the shipped RBAC) writes the pull Secret and
  * lists it in that account's {@code imagePullSecrets}, admission copies it into the Pod, and the
  * kubelet pulls with it. In a namespace the credential does not select, the same image is refused
- * with the registry's 401, although it is on the node by then: the kubelet re-checks credentials
- * for images pulled with a Secret ({@code KubeletEnsureSecretPulledImages}).
+ * with the registry's 401, although it is on the node by then: the Pods pull {@code Always}, and
+ * the node re-checks credentials for images pulled with a Secret ({@code
+ * KubeletEnsureSecretPulledImages}) besides.
  */
 class PullThroughServiceAccountE2E {
 
@@ -45,30 +39,20 @@ class PullThroughServiceAccountE2E {
 
   static RealNode node;
   static KubernetesClient admin;
+  static Pods pods;
   static ShippedOperator operator;
 
   @BeforeAll
   static void installOperator() throws Exception {
     node = RealNode.get();
     admin = node.newAdminClient();
-    Files.deleteIfExists(LOG);
+    pods = new Pods(admin, node.image());
     operator = ShippedOperator.install(node, admin, LOG);
   }
 
   @Test
   void aPodInASelectedNamespacePullsThePrivateImageAndOneElsewhereGets401() {
-    admin
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName(SOURCE_SECRET)
-                .withNamespace(ShippedOperator.NAMESPACE)
-                .endMetadata()
-                .withType("kubernetes.io/basic-auth")
-                .withStringData(
-                    Map.of("username", node.registryUser(), "password", node.registryPassword()))
-                .build())
-        .serverSideApply();
+    operator.putSourceSecret(SOURCE_SECRET, node.registryUser(), node.registryPassword());
     admin
         .resource(
             Credentials.named(CREDENTIAL)
@@ -87,41 +71,27 @@ class PullThroughServiceAccountE2E {
         .pollInterval(Duration.ofMillis(200))
         .untilAsserted(
             () ->
-                assertThat(pullSecrets(LABELLED))
+                assertThat(pods.pullSecrets(LABELLED))
                     .as("imagePullSecrets of %s/default", LABELLED)
                     .contains(CREDENTIAL));
     double listed = (System.nanoTime() - start) / 1e9;
 
-    Pod created = pod(LABELLED);
+    Pod created = pods.create(LABELLED, POD);
     assertThat(created.getSpec().getImagePullSecrets())
         .as("the Pod's Secret, from its ServiceAccount")
         .extracting(LocalObjectReference::getName)
         .containsExactly(CREDENTIAL);
     long podStart = System.nanoTime();
-    await("the Pod in " + LABELLED + " running")
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(200))
-        .untilAsserted(
-            () ->
-                assertThat(phase(LABELLED))
-                    .as("phase; events: %s", events(LABELLED))
-                    .isEqualTo("Running"));
+    pods.awaitRunning(LABELLED, POD);
     double running = (System.nanoTime() - podStart) / 1e9;
 
-    // The image is on the node now; without a Secret the kubelet still asks the registry.
-    Pod elsewhere = pod(UNLABELLED);
+    // The image is on the node now; the kubelet still asks the registry, which refuses.
+    Pod elsewhere = pods.create(UNLABELLED, POD);
     assertThat(elsewhere.getSpec().getImagePullSecrets()).isNullOrEmpty();
     long refusedStart = System.nanoTime();
-    await("the registry's 401 for the Pod in " + UNLABELLED)
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(200))
-        .untilAsserted(
-            () ->
-                assertThat(events(UNLABELLED))
-                    .as("events of a Pod in phase %s", phase(UNLABELLED))
-                    .anyMatch(m -> m.contains("401 Unauthorized")));
+    pods.awaitRefused(UNLABELLED, POD);
     double refused = (System.nanoTime() - refusedStart) / 1e9;
-    assertThat(phase(UNLABELLED)).as("the Pod without a Secret").isEqualTo("Pending");
+    assertThat(pods.phase(UNLABELLED, POD)).as("the Pod without a Secret").isEqualTo("Pending");
     assertThat(admin.secrets().inNamespace(UNLABELLED).withName(CREDENTIAL).get())
         .as("no Secret in the namespace the credential does not select")
         .isNull();
@@ -132,95 +102,13 @@ class PullThroughServiceAccountE2E {
         listed, running, refused);
   }
 
-  /**
-   * Deletes what the test created: the namespaces (the real namespace controller ends their Pods),
-   * the credential while the operator runs to release its finalizer, then the operator and what
-   * installed it.
-   */
   @AfterAll
   static void cleanUp() throws Exception {
-    if (admin == null) {
-      return;
+    if (operator != null) {
+      operator.tearDown(List.of(CREDENTIAL), List.of(LABELLED, UNLABELLED));
     }
-    long start = System.nanoTime();
-    try {
-      node.kubectl(
-          "delete", "namespace", LABELLED, UNLABELLED, "--ignore-not-found", "--timeout=60s");
-      if (operator != null && operator.isAlive()) {
-        admin.resources(RegistryCredential.class).withName(CREDENTIAL).delete();
-        await("the credential deleted")
-            .atMost(Duration.ofSeconds(30))
-            .until(
-                () -> admin.resources(RegistryCredential.class).withName(CREDENTIAL).get() == null);
-      }
-    } finally {
-      if (operator != null) {
-        operator.close();
-        // Without an operator the finalizer would keep the credential, and with it the CRD.
-        var left = admin.resources(RegistryCredential.class).withName(CREDENTIAL).get();
-        if (left != null) {
-          left.getMetadata().setFinalizers(List.of());
-          admin.resource(left).update();
-        }
-        operator.uninstall();
-      }
+    if (admin != null) {
       admin.close();
-      System.out.printf(
-          "pull through ServiceAccount: cleaned up in %.1f s%n", (System.nanoTime() - start) / 1e9);
     }
-  }
-
-  /** A Pod naming no Secret, once the controller-manager has created the default account. */
-  private static Pod pod(String namespace) {
-    await("the ServiceAccount " + namespace + "/default")
-        .atMost(Duration.ofSeconds(30))
-        .pollInterval(Duration.ofMillis(100))
-        .until(() -> account(namespace) != null);
-    return admin
-        .resource(
-            new PodBuilder()
-                .withNewMetadata()
-                .withName(POD)
-                .withNamespace(namespace)
-                .endMetadata()
-                .withNewSpec()
-                .withTerminationGracePeriodSeconds(2L)
-                .addNewContainer()
-                .withName(POD)
-                .withImage(node.image())
-                .endContainer()
-                .endSpec()
-                .build())
-        .create();
-  }
-
-  private static ServiceAccount account(String namespace) {
-    return admin.serviceAccounts().inNamespace(namespace).withName("default").get();
-  }
-
-  private static List<String> pullSecrets(String namespace) {
-    ServiceAccount sa = account(namespace);
-    return sa == null || sa.getImagePullSecrets() == null
-        ? List.of()
-        : sa.getImagePullSecrets().stream().map(LocalObjectReference::getName).toList();
-  }
-
-  private static String phase(String namespace) {
-    Pod pod = admin.pods().inNamespace(namespace).withName(POD).get();
-    return pod == null || pod.getStatus() == null ? null : pod.getStatus().getPhase();
-  }
-
-  /** The messages of the Events about the Pod, such as the kubelet's pull failures. */
-  private static List<String> events(String namespace) {
-    return admin
-        .v1()
-        .events()
-        .inNamespace(namespace)
-        .withField("involvedObject.name", POD)
-        .list()
-        .getItems()
-        .stream()
-        .map(Event::getMessage)
-        .collect(Collectors.toList());
   }
 }

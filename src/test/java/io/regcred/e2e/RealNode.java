@@ -103,6 +103,24 @@ public final class RealNode {
     }
   }
 
+  /**
+   * Gives the registry user {@code name} a new random password ({@code hack/node.sh user}) and
+   * returns it. The registry takes it at once and refuses the user's previous password from then
+   * on.
+   */
+  public String rotateRegistryUser(String name) {
+    Path file = Path.of(run(List.of("hack/node.sh", "user", name)).strip());
+    try {
+      return Files.readString(file).trim();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public void deleteRegistryUser(String name) {
+    run(List.of("hack/node.sh", "user", name, "--delete"));
+  }
+
   /** The one image in the registry: a shell that runs until SIGTERM. */
   public String image() {
     return env.get("IMAGE");

@@ -1,21 +1,29 @@
 package io.regcred.e2e;
 
 import static io.regcred.it.Fixtures.namespace;
+import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.config.OperatorConfig.Setting;
 import io.regcred.testing.OperatorProcess;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The operator installed as its manifests install it, on a {@link RealNode}: the CRD from {@code
  * crds/}, the ServiceAccount and RBAC from {@code config/rbac} in {@code regcred-system}, and the
- * operator's own process authenticating with a token of that ServiceAccount, so it can do exactly
- * what the shipped RBAC lets it do. Settings as in {@code config/manager}, except no HTTP port.
+ * operator's runtime payload (the JRE and jars the image ships) as its own process, authenticating
+ * with a token of that ServiceAccount, so it can do exactly what the shipped RBAC lets it do.
+ * Settings as in {@code config/manager}, except no HTTP port.
  */
 final class ShippedOperator implements AutoCloseable {
 
@@ -23,15 +31,20 @@ final class ShippedOperator implements AutoCloseable {
   static final String SERVICE_ACCOUNT = "regcred-operator";
 
   private final RealNode node;
-  private final Process process;
+  private final KubernetesClient admin;
+  private final Path log;
+  private Process process;
 
-  private ShippedOperator(RealNode node, Process process) {
+  private ShippedOperator(RealNode node, KubernetesClient admin, Path log) {
     this.node = node;
-    this.process = process;
+    this.admin = admin;
+    this.log = log;
   }
 
+  /** Installs the CRD and RBAC and starts the operator; its output goes to {@code log}. */
   static ShippedOperator install(RealNode node, KubernetesClient admin, Path log)
       throws IOException {
+    Files.deleteIfExists(log);
     namespace(admin, NAMESPACE, Map.of());
     node.kubectl("apply", "-k", "crds");
     node.kubectl(
@@ -40,6 +53,13 @@ final class ShippedOperator implements AutoCloseable {
         "crd/registrycredentials.regcred.io",
         "--timeout=60s");
     node.kubectl("apply", "-k", "config/rbac");
+    ShippedOperator operator = new ShippedOperator(node, admin, log);
+    operator.start();
+    return operator;
+  }
+
+  /** Starts the operator process (again, after {@link #close}). */
+  void start() throws IOException {
     String token =
         admin
             .serviceAccounts()
@@ -53,8 +73,8 @@ final class ShippedOperator implements AutoCloseable {
                     .build())
             .getStatus()
             .getToken();
-    Process process =
-        OperatorProcess.start(
+    process =
+        OperatorProcess.startPayload(
             node.kubeconfigWithToken(SERVICE_ACCOUNT, token),
             Map.of(
                 Setting.NAMESPACE.variable(),
@@ -66,26 +86,79 @@ final class ShippedOperator implements AutoCloseable {
                 Setting.HTTP_PORT.variable(),
                 "0"),
             log);
-    return new ShippedOperator(node, process);
   }
 
   boolean isAlive() {
-    return process.isAlive();
+    return process != null && process.isAlive();
+  }
+
+  /** A registry user and password as a static credential's source Secret, in our namespace. */
+  void putSourceSecret(String name, String user, String password) {
+    admin
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NAMESPACE)
+                .endMetadata()
+                .withType("kubernetes.io/basic-auth")
+                .withStringData(Map.of("username", user, "password", password))
+                .build())
+        .serverSideApply();
   }
 
   /** Stops the process (SIGTERM, then SIGKILL). */
   @Override
   public void close() throws InterruptedException {
+    if (process == null) {
+      return;
+    }
     process.destroy();
     if (!process.waitFor(20, TimeUnit.SECONDS)) {
       process.destroyForcibly();
     }
   }
 
-  /** Removes what {@link #install} applied; stop the process and delete credentials first. */
-  void uninstall() {
-    node.kubectl("delete", "-k", "config/rbac", "--ignore-not-found", "--wait=false");
-    node.kubectl("delete", "-k", "crds", "--ignore-not-found");
-    node.kubectl("delete", "namespace", NAMESPACE, "--ignore-not-found", "--timeout=60s");
+  /**
+   * Removes what a test left and what {@link #install} applied: the namespaces (the namespace
+   * controller ends their Pods), the credentials while the operator runs so its finalizer cleans up
+   * (or, if it is not running, without the finalizer), the operator, its RBAC and the CRD. Prints
+   * how long it took.
+   */
+  void tearDown(List<String> credentials, List<String> namespaces) throws InterruptedException {
+    long start = System.nanoTime();
+    try {
+      if (!namespaces.isEmpty()) {
+        List<String> command = new ArrayList<>(List.of("delete", "namespace"));
+        command.addAll(namespaces);
+        command.addAll(List.of("--ignore-not-found", "--timeout=90s"));
+        node.kubectl(command.toArray(String[]::new));
+      }
+      if (isAlive()) {
+        credentials.forEach(c -> admin.resources(RegistryCredential.class).withName(c).delete());
+        await("the credentials deleted")
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> credentials.stream().allMatch(c -> credential(c) == null));
+      }
+    } finally {
+      close();
+      // Without an operator the finalizer would keep the credential, and with it the CRD.
+      for (String c : credentials) {
+        RegistryCredential left = credential(c);
+        if (left != null) {
+          left.getMetadata().setFinalizers(List.of());
+          admin.resource(left).update();
+        }
+      }
+      node.kubectl("delete", "-k", "config/rbac", "--ignore-not-found", "--wait=false");
+      node.kubectl("delete", "-k", "crds", "--ignore-not-found");
+      node.kubectl("delete", "namespace", NAMESPACE, "--ignore-not-found", "--timeout=60s");
+      System.out.printf(
+          "%s: cleaned up in %.1f s%n", log.getFileName(), (System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  private RegistryCredential credential(String name) {
+    return admin.resources(RegistryCredential.class).withName(name).get();
   }
 }

@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.testing.Credentials;
+import io.regcred.testing.OperatorProcess;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -36,16 +37,14 @@ import org.junit.jupiter.api.Test;
 class PayloadFailoverIT {
 
   static final String NS = "regcred-ha";
-  static final Path PAYLOAD = Path.of("target/payload");
+  static final Path PAYLOAD = OperatorProcess.PAYLOAD;
   static final HttpClient HTTP = HttpClient.newHttpClient();
 
   final List<Process> processes = new ArrayList<>();
 
   @BeforeAll
   static void buildPayload() throws Exception {
-    Process p = new ProcessBuilder("hack/payload.sh", PAYLOAD.toString()).inheritIO().start();
-    assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as("hack/payload.sh").isZero();
+    OperatorProcess.payload();
   }
 
   @AfterEach
@@ -157,18 +156,10 @@ class PayloadFailoverIT {
   }
 
   private Process start(String identity, int port, Path kubeconfig) throws IOException {
-    var pb =
-        new ProcessBuilder(
-            PAYLOAD.resolve("jre/bin/java").toString(),
-            "-XX:MaxRAMPercentage=75",
-            "-cp",
-            PAYLOAD.resolve("app/regcred-operator.jar") + ":" + PAYLOAD.resolve("app/lib") + "/*",
-            "io.regcred.OperatorMain");
-    pb.environment()
-        .putAll(
+    Process p =
+        OperatorProcess.startPayload(
+            kubeconfig,
             Map.of(
-                "KUBECONFIG",
-                kubeconfig.toString(),
                 "HOSTNAME",
                 identity,
                 "REGCRED_NAMESPACE",
@@ -178,9 +169,8 @@ class PayloadFailoverIT {
                 "REGCRED_HTTP_PORT",
                 Integer.toString(port),
                 "REGCRED_LOG_FORMAT",
-                "json"));
-    pb.redirectErrorStream(true).redirectOutput(Path.of("target", identity + ".log").toFile());
-    Process p = pb.start();
+                "json"),
+            Path.of("target", identity + ".log"));
     processes.add(p);
     return p;
   }

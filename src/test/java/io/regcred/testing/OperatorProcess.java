@@ -4,15 +4,24 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Starts the operator as its own JVM the way the image runs it: {@code io.regcred.OperatorMain}
- * from {@code target/classes} and the runtime libraries {@code mvn package} copies to {@code
- * target/lib}. It sees only the given {@code REGCRED_*} variables and kubeconfig, none the test JVM
- * inherited, and appends its output to a log file.
+ * Starts the operator as its own JVM, {@code io.regcred.OperatorMain}, in one of two forms: from
+ * {@code target/classes} and the runtime libraries {@code mvn package} copies to {@code target/lib}
+ * ({@link #start}), or as the image ships it, the runtime payload of {@code hack/payload.sh} with
+ * its jlink-trimmed JRE ({@link #startPayload}). The process sees only the given settings and
+ * kubeconfig, no {@code REGCRED_*} or {@code AWS_*} variable the test JVM inherited, and appends
+ * its output to a log file.
  */
 public final class OperatorProcess {
+
+  /** Where {@link #payload()} assembles the runtime payload. */
+  public static final Path PAYLOAD = Path.of("target/payload");
+
+  private static boolean payloadBuilt;
 
   private OperatorProcess() {}
 
@@ -22,13 +31,53 @@ public final class OperatorProcess {
       throw new IllegalStateException("no target/lib: mvn package copies the runtime libraries");
     }
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    var pb =
-        new ProcessBuilder(
-            java,
-            "-XX:MaxRAMPercentage=75",
+    return launch(
+        List.of(java, "-cp", "target/classes" + File.pathSeparator + "target/lib/*"),
+        kubeconfig,
+        settings,
+        log);
+  }
+
+  /** The operator from the runtime payload, built by {@link #payload()} if need be. */
+  public static Process startPayload(Path kubeconfig, Map<String, String> settings, Path log)
+      throws IOException {
+    Path app = payload().resolve("app");
+    return launch(
+        List.of(
+            PAYLOAD.resolve("jre/bin/java").toString(),
             "-cp",
-            "target/classes" + File.pathSeparator + "target/lib/*",
-            "io.regcred.OperatorMain");
+            app.resolve("regcred-operator.jar") + File.pathSeparator + app.resolve("lib") + "/*"),
+        kubeconfig,
+        settings,
+        log);
+  }
+
+  /** The runtime payload, assembled by {@code hack/payload.sh} once per test JVM. */
+  public static synchronized Path payload() throws IOException {
+    if (!payloadBuilt) {
+      Process p = new ProcessBuilder("hack/payload.sh", PAYLOAD.toString()).inheritIO().start();
+      try {
+        if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
+          p.destroyForcibly();
+          throw new IllegalStateException("hack/payload.sh failed");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      payloadBuilt = true;
+    }
+    return PAYLOAD;
+  }
+
+  private static Process launch(
+      List<String> javaAndClasspath, Path kubeconfig, Map<String, String> settings, Path log)
+      throws IOException {
+    var command = new java.util.ArrayList<>(javaAndClasspath);
+    // As the image runs it: a heap sized from the memory there is.
+    command.add(1, "-XX:MaxRAMPercentage=75");
+    command.add("io.regcred.OperatorMain");
+    var pb = new ProcessBuilder(command);
     Map<String, String> env = pb.environment();
     env.keySet().removeIf(k -> k.startsWith("AWS_") || k.startsWith("REGCRED_"));
     env.put("KUBECONFIG", kubeconfig.toString());
