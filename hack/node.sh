@@ -49,10 +49,15 @@ admin_kubeconfig=$dir/admin.kubeconfig
 system_dirs=(/var/lib/kubelet /var/log/containers /var/log/pods /run/containerd /var/lib/cni /opt/containerd)
 
 # The chains the kubelet adds to iptables (the canaries it watches for a flush, the hint for
-# kube-proxy, and KUBE-FIREWALL against martian traffic to 127.0.0.0/8); down removes those that did
-# not exist before up.
+# kube-proxy, and KUBE-FIREWALL against martian traffic to 127.0.0.0/8), and ours (the kubernetes
+# Service, below); down removes those that did not exist before up.
+services_chain=REGCRED-NODE-SERVICES
 kubelet_chains=(mangle:KUBE-IPTABLES-HINT mangle:KUBE-KUBELET-CANARY nat:KUBE-KUBELET-CANARY
-  filter:KUBE-KUBELET-CANARY filter:KUBE-FIREWALL)
+  filter:KUBE-KUBELET-CANARY filter:KUBE-FIREWALL nat:$services_chain)
+# The kubernetes Service's cluster IP (the first of the service range) and port, as the kubelet
+# tells every Pod in KUBERNETES_SERVICE_HOST/PORT.
+service_cidr=10.0.0.0/24
+kubernetes_service_ip=10.0.0.1
 
 log() { echo "node: $*" >&2; }
 
@@ -250,8 +255,9 @@ state = "$run/containerd/state"
   [plugins."io.containerd.grpc.v1.cri".registry]
     config_path = "$dir/certs.d"
 EOF
-  # No gateway and no masquerading: pods need no traffic off the node, and this way the bridge
-  # plugin changes neither ip_forward nor iptables.
+  # The bridge is the Pods' gateway to the service range only (no default route, no masquerading):
+  # Pods reach the node and, through services(), the API server, and nothing off the node. The
+  # plugin turns ip_forward on for a gateway; down puts it back.
   put "$run/cni/net.d/10-regcred.conflist" <<EOF
 {
   "cniVersion": "1.0.0",
@@ -260,9 +266,15 @@ EOF
     {
       "type": "bridge",
       "bridge": "$bridge",
-      "isGateway": false,
+      "isGateway": true,
+      "isDefaultGateway": false,
       "ipMasq": false,
-      "ipam": {"type": "host-local", "ranges": [[{"subnet": "$pod_subnet"}]], "dataDir": "$run/cni/ipam"}
+      "ipam": {
+        "type": "host-local",
+        "ranges": [[{"subnet": "$pod_subnet"}]],
+        "routes": [{"dst": "$service_cidr"}],
+        "dataDir": "$run/cni/ipam"
+      }
     },
     {"type": "loopback"}
   ]
@@ -299,6 +311,28 @@ imageGCLowThresholdPercent: 99
 # Without it a pod with no pull Secret runs an image another pod's Secret pulled onto the node.
 featureGates: {KubeletEnsureSecretPulledImages: true}
 EOF
+}
+
+# ---------------------------------------------------------------------------------------------
+# the kubernetes Service, without kube-proxy
+
+# Pods (the operator's own, installed from its manifests) reach the API server as in any cluster,
+# at the kubernetes Service's cluster IP. The API server listens on 127.0.0.1 only, so the node
+# translates that one address (DNAT) to loopback, as kube-proxy does for node ports on localhost;
+# route_localnet on the bridge lets such packets in, and only on the bridge, which this script
+# creates and down deletes. KUBE-FIREWALL lets DNATed connections to 127.0.0.0/8 through.
+services() {
+  if ! ip link show "$bridge" >/dev/null 2>&1; then
+    ip link add "$bridge" type bridge
+    ip link set "$bridge" up
+  fi
+  sysctl -q -w "net.ipv4.conf.$bridge.route_localnet=1"
+  iptables -w -t nat -N "$services_chain" 2>/dev/null || true
+  iptables -w -t nat -F "$services_chain"
+  iptables -w -t nat -A "$services_chain" -i "$bridge" -d "$kubernetes_service_ip/32" -p tcp --dport 443 \
+    -j DNAT --to-destination "127.0.0.1:$apiserver_port"
+  iptables -w -t nat -C PREROUTING -j "$services_chain" 2>/dev/null ||
+    iptables -w -t nat -A PREROUTING -j "$services_chain"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -409,9 +443,11 @@ up() {
         $tool -w -t "${chain%%:*}" -S "${chain#*:}" >/dev/null 2>&1 || echo "$tool $chain"
       done
     done >"$run/created-chains"
+    cat /proc/sys/net/ipv4/ip_forward >"$run/ip_forward"
   fi
   write_pki
   write_configs
+  services
   start etcd "$bin/etcd" --name=node --data-dir="$run/etcd" \
     --listen-client-urls="http://127.0.0.1:$etcd_port" --advertise-client-urls="http://127.0.0.1:$etcd_port" \
     --listen-peer-urls="http://127.0.0.1:$etcd_peer_port" --initial-advertise-peer-urls="http://127.0.0.1:$etcd_peer_port" \
@@ -427,7 +463,7 @@ up() {
     --enable-admission-plugins=NodeRestriction,OwnerReferencesPermissionEnforcement \
     --service-account-issuer=https://kubernetes.default.svc \
     --service-account-signing-key-file="$pki/sa.key" --service-account-key-file="$pki/sa.pub" \
-    --service-cluster-ip-range=10.0.0.0/24 --allow-privileged \
+    --service-cluster-ip-range="$service_cidr" --allow-privileged \
     --endpoint-reconciler-type=none \
     --kubelet-preferred-address-types=Hostname,InternalIP \
     --kubelet-certificate-authority="$pki/ca.crt" \
@@ -507,6 +543,9 @@ leftovers() {
       $tool -w -t "${line%%:*}" -S "${line#*:}" >/dev/null 2>&1 && echo "$tool chain $line"
     done <"$run/created-chains"
   fi
+  if [[ -s $run/ip_forward && $(cat /proc/sys/net/ipv4/ip_forward) != "$(cat "$run/ip_forward")" ]]; then
+    echo "net.ipv4.ip_forward changed"
+  fi
   return 0
 }
 
@@ -544,6 +583,9 @@ down() {
   fi
   if [[ -s $run/created-dirs ]]; then
     while read -r d; do rm -rf --one-file-system "$d"; done <"$run/created-dirs"
+  fi
+  if [[ -s $run/ip_forward ]]; then
+    cat "$run/ip_forward" >/proc/sys/net/ipv4/ip_forward
   fi
   local left
   left=$(leftovers)

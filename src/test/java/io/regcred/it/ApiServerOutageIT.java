@@ -100,7 +100,7 @@ class ApiServerOutageIT {
   @Test
   void ownControlPlaneListensOnLoopbackOnly() throws Exception {
     var listeners =
-        LoopbackIT.listeners().stream()
+        Listener.heldBy(ProcessHandle.current()).stream()
             .filter(l -> List.of("etcd", "kube-apiserver").contains(l.process()))
             .toList();
     assertThat(listeners)
