@@ -52,8 +52,9 @@ system_dirs=(/var/lib/kubelet /var/log/containers /var/log/pods /run/containerd 
 # kube-proxy, and KUBE-FIREWALL against martian traffic to 127.0.0.0/8), and ours (the kubernetes
 # Service, below); down removes those that did not exist before up.
 services_chain=REGCRED-NODE-SERVICES
+firewall_chain=REGCRED-NODE-FIREWALL
 kubelet_chains=(mangle:KUBE-IPTABLES-HINT mangle:KUBE-KUBELET-CANARY nat:KUBE-KUBELET-CANARY
-  filter:KUBE-KUBELET-CANARY filter:KUBE-FIREWALL nat:$services_chain)
+  filter:KUBE-KUBELET-CANARY filter:KUBE-FIREWALL nat:$services_chain filter:$firewall_chain)
 # The kubernetes Service's cluster IP (the first of the service range) and port, as the kubelet
 # tells every Pod in KUBERNETES_SERVICE_HOST/PORT.
 service_cidr=10.0.0.0/24
@@ -320,7 +321,9 @@ EOF
 # at the kubernetes Service's cluster IP. The API server listens on 127.0.0.1 only, so the node
 # translates that one address (DNAT) to loopback, as kube-proxy does for node ports on localhost;
 # route_localnet on the bridge lets such packets in, and only on the bridge, which this script
-# creates and down deletes. KUBE-FIREWALL lets DNATed connections to 127.0.0.0/8 through.
+# creates and down deletes. It would also let in a packet a Pod addresses to 127.0.0.1 itself (raw
+# sockets): etcd there has no authentication. So from the bridge only the translated connections
+# reach loopback; the kubelet's KUBE-FIREWALL says the same, but only once the kubelet runs.
 services() {
   if ! ip link show "$bridge" >/dev/null 2>&1; then
     ip link add "$bridge" type bridge
@@ -333,6 +336,12 @@ services() {
     -j DNAT --to-destination "127.0.0.1:$apiserver_port"
   iptables -w -t nat -C PREROUTING -j "$services_chain" 2>/dev/null ||
     iptables -w -t nat -A PREROUTING -j "$services_chain"
+  iptables -w -t filter -N "$firewall_chain" 2>/dev/null || true
+  iptables -w -t filter -F "$firewall_chain"
+  iptables -w -t filter -A "$firewall_chain" -i "$bridge" -d 127.0.0.0/8 \
+    -m conntrack ! --ctstate DNAT -j DROP
+  iptables -w -t filter -C INPUT -j "$firewall_chain" 2>/dev/null ||
+    iptables -w -t filter -I INPUT -j "$firewall_chain"
 }
 
 # ---------------------------------------------------------------------------------------------

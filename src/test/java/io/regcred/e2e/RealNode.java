@@ -91,6 +91,11 @@ public final class RealNode {
     return env.get("REGISTRY");
   }
 
+  /** The CA that signed the registry's certificate (containerd on the node trusts it). */
+  public Path registryCa() {
+    return Path.of(env.get("REGISTRY_CA"));
+  }
+
   public String registryUser() {
     return env.get("REGISTRY_USER");
   }
