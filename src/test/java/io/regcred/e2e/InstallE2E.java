@@ -223,16 +223,20 @@ class InstallE2E {
         .pollInterval(Duration.ofMillis(200))
         .until(
             () -> {
-              Lease lease =
-                  admin.leases().inNamespace(NAMESPACE).withName(LEASE).get();
+              Lease lease = admin.leases().inNamespace(NAMESPACE).withName(LEASE).get();
               return lease == null ? null : lease.getSpec().getHolderIdentity();
             },
             holder -> holder != null && !holder.isEmpty() && !holder.equals(not));
   }
 
   private static List<Pod> operatorPods() {
-    return admin.pods().inNamespace(NAMESPACE).withLabel("app.kubernetes.io/name", DEPLOYMENT)
-        .list().getItems().stream()
+    return admin
+        .pods()
+        .inNamespace(NAMESPACE)
+        .withLabel("app.kubernetes.io/name", DEPLOYMENT)
+        .list()
+        .getItems()
+        .stream()
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
         .toList();
   }

@@ -83,8 +83,7 @@ final class OperatorImage {
 
   /** Runs a command; its standard output (progress on standard error goes to the test's). */
   private static String run(List<String> command) throws IOException {
-    Process p =
-        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     try {
       if (!p.waitFor(20, TimeUnit.MINUTES)) {

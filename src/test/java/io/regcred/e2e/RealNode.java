@@ -179,6 +179,18 @@ public final class RealNode {
     return run(command);
   }
 
+  /**
+   * helm, built by {@code hack/testbin.sh}, as the admin; its standard output. Fails with helm's
+   * output if helm does.
+   */
+  public String helm(String... args) {
+    String bin =
+        run(List.of("hack/testbin.sh", "--helm")).strip().lines().reduce((a, b) -> b).orElseThrow();
+    List<String> command = new ArrayList<>(List.of(bin, "--kubeconfig", env.get("KUBECONFIG")));
+    command.addAll(List.of(args));
+    return run(command);
+  }
+
   private static String run(List<String> command) {
     try {
       Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
