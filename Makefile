@@ -10,7 +10,7 @@ help: ## List the targets
 deps: ## Install missing machine packages (docker-registry, skopeo, htpasswd, openssl)
 	@hack/deps.sh
 
-testbin: ## Build the Kubernetes binaries and etcd once per version into ~/.cache/regcred-operator
+testbin: ## Build the Kubernetes binaries, etcd and helm once per version into ~/.cache/regcred-operator
 	@hack/testbin.sh >/dev/null
 
 build: ## Build the operator jar and its runtime dependencies (target/regcred-operator.jar, target/lib)
