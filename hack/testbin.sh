@@ -6,6 +6,7 @@
 # The tests run kube-controller-manager only for single controllers (the ValidatingAdmissionPolicy
 # status controller, which type-checks the shipped policy's CEL); kube-scheduler and kubelet serve
 # the single-node cluster of hack/node.sh.
+#   hack/testbin.sh --helm   builds only helm, and prints the path of the helm binary
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -45,7 +46,21 @@ build_helm() {
   mv "$bin_dir/helm.tmp" "$bin_dir/helm"
 }
 
+ensure_helm() {
+  local stamp="$bin_dir/.helm-version"
+  if [[ ! -x "$bin_dir/helm" || "$(cat "$stamp" 2>/dev/null)" != "$helm_version" ]]; then
+    echo "building helm v${helm_version} (first run on this machine only)" >&2
+    build_helm
+    echo "$helm_version" >"$stamp"
+  fi
+}
+
 mkdir -p "$bin_dir"
+if [[ ${1:-} == --helm ]]; then
+  ensure_helm
+  echo "$bin_dir/helm"
+  exit 0
+fi
 stamp="$bin_dir/.etcd-version"
 for component in kube-apiserver kube-controller-manager kube-scheduler kubelet; do
   if [[ ! -x "$bin_dir/$component" ]]; then
@@ -58,12 +73,7 @@ if [[ ! -x "$bin_dir/etcd" || "$(cat "$stamp" 2>/dev/null)" != "$etcd_version" ]
   build_etcd
   echo "$etcd_version" >"$stamp"
 fi
-helm_stamp="$bin_dir/.helm-version"
-if [[ ! -x "$bin_dir/helm" || "$(cat "$helm_stamp" 2>/dev/null)" != "$helm_version" ]]; then
-  echo "building helm v${helm_version} (first run on this machine only)" >&2
-  build_helm
-  echo "$helm_version" >"$helm_stamp"
-fi
+ensure_helm
 if [[ ! -e "$bin_dir/kubectl" ]]; then
   ln -sf "$(command -v kubectl)" "$bin_dir/kubectl"
 fi
