@@ -2,21 +2,26 @@
 # with hack/payload.sh, the same script the tests run outside a container; then copy the payload
 # onto a minimal base as a non-root user.
 #   docker build -t regcred-operator:0.1.0 .
-# Pin both bases by digest in your pipeline (docker buildx imagetools inspect <image>), e.g.
-#   FROM eclipse-temurin:17-jdk@sha256:<digest>; the digests cannot be looked up from here.
+# Both bases are build arguments, so an equivalent image can stand in (hack/image.sh builds both
+# from Debian packages where public registries cannot be reached). BUILD_IMAGE: a JDK 17 with
+# jmods (for jlink) that sets JAVA_HOME and builds as root. Pin both by digest in your pipeline
+# (docker buildx imagetools inspect <image>), e.g.
+#   --build-arg RUNTIME_IMAGE=debian:bookworm-slim@sha256:<digest>; the digests cannot be looked up from here.
+ARG BUILD_IMAGE=eclipse-temurin:17-jdk
+ARG RUNTIME_IMAGE=debian:bookworm-slim
 
 # --- build ---------------------------------------------------------------------
-FROM eclipse-temurin:17-jdk AS build
+FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 COPY .mvn/ .mvn/
 COPY mvnw pom.xml ./
 COPY src/ src/
 COPY hack/payload.sh hack/payload.sh
 RUN ./mvnw -B -q package -Dmaven.test.skip=true -Dspotless.check.skip=true \
- && JAVA_HOME=/opt/java/openjdk hack/payload.sh /payload
+ && hack/payload.sh /payload
 
 # --- runtime -------------------------------------------------------------------
-FROM debian:bookworm-slim
+FROM ${RUNTIME_IMAGE}
 COPY --from=build /payload/jre /opt/jre
 COPY --from=build /payload/app /app
 # Container-aware heap; a fixed user; nothing written outside /tmp (an emptyDir in the pod).

@@ -2,7 +2,7 @@
 SHELL := /usr/bin/env bash
 MVN := ./mvnw -B
 
-.PHONY: help deps testbin build test unit bench demo demo-down fmt crd clean
+.PHONY: help deps testbin build image test unit bench demo demo-down fmt crd clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -10,11 +10,14 @@ help: ## List the targets
 deps: ## Install missing machine packages (docker-registry, skopeo, htpasswd, openssl)
 	@hack/deps.sh
 
-testbin: ## Build the Kubernetes binaries and etcd once per version into ~/.cache/regcred-operator
+testbin: ## Build the Kubernetes binaries, etcd and helm once per version into ~/.cache/regcred-operator
 	@hack/testbin.sh >/dev/null
 
 build: ## Build the operator jar and its runtime dependencies (target/regcred-operator.jar, target/lib)
 	$(MVN) -q package -DskipTests
+
+image: deps ## Build the operator image without a container engine (buildah): target/image/*.oci.tar
+	@hack/image.sh build
 
 test: deps testbin ## Run every test: unit, real API server, real registry, a real node (root); plus format and CRD checks
 	$(MVN) verify

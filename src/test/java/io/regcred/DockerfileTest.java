@@ -19,7 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Rules for the project's Dockerfile, checked without a container engine: a multi-stage build, a
  * JRE (or jlink output on a minimal base) at run time, a numeric non-root user, no remote ADD, no
  * {@code latest} images, an exec-form ENTRYPOINT, EXPOSE 8080, and COPY --from only from named
- * earlier stages. A runtime base not pinned by digest is reported as a note, not a failure.
+ * earlier stages. Every base is a build argument with a default (so a build without access to
+ * public registries can substitute an equivalent image), and a stage on such a base does not
+ * hard-code its JAVA_HOME. A runtime base not pinned by digest is reported as a note, not a
+ * failure.
  */
 class DockerfileTest {
 
@@ -37,9 +40,11 @@ class DockerfileTest {
   void theRulesCatchBadDockerfiles(@TempDir Path context) throws IOException {
     String good =
         """
-        FROM maven:3.9-eclipse-temurin-17 AS build
+        ARG BUILD_IMAGE=maven:3.9-eclipse-temurin-17
+        ARG RUNTIME_IMAGE="eclipse-temurin:17-jre"
+        FROM ${BUILD_IMAGE} AS build
         RUN mvn -B package
-        FROM eclipse-temurin:17-jre
+        FROM $RUNTIME_IMAGE
         COPY --from=build /src/target/app.jar /app/app.jar
         USER 65532:65532
         EXPOSE 8080
@@ -50,7 +55,7 @@ class DockerfileTest {
     assertThat(notes(good)).singleElement().asString().contains("eclipse-temurin:17-jre");
     assertThat(notes(good.replace("17-jre", "17-jre@sha256:" + "a".repeat(64)))).isEmpty();
 
-    assertThat(problems(good.replace("FROM maven:3.9-eclipse-temurin-17 AS build\n", "")))
+    assertThat(problems(good.replace("FROM ${BUILD_IMAGE} AS build\n", "")))
         .anyMatch(p -> p.contains("multi-stage"))
         .anyMatch(p -> p.contains("--from=build"));
     assertThat(problems(good.replace("eclipse-temurin:17-jre", "eclipse-temurin:17-jdk")))
@@ -83,9 +88,11 @@ class DockerfileTest {
     // jlink output on a minimal base is a JRE too.
     String jlink =
         """
-        FROM eclipse-temurin:17-jdk AS jre
+        ARG JDK=eclipse-temurin:17-jdk
+        ARG BASE=debian:12-slim
+        FROM ${JDK} AS jre
         RUN jlink --add-modules java.base --output /jre
-        FROM debian:12-slim
+        FROM ${BASE}
         COPY --from=jre /jre /opt/jre
         USER 65532
         EXPOSE 8080
@@ -95,13 +102,41 @@ class DockerfileTest {
     assertThat(
             problems(jlink.replace("RUN jlink --add-modules java.base --output /jre", "RUN true")))
         .anyMatch(p -> p.contains("JRE"));
+
+    // Bases are build arguments with defaults, and a stage on one does not hard-code JAVA_HOME.
+    assertThat(problems(good.replace("FROM $RUNTIME_IMAGE", "FROM eclipse-temurin:17-jre")))
+        .anyMatch(p -> p.contains("eclipse-temurin:17-jre") && p.contains("build argument"));
+    assertThat(
+            problems(
+                good.replace("ARG BUILD_IMAGE=maven:3.9-eclipse-temurin-17", "ARG BUILD_IMAGE")))
+        .anyMatch(p -> p.contains("BUILD_IMAGE") && p.contains("no default"));
+    assertThat(
+            problems(
+                good.replace("ARG BUILD_IMAGE=maven:3.9-eclipse-temurin-17\n", "")
+                    .replace("RUN mvn", "ARG BUILD_IMAGE=maven:3.9-eclipse-temurin-17\nRUN mvn")))
+        .anyMatch(p -> p.contains("BUILD_IMAGE") && p.contains("no default"));
+    assertThat(problems(good.replace("RUN mvn", "RUN JAVA_HOME=/opt/java/openjdk mvn")))
+        .anyMatch(p -> p.contains("JAVA_HOME"));
+    assertThat(problems(good.replace("RUN mvn", "ENV JAVA_HOME /usr/lib/jvm/jdk\nRUN mvn")))
+        .anyMatch(p -> p.contains("JAVA_HOME"));
+    assertThat(problems(good.replace("RUN mvn -B package", "RUN \"$JAVA_HOME/bin/jlink\" --help")))
+        .isEmpty();
+    assertThat(
+            problems(
+                good.replace("FROM ${BUILD_IMAGE}", "FROM scratch AS empty\nFROM ${BUILD_IMAGE}")))
+        .isEmpty();
   }
 
   // --- parsing -------------------------------------------------------------------------------
 
   record Instruction(int line, String keyword, String args) {}
 
-  record Stage(int index, String image, String name, List<Instruction> instructions) {}
+  /**
+   * A stage: its base image with the global build arguments' defaults substituted, and the build
+   * argument that names the whole base, if one does.
+   */
+  record Stage(
+      int index, String image, String baseArg, String name, List<Instruction> instructions) {}
 
   /**
    * Instructions with their continuation lines joined. Comment lines (also inside a continuation)
@@ -148,6 +183,9 @@ class DockerfileTest {
   static final Pattern FROM =
       Pattern.compile("(?:--platform=\\S+\\s+)?(\\S+)(?:\\s+(?i:as)\\s+(\\S+))?\\s*");
 
+  /** {@code $NAME} or {@code ${NAME}}: the whole reference is one build argument. */
+  static final Pattern WHOLE_ARG = Pattern.compile("\\$(?:\\{(\\w+)}|(\\w+))");
+
   /** Stages in order; global ARG defaults (before the first FROM) are substituted in FROM. */
   static List<Stage> stages(List<Instruction> instructions) {
     Map<String, String> globalArgs = new HashMap<>();
@@ -160,8 +198,13 @@ class DockerfileTest {
               "line " + instruction.line() + ": cannot read FROM " + instruction.args());
         }
         String image = substitute(m.group(1), globalArgs);
+        Matcher wholeArg = WHOLE_ARG.matcher(m.group(1));
+        String baseArg =
+            !wholeArg.matches()
+                ? null
+                : wholeArg.group(1) != null ? wholeArg.group(1) : wholeArg.group(2);
         String name = m.group(2) == null ? null : m.group(2).toLowerCase(Locale.ROOT);
-        stages.add(new Stage(stages.size(), image, name, new ArrayList<>()));
+        stages.add(new Stage(stages.size(), image, baseArg, name, new ArrayList<>()));
       } else if (stages.isEmpty()) {
         if ("ARG".equals(instruction.keyword())) {
           String[] kv = instruction.args().split("=", 2);
@@ -209,6 +252,8 @@ class DockerfileTest {
   static final Pattern MINIMAL_IMAGE =
       Pattern.compile("(?i)distroless|slim|alpine|minimal|micro|chisel|^scratch$|busybox");
   static final Pattern COPY_FROM = Pattern.compile("--from=(\\S+)");
+  static final Pattern HARD_CODED_JAVA_HOME =
+      Pattern.compile("(?<![\\w$])JAVA_HOME(?:\\s*=\\s*|\\s+)[\"']?/");
 
   /** Problems of a Dockerfile without a build context (scripts it runs cannot be read). */
   static List<String> problems(String text) {
@@ -230,15 +275,48 @@ class DockerfileTest {
       return problems;
     }
 
-    // Images: an explicit tag (or digest), never latest; earlier stages and scratch excepted.
+    // Images: a build argument with a default, an explicit tag (or digest), never latest; earlier
+    // stages and scratch excepted.
     List<String> names = new ArrayList<>();
     for (Stage stage : stages) {
       String image = stage.image();
       boolean earlierStage = names.contains(image.toLowerCase(Locale.ROOT));
       if (!earlierStage && !"scratch".equals(image)) {
         String tag = tag(image);
-        if ((tag == null && !hasDigest(image)) || "latest".equalsIgnoreCase(tag)) {
+        if (stage.baseArg() == null) {
+          problems.add(
+              "FROM "
+                  + image
+                  + ": name the base through a build argument (ARG <NAME>="
+                  + image
+                  + " before the first FROM, then FROM ${<NAME>}), so a build can substitute an"
+                  + " equivalent image");
+        }
+        if (image.isEmpty()) {
+          problems.add(
+              "FROM ${"
+                  + stage.baseArg()
+                  + "}: no default (ARG "
+                  + stage.baseArg()
+                  + "=<image> before the first FROM)");
+        } else if ((tag == null && !hasDigest(image)) || "latest".equalsIgnoreCase(tag)) {
           problems.add("FROM " + image + ": latest (explicit or implied) is not reproducible");
+        }
+      }
+      // A substitutable base sets its own JAVA_HOME; another JDK has it elsewhere.
+      if (stage.baseArg() != null) {
+        for (Instruction instruction : stage.instructions()) {
+          boolean sets =
+              ("RUN".equals(instruction.keyword()) || "ENV".equals(instruction.keyword()))
+                  && HARD_CODED_JAVA_HOME.matcher(instruction.args()).find();
+          if (sets) {
+            problems.add(
+                "line "
+                    + instruction.line()
+                    + ": JAVA_HOME hard-coded on a base from ${"
+                    + stage.baseArg()
+                    + "}: use the base's $JAVA_HOME");
+          }
         }
       }
       // COPY --from: a named stage defined before this one.
@@ -367,10 +445,14 @@ class DockerfileTest {
     List<Stage> stages = stages(parse(text));
     List<String> notes = new ArrayList<>();
     if (!stages.isEmpty() && !hasDigest(stages.get(stages.size() - 1).image())) {
+      Stage runtime = stages.get(stages.size() - 1);
       notes.add(
           "runtime base "
-              + stages.get(stages.size() - 1).image()
-              + " is not pinned by digest (@sha256:...): a rebuild may pick up a different image");
+              + runtime.image()
+              + " is not pinned by digest (@sha256:...): a rebuild may pick up a different image"
+              + (runtime.baseArg() == null
+                  ? ""
+                  : "; pass --build-arg " + runtime.baseArg() + "=<image>@sha256:<digest>"));
     }
     return notes;
   }
