@@ -37,8 +37,15 @@ die() {
   exit 1
 }
 
+# buildah with its storage, and the network configuration it initialises even for host networking
+# (containers.conf), under the cache rather than in /var/lib/containers and /etc/cni.
 bah() {
-  buildah --root "$storage/root" --runroot "$storage/runroot" --storage-driver overlay "$@"
+  CONTAINERS_CONF=$storage/containers.conf \
+    buildah --root "$storage/root" --runroot "$storage/runroot" --storage-driver overlay "$@"
+}
+
+write_containers_conf() {
+  printf '[network]\nnetwork_backend = "cni"\nnetwork_config_dir = "%s"\n' "$storage/cni" >"$storage/containers.conf"
 }
 
 project_version() {
@@ -175,6 +182,7 @@ build() {
   mkdir -p "$bases_dir" "$storage" "$HOME/.m2" target/image
   exec 9>"$cache/image.lock"
   flock 9
+  write_containers_conf
   # Runtime state only (mounts, containers in use); nothing of it outlives a build.
   rm -rf "$storage/runroot"
   trap 'bah rm --all >/dev/null 2>&1 || true' EXIT
@@ -247,6 +255,7 @@ clean() {
   exec 9>"$cache/image.lock"
   flock 9
   if [[ -d $storage ]]; then
+    write_containers_conf
     bah rm --all >/dev/null 2>&1 || true
     bah rmi --all --force >/dev/null 2>&1 || true
   fi
