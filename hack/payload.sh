@@ -9,7 +9,7 @@ out=${1:-target/payload}
 
 [[ -f target/regcred-operator.jar && -d target/lib ]] || { echo "run ./mvnw package first" >&2; exit 1; }
 java_home=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")}
-[[ -d $java_home/jmods ]] || { echo "no jmods under $java_home (Debian: apt-get install openjdk-17-jmods)" >&2; exit 1; }
+[[ -d $java_home/jmods ]] || { echo "no jmods under $java_home (Debian bookworm: openjdk-17-jdk-headless has them; later releases: openjdk-17-jmods)" >&2; exit 1; }
 
 # Modules the jars need, plus those reached only by reflection or service loading:
 # TLS cipher suites (jdk.crypto.ec), DNS (jdk.naming.dns), the health/metrics server (jdk.httpserver).
