@@ -32,6 +32,7 @@ stop_operator() {
 
 down() {
   stop_operator
+  if [[ -s $node_dir/registry/users/demo-robot ]]; then hack/node.sh user demo-robot --delete; fi
   hack/node.sh down >/dev/null
   rm -rf "$state"
   echo "demo stopped"
@@ -81,13 +82,14 @@ wait_running() { # namespace name
 # The robot account's current password, in the source Secret the credential reads.
 robot_secret() {
   k -n "$ns" create secret generic demo-robot --type=kubernetes.io/basic-auth \
-    --from-literal=username=demo-robot --from-literal=password="$(cat "$robot_password")" \
+    --from-literal=username=demo-robot --from-file=password="$robot_password" \
     --dry-run=client -o yaml | k apply -f - >/dev/null
 }
 
 registry_answers() { # password-file: the registry's HTTP status for the robot with that password
-  curl -s -o /dev/null -w '%{http_code}' --cacert "$node_dir/pki/ca.crt" \
-    -u "demo-robot:$(cat "$1")" "https://$registry/v2/"
+  # The password goes to curl on its standard input, not on its command line.
+  printf 'user = "demo-robot:%s"\n' "$(cat "$1")" |
+    curl -s -K - -o /dev/null -w '%{http_code}' --cacert "$node_dir/pki/ca.crt" "https://$registry/v2/"
 }
 
 content_hash() { # namespace: what the credential's Secret there holds, as the operator hashed it
@@ -198,21 +200,29 @@ EOF
   step "rotation: a new password for demo-robot at the registry, then in the source Secret"
   (umask 077 && cp "$robot_password" "$state/old-password")
   hack/node.sh user demo-robot >/dev/null
-  echo "the registry now answers the old password with $(registry_answers "$state/old-password"), the new one with $(registry_answers "$robot_password")"
-  local before
+  local old_answer new_answer
+  old_answer=$(registry_answers "$state/old-password")
+  new_answer=$(registry_answers "$robot_password")
+  rm -f "$state/old-password"
+  echo "the registry now answers the old password with $old_answer, the new one with $new_answer"
+  [[ $old_answer == 401 && $new_answer == 200 ]] || fail "the registry did not take the new password"
+  local before uid
   before=$(content_hash team-a)
+  uid=$(k -n team-a get secret regcred -o jsonpath='{.metadata.uid}')
   robot_secret
   for _ in $(seq 150); do
     [[ $(content_hash team-a) != "$before" ]] && break
     sleep 0.2
   done
   [[ $(content_hash team-a) != "$before" ]] || fail "the Secret in team-a still holds the old password"
+  [[ $(k -n team-a get secret regcred -o jsonpath='{.metadata.uid}') == "$uid" ]] ||
+    fail "the Secret in team-a was replaced, not updated in place"
+  echo "the operator rewrote its Secrets in place (same UID):"
   k get events -A --field-selector involvedObject.name=demo,reason=Rotated -o custom-columns='REASON:.reason,MESSAGE:.message'
   step "a new Pod in team-a pulls with the new password (imagePullPolicy: Always asks the registry)"
   pod team-a hello-rotated
   wait_running team-a hello-rotated
   k -n team-a get pod hello-rotated -o wide
-  rm -f "$state/old-password"
 
   touch "$state/ready"
   step "demo is running. Try:

@@ -59,6 +59,12 @@ kubelet_chains=(mangle:KUBE-IPTABLES-HINT mangle:KUBE-KUBELET-CANARY nat:KUBE-KU
 # tells every Pod in KUBERNETES_SERVICE_HOST/PORT.
 service_cidr=10.0.0.0/24
 kubernetes_service_ip=10.0.0.1
+# The bridge's own address on the Pod network: the Pods' gateway to the service range.
+pod_gateway=${pod_subnet%.*}.1
+# Kernel settings the kubelet changes at start (it sets what it needs for overcommit and panics);
+# up records them on a fresh run and down puts them back.
+kubelet_sysctls=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops
+  kernel.keys.root_maxkeys kernel.keys.root_maxbytes)
 
 log() { echo "node: $*" >&2; }
 
@@ -133,6 +139,8 @@ write_pki() {
     "IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc" server
   cert kubelet-serving "/CN=localhost" "IP:127.0.0.1,DNS:localhost" server
   cert registry "/CN=127.0.0.1" "IP:127.0.0.1,DNS:localhost" server
+  cert etcd "/CN=etcd" "IP:127.0.0.1,DNS:localhost" both
+  cert apiserver-etcd-client "/CN=kube-apiserver-etcd-client" "" client
   cert admin "/O=system:masters/CN=regcred-node-admin" "" client
   cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "" client
   cert controller-manager "/CN=system:kube-controller-manager" "" client
@@ -256,9 +264,9 @@ state = "$run/containerd/state"
   [plugins."io.containerd.grpc.v1.cri".registry]
     config_path = "$dir/certs.d"
 EOF
-  # The bridge is the Pods' gateway to the service range only (no default route, no masquerading):
-  # Pods reach the node and, through services(), the API server, and nothing off the node. The
-  # plugin turns ip_forward on for a gateway; down puts it back.
+  # Pods route only the service range, through the bridge's own address (services() sets it; the
+  # plugin is no gateway, so it leaves ip_forward alone): no default route, no masquerading. What
+  # they may reach through it, the API server and nothing else, services() decides.
   put "$run/cni/net.d/10-regcred.conflist" <<EOF
 {
   "cniVersion": "1.0.0",
@@ -267,19 +275,31 @@ EOF
     {
       "type": "bridge",
       "bridge": "$bridge",
-      "isGateway": true,
-      "isDefaultGateway": false,
+      "isGateway": false,
       "ipMasq": false,
       "ipam": {
         "type": "host-local",
-        "ranges": [[{"subnet": "$pod_subnet"}]],
-        "routes": [{"dst": "$service_cidr"}],
+        "ranges": [[{"subnet": "$pod_subnet", "gateway": "$pod_gateway"}]],
+        "routes": [{"dst": "$service_cidr", "gw": "$pod_gateway"}],
         "dataDir": "$run/cni/ipam"
       }
     },
     {"type": "loopback"}
   ]
 }
+EOF
+  # Pod Security "baseline" for every namespace unless it says otherwise: no privileged, hostPath
+  # or host-network Pods, which would reach around every boundary of this node.
+  put "$run/admission.yaml" <<EOF
+apiVersion: apiserver.config.k8s.io/v1
+kind: AdmissionConfiguration
+plugins:
+- name: PodSecurity
+  configuration:
+    apiVersion: pod-security.admission.config.k8s.io/v1
+    kind: PodSecurityConfiguration
+    defaults: {enforce: baseline, enforce-version: latest, warn: baseline, warn-version: latest}
+    exemptions: {usernames: [], runtimeClasses: [], namespaces: []}
 EOF
   put "$run/kubelet/config.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
@@ -321,27 +341,38 @@ EOF
 # at the kubernetes Service's cluster IP. The API server listens on 127.0.0.1 only, so the node
 # translates that one address (DNAT) to loopback, as kube-proxy does for node ports on localhost;
 # route_localnet on the bridge lets such packets in, and only on the bridge, which this script
-# creates and down deletes. It would also let in a packet a Pod addresses to 127.0.0.1 itself (raw
-# sockets): etcd there has no authentication. So from the bridge only the translated connections
-# reach loopback; the kubelet's KUBE-FIREWALL says the same, but only once the kubelet runs.
+# creates and down deletes. From the bridge the node then accepts the translated connections and
+# replies to its own (the kubelet's probes) and drops everything else: a packet a Pod addresses to
+# 127.0.0.1 itself (raw sockets; etcd and the kubelet listen there), to a service of the machine's
+# bound to all addresses, or meant to be forwarded off the node. Rules are added only when missing,
+# so a repeated up never opens a gap.
 services() {
   if ! ip link show "$bridge" >/dev/null 2>&1; then
     ip link add "$bridge" type bridge
-    ip link set "$bridge" up
   fi
+  ip addr replace "$pod_gateway/${pod_subnet#*/}" dev "$bridge"
+  ip link set "$bridge" up
   sysctl -q -w "net.ipv4.conf.$bridge.route_localnet=1"
-  iptables -w -t nat -N "$services_chain" 2>/dev/null || true
-  iptables -w -t nat -F "$services_chain"
-  iptables -w -t nat -A "$services_chain" -i "$bridge" -d "$kubernetes_service_ip/32" -p tcp --dport 443 \
+  rule nat "$services_chain" -i "$bridge" -d "$kubernetes_service_ip/32" -p tcp --dport 443 \
     -j DNAT --to-destination "127.0.0.1:$apiserver_port"
-  iptables -w -t nat -C PREROUTING -j "$services_chain" 2>/dev/null ||
-    iptables -w -t nat -A PREROUTING -j "$services_chain"
-  iptables -w -t filter -N "$firewall_chain" 2>/dev/null || true
-  iptables -w -t filter -F "$firewall_chain"
-  iptables -w -t filter -A "$firewall_chain" -i "$bridge" -d 127.0.0.0/8 \
-    -m conntrack ! --ctstate DNAT -j DROP
-  iptables -w -t filter -C INPUT -j "$firewall_chain" 2>/dev/null ||
-    iptables -w -t filter -I INPUT -j "$firewall_chain"
+  rule nat PREROUTING -j "$services_chain"
+  rule filter "$firewall_chain" -i "$bridge" -m conntrack --ctstate ESTABLISHED,RELATED,DNAT -j RETURN
+  rule filter "$firewall_chain" -i "$bridge" -j DROP
+  rule filter INPUT -j "$firewall_chain"
+  rule filter FORWARD -j "$firewall_chain"
+}
+
+# table chain rule...: added unless it is there; to the end of a chain of ours (created if need
+# be), to the front of a built-in one, ahead of whatever the machine's own firewall accepts.
+rule() {
+  local table=$1 chain=$2 add=-A
+  shift 2
+  if [[ $chain == REGCRED-* ]]; then
+    iptables -w -t "$table" -N "$chain" 2>/dev/null || true
+  else
+    add="-I"
+  fi
+  iptables -w -t "$table" -C "$chain" "$@" 2>/dev/null || iptables -w -t "$table" "$add" "$chain" "$@"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -351,7 +382,7 @@ start_registry() {
   mkdir -p "$dir/registry/data"
   if [[ ! -s $dir/registry/password ]]; then
     (umask 077 && openssl rand -hex 16 >"$dir/registry/password")
-    htpasswd -Bbn "$registry_user" "$(cat "$dir/registry/password")" | sed '/^$/d' >"$dir/registry/htpasswd"
+    htpasswd -niB "$registry_user" <"$dir/registry/password" | sed '/^$/d' >"$dir/registry/htpasswd"
   fi
   put "$dir/registry/config.yml" <<EOF
 version: 0.1
@@ -414,17 +445,22 @@ load_sandbox_image() {
 user() { # name [--delete]
   local name=$1 action=${2:-}
   [[ $name =~ ^[a-z0-9][a-z0-9-]*$ && $name != "$registry_user" ]] || { log "bad user name: $name"; exit 2; }
+  [[ -z $action || $action == --delete ]] || { log "unknown option: $action"; exit 2; }
   [[ -s $dir/registry/htpasswd ]] || { log "no registry here yet: hack/node.sh up"; exit 1; }
   local users=$dir/registry/users
   mkdir -p "$users"
   chmod 700 "$users"
+  # One change at a time: the file is read, changed and replaced.
+  exec 9>"$users/.lock"
+  flock 9
   local lines
   lines=$(grep -v "^$name:" "$dir/registry/htpasswd" || true)
   if [[ $action == --delete ]]; then
     rm -f "$users/$name"
   else
-    (umask 077 && openssl rand -hex 16 >"$users/$name.new")
-    lines+=$'\n'$(htpasswd -Bbn "$name" "$(cat "$users/$name.new")" | sed '/^$/d')
+    # No newline: the file holds exactly the password, for tools that read it whole.
+    (umask 077 && openssl rand -hex 16 | tr -d '\n' >"$users/$name.new")
+    lines+=$'\n'$(htpasswd -niB "$name" <"$users/$name.new" | sed '/^$/d')
     mv "$users/$name.new" "$users/$name"
   fi
   sed '/^$/d' <<<"$lines" | put "$dir/registry/htpasswd"
@@ -433,11 +469,29 @@ user() { # name [--delete]
 
 # ---------------------------------------------------------------------------------------------
 
+# One node per machine: the kubelet and containerd use fixed directories and cgroups. Another
+# node's processes (or anything else) on our ports would answer in our place.
+ports_free() {
+  local name port pid
+  for name in etcd:$etcd_port etcd:$etcd_peer_port kube-apiserver:$apiserver_port \
+    registry:$registry_port kubelet:$kubelet_port kubelet:$kubelet_healthz_port; do
+    port=${name#*:} name=${name%%:*}
+    alive "$name" && continue
+    pid=$(ss -Hltnp "sport = :$port" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+    if [[ -n $pid ]]; then
+      log "port $port is taken by $(tr '\0' ' ' <"/proc/$pid/cmdline" | cut -c1-100)"
+      log "another node? hack/node.sh down in its repository (REGCRED_NODE_DIR), or set REGCRED_NODE_* ports"
+      return 1
+    fi
+  done
+}
+
 up() {
   local begin=$SECONDS bin
   [[ $(id -u) -eq 0 ]] || { log "needs root"; exit 1; }
   bin=$(bin_dir)
   mkdir -p "$logs" "$pids"
+  ports_free || exit 1
   if [[ ! -e $run ]]; then
     # A fresh run: new logs; remember which machine directories and iptables chains exist now, so
     # down removes only ours.
@@ -452,20 +506,27 @@ up() {
         $tool -w -t "${chain%%:*}" -S "${chain#*:}" >/dev/null 2>&1 || echo "$tool $chain"
       done
     done >"$run/created-chains"
-    cat /proc/sys/net/ipv4/ip_forward >"$run/ip_forward"
+    for key in "${kubelet_sysctls[@]}"; do echo "$key=$(sysctl -n "$key")"; done >"$run/sysctls"
   fi
   write_pki
   write_configs
   services
+  # etcd is the cluster: it answers only clients with a certificate of this node's CA (the API
+  # server's), on both ports, so no other process of the machine can write around RBAC.
   start etcd "$bin/etcd" --name=node --data-dir="$run/etcd" \
-    --listen-client-urls="http://127.0.0.1:$etcd_port" --advertise-client-urls="http://127.0.0.1:$etcd_port" \
-    --listen-peer-urls="http://127.0.0.1:$etcd_peer_port" --initial-advertise-peer-urls="http://127.0.0.1:$etcd_peer_port" \
-    --initial-cluster="node=http://127.0.0.1:$etcd_peer_port" --unsafe-no-fsync --log-level=warn
+    --listen-client-urls="https://127.0.0.1:$etcd_port" --advertise-client-urls="https://127.0.0.1:$etcd_port" \
+    --listen-peer-urls="https://127.0.0.1:$etcd_peer_port" --initial-advertise-peer-urls="https://127.0.0.1:$etcd_peer_port" \
+    --initial-cluster="node=https://127.0.0.1:$etcd_peer_port" \
+    --cert-file="$pki/etcd.crt" --key-file="$pki/etcd.key" --client-cert-auth --trusted-ca-file="$pki/ca.crt" \
+    --peer-cert-file="$pki/etcd.crt" --peer-key-file="$pki/etcd.key" --peer-client-cert-auth \
+    --peer-trusted-ca-file="$pki/ca.crt" --unsafe-no-fsync --log-level=warn
   start_registry
   start containerd containerd --config "$run/containerd/config.toml"
   start kube-apiserver "$bin/kube-apiserver" \
     --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$apiserver_port" \
-    --etcd-servers="http://127.0.0.1:$etcd_port" \
+    --etcd-servers="https://127.0.0.1:$etcd_port" --etcd-cafile="$pki/ca.crt" \
+    --etcd-certfile="$pki/apiserver-etcd-client.crt" --etcd-keyfile="$pki/apiserver-etcd-client.key" \
+    --admission-control-config-file="$run/admission.yaml" \
     --tls-cert-file="$pki/apiserver.crt" --tls-private-key-file="$pki/apiserver.key" \
     --client-ca-file="$pki/ca.crt" \
     --authorization-mode=Node,RBAC \
@@ -552,8 +613,10 @@ leftovers() {
       $tool -w -t "${line%%:*}" -S "${line#*:}" >/dev/null 2>&1 && echo "$tool chain $line"
     done <"$run/created-chains"
   fi
-  if [[ -s $run/ip_forward && $(cat /proc/sys/net/ipv4/ip_forward) != "$(cat "$run/ip_forward")" ]]; then
-    echo "net.ipv4.ip_forward changed"
+  if [[ -s $run/sysctls ]]; then
+    while IFS== read -r key value; do
+      [[ $(sysctl -n "$key") == "$value" ]] || echo "sysctl $key is $(sysctl -n "$key"), was $value"
+    done <"$run/sysctls"
   fi
   return 0
 }
@@ -593,8 +656,8 @@ down() {
   if [[ -s $run/created-dirs ]]; then
     while read -r d; do rm -rf --one-file-system "$d"; done <"$run/created-dirs"
   fi
-  if [[ -s $run/ip_forward ]]; then
-    cat "$run/ip_forward" >/proc/sys/net/ipv4/ip_forward
+  if [[ -s $run/sysctls ]]; then
+    sysctl -q -p "$run/sysctls" >/dev/null
   fi
   local left
   left=$(leftovers)

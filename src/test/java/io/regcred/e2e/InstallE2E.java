@@ -100,13 +100,16 @@ class InstallE2E {
         "install with kustomize: both replicas ready %.1f s after kubectl apply -k%n",
         (System.nanoTime() - start) / 1e9);
     try {
-      reconcilesAndPullsEndToEnd("kustomize");
-      standbyTakesOverWhenTheLeaderPodIsDeleted();
+      try {
+        reconcilesAndPullsEndToEnd("kustomize");
+        standbyTakesOverWhenTheLeaderPodIsDeleted();
+      } finally {
+        removeCredential();
+      }
     } finally {
-      removeCredential();
       node.kubectl("delete", "-k", overlay.toString(), "--ignore-not-found", "--timeout=180s");
     }
-    assertThat(admin.namespaces().withName(NAMESPACE).get()).as("uninstalled").isNull();
+    assertNothingInstalled();
   }
 
   @Test
@@ -133,17 +136,21 @@ class InstallE2E {
         "install with helm: both replicas ready %.1f s after helm install%n",
         (System.nanoTime() - start) / 1e9);
     try {
-      reconcilesAndPullsEndToEnd("helm");
+      try {
+        reconcilesAndPullsEndToEnd("helm");
+      } finally {
+        removeCredential();
+      }
     } finally {
-      removeCredential();
-      node.helm("uninstall", DEPLOYMENT, "--namespace", NAMESPACE, "--wait", "--timeout=3m");
-      // Helm leaves the CRD of crds/ in place, as it does for every chart.
-      node.kubectl("delete", "-k", "crds", "--ignore-not-found", "--timeout=120s");
-      node.kubectl("delete", "namespace", NAMESPACE, "--ignore-not-found", "--timeout=120s");
+      try {
+        node.helm("uninstall", DEPLOYMENT, "--namespace", NAMESPACE, "--wait", "--timeout=3m");
+      } finally {
+        // Helm leaves the CRD of crds/ in place, as it does for every chart.
+        node.kubectl("delete", "-k", "crds", "--ignore-not-found", "--timeout=120s");
+        node.kubectl("delete", "namespace", NAMESPACE, "--ignore-not-found", "--timeout=120s");
+      }
     }
-    assertThat(node.kubectl("get", "clusterroles", "-o", "name"))
-        .as("cluster-scoped objects of the release")
-        .doesNotContain("regcred-operator");
+    assertNothingInstalled();
   }
 
   /**
@@ -188,13 +195,41 @@ class InstallE2E {
 
     String metrics = get(pod(leader), "/metrics");
     assertThat(metrics).contains("regcred_token_expiry_seconds{credential=\"" + CREDENTIAL + "\"");
+    List<String> passwordForms =
+        List.of(
+            node.registryPassword(),
+            Base64.getEncoder()
+                .encodeToString(
+                    (node.registryUser() + ":" + node.registryPassword())
+                        .getBytes(StandardCharsets.UTF_8)));
     for (Pod p : operatorPods()) {
-      assertThat(node.kubectl("-n", NAMESPACE, "logs", p.getMetadata().getName()))
-          .as("log of %s", p.getMetadata().getName())
-          .isNotBlank()
-          .doesNotContain(node.registryPassword());
+      String name = p.getMetadata().getName();
+      String log = node.kubectl("-n", NAMESPACE, "logs", name);
+      assertThat(log).as("log of %s", name).contains("regcred");
+      // Not doesNotContain: its failure message would print the password.
+      assertThat(passwordForms.stream().anyMatch(log::contains))
+          .as("the log of %s holds the registry password, plain or base64", name)
+          .isFalse();
     }
     node.kubectl("delete", "namespace", team, "--timeout=90s");
+  }
+
+  /**
+   * Nothing of the operator is left in the cluster: namespace, CRD, cluster-scoped RBAC, policy.
+   */
+  private static void assertNothingInstalled() {
+    assertThat(admin.namespaces().withName(NAMESPACE).get()).as("namespace " + NAMESPACE).isNull();
+    assertThat(
+            node.kubectl(
+                    "get",
+                    "customresourcedefinitions,clusterroles,clusterrolebindings,"
+                        + "validatingadmissionpolicies,validatingadmissionpolicybindings",
+                    "-o",
+                    "name")
+                .lines()
+                .filter(name -> name.contains("regcred")))
+        .as("cluster-scoped objects left")
+        .isEmpty();
   }
 
   /** Deletes the leader's Pod: the standby takes the Lease and reconciles a new namespace. */

@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -14,7 +13,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The single-node cluster of {@code hack/node.sh} (a kubelet, containerd, a private registry),
@@ -42,6 +40,14 @@ public final class RealNode {
   }
 
   private static RealNode start() {
+    Path demoOperator = Path.of(".demo", "operator.pid");
+    if (Files.exists(demoOperator)
+        && ProcessHandle.of(Long.parseLong(read(demoOperator)))
+            .map(ProcessHandle::isAlive)
+            .orElse(false)) {
+      // Its operator would hold the same Lease and answer for the one under test.
+      throw new IllegalStateException("make demo runs on this node: make demo-down first");
+    }
     boolean wasUp =
         run(List.of("hack/node.sh", "status"))
             .lines()
@@ -68,6 +74,14 @@ public final class RealNode {
       throw new UncheckedIOException(e);
     }
     return new RealNode(env);
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file).strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   public Path adminKubeconfig() {
@@ -100,9 +114,14 @@ public final class RealNode {
     return env.get("REGISTRY_USER");
   }
 
+  /** The file holding the registry user's password. */
+  public Path registryPasswordFile() {
+    return Path.of(env.get("REGISTRY_PASSWORD_FILE"));
+  }
+
   public String registryPassword() {
     try {
-      return Files.readString(Path.of(env.get("REGISTRY_PASSWORD_FILE"))).trim();
+      return Files.readString(registryPasswordFile()).trim();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -184,31 +203,13 @@ public final class RealNode {
    * output if helm does.
    */
   public String helm(String... args) {
-    String bin =
-        run(List.of("hack/testbin.sh", "--helm")).strip().lines().reduce((a, b) -> b).orElseThrow();
+    String bin = run(List.of("hack/testbin.sh", "--helm")).strip();
     List<String> command = new ArrayList<>(List.of(bin, "--kubeconfig", env.get("KUBECONFIG")));
     command.addAll(List.of(args));
     return run(command);
   }
 
   private static String run(List<String> command) {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(Duration.ofMinutes(5).toSeconds(), TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IllegalStateException(String.join(" ", command) + ": timed out\n" + out);
-      }
-      if (p.exitValue() != 0) {
-        throw new IllegalStateException(
-            String.join(" ", command) + ": exit " + p.exitValue() + "\n" + out);
-      }
-      return out;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return Command.run(command, Duration.ofMinutes(5));
   }
 }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.config.OperatorConfig.Setting;
@@ -29,6 +30,8 @@ final class ShippedOperator implements AutoCloseable {
 
   static final String NAMESPACE = "regcred-system";
   static final String SERVICE_ACCOUNT = "regcred-operator";
+  static final String LEASE = "regcred-operator-leader";
+  static final String IDENTITY = "regcred-operator-e2e";
 
   private final RealNode node;
   private final KubernetesClient admin;
@@ -45,6 +48,17 @@ final class ShippedOperator implements AutoCloseable {
   static ShippedOperator install(RealNode node, KubernetesClient admin, Path log)
       throws IOException {
     Files.deleteIfExists(log);
+    // What an earlier test class left must be gone, or another operator could do the work.
+    await("an earlier " + NAMESPACE + " deleted")
+        .atMost(Duration.ofSeconds(120))
+        .until(
+            () -> {
+              var ns = admin.namespaces().withName(NAMESPACE).get();
+              return ns == null || ns.getMetadata().getDeletionTimestamp() == null;
+            });
+    if (!admin.apps().deployments().inNamespace(NAMESPACE).list().getItems().isEmpty()) {
+      throw new IllegalStateException("an operator Deployment runs in " + NAMESPACE);
+    }
     namespace(admin, NAMESPACE, Map.of());
     node.kubectl("apply", "-k", "crds");
     node.kubectl(
@@ -58,7 +72,10 @@ final class ShippedOperator implements AutoCloseable {
     return operator;
   }
 
-  /** Starts the operator process (again, after {@link #close}). */
+  /**
+   * Starts the operator process (again, after {@link #close}) and waits until it holds the Lease,
+   * so what follows is its work.
+   */
   void start() throws IOException {
     String token =
         admin
@@ -82,10 +99,21 @@ final class ShippedOperator implements AutoCloseable {
                 Setting.LEADER_ELECTION.variable(),
                 "true",
                 Setting.LEADER_IDENTITY.variable(),
-                "regcred-operator-e2e",
+                IDENTITY,
                 Setting.HTTP_PORT.variable(),
                 "0"),
             log);
+    await("the operator process holds the Lease " + LEASE)
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              if (!process.isAlive()) {
+                throw new IllegalStateException("the operator exited; see " + log);
+              }
+              Lease lease = admin.leases().inNamespace(NAMESPACE).withName(LEASE).get();
+              return lease != null && IDENTITY.equals(lease.getSpec().getHolderIdentity());
+            });
   }
 
   boolean isAlive() {
@@ -109,12 +137,21 @@ final class ShippedOperator implements AutoCloseable {
 
   /** Stops the process (SIGTERM, then SIGKILL). */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
+    stop();
+  }
+
+  void stop() {
     if (process == null) {
       return;
     }
     process.destroy();
-    if (!process.waitFor(20, TimeUnit.SECONDS)) {
+    try {
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
       process.destroyForcibly();
     }
   }
@@ -125,36 +162,64 @@ final class ShippedOperator implements AutoCloseable {
    * (or, if it is not running, without the finalizer), the operator, its RBAC and the CRD. Prints
    * how long it took.
    */
-  void tearDown(List<String> credentials, List<String> namespaces) throws InterruptedException {
+  void tearDown(List<String> credentials, List<String> namespaces) {
     long start = System.nanoTime();
-    try {
-      if (!namespaces.isEmpty()) {
-        List<String> command = new ArrayList<>(List.of("delete", "namespace"));
-        command.addAll(namespaces);
-        command.addAll(List.of("--ignore-not-found", "--timeout=90s"));
-        node.kubectl(command.toArray(String[]::new));
-      }
-      if (isAlive()) {
-        credentials.forEach(c -> admin.resources(RegistryCredential.class).withName(c).delete());
-        await("the credentials deleted")
-            .atMost(Duration.ofSeconds(30))
-            .until(() -> credentials.stream().allMatch(c -> credential(c) == null));
-      }
-    } finally {
-      close();
-      // Without an operator the finalizer would keep the credential, and with it the CRD.
-      for (String c : credentials) {
-        RegistryCredential left = credential(c);
-        if (left != null) {
-          left.getMetadata().setFinalizers(List.of());
-          admin.resource(left).update();
+    List<Runnable> steps = new ArrayList<>();
+    if (!namespaces.isEmpty()) {
+      List<String> command = new ArrayList<>(List.of("delete", "namespace"));
+      command.addAll(namespaces);
+      command.addAll(List.of("--ignore-not-found", "--timeout=120s"));
+      steps.add(() -> node.kubectl(command.toArray(String[]::new)));
+    }
+    steps.add(
+        () -> {
+          if (isAlive()) {
+            credentials.forEach(
+                c -> admin.resources(RegistryCredential.class).withName(c).delete());
+            await("the credentials deleted")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> credentials.stream().allMatch(c -> credential(c) == null));
+          }
+        });
+    steps.add(this::stop);
+    // Without an operator the finalizer would keep the credential, and with it the CRD.
+    for (String c : credentials) {
+      steps.add(
+          () -> {
+            if (credential(c) != null) {
+              admin
+                  .resources(RegistryCredential.class)
+                  .withName(c)
+                  .edit(
+                      r -> {
+                        r.getMetadata().setFinalizers(List.of());
+                        return r;
+                      });
+            }
+          });
+    }
+    steps.add(
+        () -> node.kubectl("delete", "-k", "config/rbac", "--ignore-not-found", "--wait=false"));
+    steps.add(() -> node.kubectl("delete", "-k", "crds", "--ignore-not-found", "--timeout=120s"));
+    steps.add(
+        () ->
+            node.kubectl("delete", "namespace", NAMESPACE, "--ignore-not-found", "--timeout=120s"));
+    RuntimeException first = null;
+    for (Runnable step : steps) {
+      try {
+        step.run();
+      } catch (RuntimeException e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
         }
       }
-      node.kubectl("delete", "-k", "config/rbac", "--ignore-not-found", "--wait=false");
-      node.kubectl("delete", "-k", "crds", "--ignore-not-found");
-      node.kubectl("delete", "namespace", NAMESPACE, "--ignore-not-found", "--timeout=60s");
-      System.out.printf(
-          "%s: cleaned up in %.1f s%n", log.getFileName(), (System.nanoTime() - start) / 1e9);
+    }
+    System.out.printf(
+        "%s: cleaned up in %.1f s%n", log.getFileName(), (System.nanoTime() - start) / 1e9);
+    if (first != null) {
+      throw first;
     }
   }
 

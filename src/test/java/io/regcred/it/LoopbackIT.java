@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
  * the API server is the cluster, and the registry holds the images; none of them may be reachable
  * from another machine while a test runs: the sockets this JVM and its child processes hold. (The
  * single-node cluster of hack/node.sh, which {@code make demo} and the E2E tests use, is held to
- * the same rule by {@code NodeListenersE2E}.)
+ * the same rule by {@code NodeIsolationE2E}.)
  */
 class LoopbackIT {
 
