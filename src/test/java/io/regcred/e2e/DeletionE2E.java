@@ -6,11 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.it.CredentialChecks;
-import io.regcred.testing.Credentials;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -28,38 +25,22 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Secrets through their owner references, and nothing else.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class DeletionE2E {
+class DeletionE2E extends OnTheNode.WithShippedOperator {
 
   static final String CREDENTIAL = "e2e-deletion";
-  static final String SOURCE_SECRET = "e2e-deletion-registry";
   static final Map<String, String> SELECTED = Map.of("regcred.io/e2e-deletion", "yes");
   static final String DELETED = "e2e-deletion-gone";
   static final String KEPT_A = "e2e-deletion-a";
   static final String KEPT_B = "e2e-deletion-b";
   static final String FOREIGN = "team-owned";
 
-  static RealNode node;
-  static KubernetesClient admin;
-  static Pods pods;
-  static ShippedOperator operator;
-
   @BeforeAll
   static void installOperator() throws Exception {
-    node = RealNode.get();
-    admin = node.newAdminClient();
-    pods = new Pods(admin, node.image());
-    operator = ShippedOperator.install(node, admin, Path.of("target", "deletion-e2e.log"));
-    operator.putSourceSecret(SOURCE_SECRET, node.registryUser(), node.registryPassword());
+    install("deletion-e2e.log");
     for (String ns : List.of(DELETED, KEPT_A, KEPT_B)) {
       namespace(admin, ns, SELECTED);
     }
-    admin
-        .resource(
-            Credentials.named(CREDENTIAL)
-                .staticSource(SOURCE_SECRET, node.registry())
-                .selector(SELECTED)
-                .build())
-        .serverSideApply();
+    staticCredential(CREDENTIAL, SELECTED);
     await("the credential ready in three namespaces")
         .atMost(Duration.ofSeconds(60))
         .until(() -> CredentialChecks.ready(admin, CREDENTIAL, 3));
@@ -150,7 +131,12 @@ class DeletionE2E {
     assertThat(admin.secrets().inNamespace(KEPT_A).withName(FOREIGN).get())
         .as("a Secret of the team's own")
         .isNotNull();
-    assertThat(admin.secrets().inNamespace(ShippedOperator.NAMESPACE).withName(SOURCE_SECRET).get())
+    assertThat(
+            admin
+                .secrets()
+                .inNamespace(ShippedOperator.NAMESPACE)
+                .withName(sourceSecretOf(CREDENTIAL))
+                .get())
         .as("the source Secret, which the operator only reads")
         .isNotNull();
     System.out.printf(
@@ -160,12 +146,7 @@ class DeletionE2E {
   }
 
   @AfterAll
-  static void cleanUp() throws Exception {
-    if (operator != null) {
-      operator.tearDown(List.of(CREDENTIAL), List.of(DELETED, KEPT_A, KEPT_B));
-    }
-    if (admin != null) {
-      admin.close();
-    }
+  static void cleanUp() {
+    tearDown(List.of(CREDENTIAL), List.of(DELETED, KEPT_A, KEPT_B));
   }
 }

@@ -7,10 +7,8 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.it.CredentialChecks;
-import io.regcred.testing.Credentials;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,7 +21,6 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -41,28 +38,22 @@ import org.junit.jupiter.api.TestMethodOrder;
  * is deleted and the standby takes over. Each install is removed again to the last object.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class InstallE2E {
+class InstallE2E extends OnTheNode {
 
-  static final String NAMESPACE = "regcred-system";
+  static final String NAMESPACE = OPERATOR_NAMESPACE;
   static final String DEPLOYMENT = "regcred-operator";
   static final String LEASE = "regcred-operator-leader";
   static final String PULL_SECRET = "regcred-operator-image";
   static final String CREDENTIAL = "install-e2e";
-  static final String SOURCE_SECRET = "install-e2e-registry";
   static final Map<String, String> SELECTED = Map.of("regcred.io/install-e2e", "yes");
   static final Path WORK = Path.of("target", "install-e2e");
   static final HttpClient HTTP = HttpClient.newHttpClient();
 
-  static RealNode node;
-  static KubernetesClient admin;
-  static Pods pods;
   static OperatorImage image;
 
   @BeforeAll
   static void buildAndPushTheImage() throws IOException {
-    node = RealNode.get();
-    admin = node.newAdminClient();
-    pods = new Pods(admin, node.image());
+    connect();
     image = OperatorImage.pushedTo(node);
     Files.createDirectories(WORK);
   }
@@ -172,14 +163,7 @@ class InstallE2E {
 
     String team = "install-e2e-" + how;
     long start = System.nanoTime();
-    putSourceSecret();
-    admin
-        .resource(
-            Credentials.named(CREDENTIAL)
-                .staticSource(SOURCE_SECRET, node.registry())
-                .selector(SELECTED)
-                .build())
-        .serverSideApply();
+    staticCredential(CREDENTIAL, SELECTED);
     namespace(admin, team, SELECTED);
     await("the credential ready in " + team)
         .atMost(Duration.ofSeconds(60))
@@ -315,21 +299,6 @@ class InstallE2E {
         .serverSideApply();
   }
 
-  private static void putSourceSecret() {
-    admin
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName(SOURCE_SECRET)
-                .withNamespace(NAMESPACE)
-                .endMetadata()
-                .withType("kubernetes.io/basic-auth")
-                .withStringData(
-                    Map.of("username", node.registryUser(), "password", node.registryPassword()))
-                .build())
-        .serverSideApply();
-  }
-
   /** Deletes the credential while the operator runs, so its finalizer cleans up. */
   private static void removeCredential() {
     admin.resources(RegistryCredential.class).withName(CREDENTIAL).delete();
@@ -344,13 +313,6 @@ class InstallE2E {
     if (left != null) {
       left.getMetadata().setFinalizers(List.of());
       admin.resource(left).update();
-    }
-  }
-
-  @AfterAll
-  static void close() {
-    if (admin != null) {
-      admin.close();
     }
   }
 }

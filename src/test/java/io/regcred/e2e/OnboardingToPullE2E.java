@@ -4,10 +4,7 @@ import static io.regcred.it.Fixtures.namespace;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.regcred.it.CredentialChecks;
-import io.regcred.testing.Credentials;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,39 +22,22 @@ import org.junit.jupiter.api.Test;
  * namespace after the other, 20 times; prints p50 and p99 of namespace-created to Pod-running and
  * of the steps on the way.
  */
-class OnboardingToPullE2E {
+class OnboardingToPullE2E extends OnTheNode.WithShippedOperator {
 
   static final int NAMESPACES = 20;
   static final String CREDENTIAL = "e2e-onboarding";
-  static final String SOURCE_SECRET = "e2e-onboarding-registry";
   static final Map<String, String> SELECTED = Map.of("regcred.io/e2e-onboarding", "yes");
   static final List<String> TEAMS =
       IntStream.rangeClosed(1, NAMESPACES).mapToObj(i -> "e2e-onboard-" + i).toList();
 
-  static RealNode node;
-  static KubernetesClient admin;
-  static Pods pods;
-  static ShippedOperator operator;
-
   @BeforeAll
   static void installOperator() throws Exception {
-    node = RealNode.get();
-    admin = node.newAdminClient();
-    pods = new Pods(admin, node.image());
-    operator =
-        ShippedOperator.install(node, admin, Path.of("target", "onboarding-to-pull-e2e.log"));
+    install("onboarding-to-pull-e2e.log");
   }
 
   @Test
   void everyNewLabelledNamespacePullsWithNothingInItsPods() {
-    operator.putSourceSecret(SOURCE_SECRET, node.registryUser(), node.registryPassword());
-    admin
-        .resource(
-            Credentials.named(CREDENTIAL)
-                .staticSource(SOURCE_SECRET, node.registry())
-                .selector(SELECTED)
-                .build())
-        .serverSideApply();
+    staticCredential(CREDENTIAL, SELECTED);
     await("the credential ready")
         .atMost(Duration.ofSeconds(60))
         .until(() -> CredentialChecks.ready(admin, CREDENTIAL, 0));
@@ -94,13 +74,8 @@ class OnboardingToPullE2E {
   }
 
   @AfterAll
-  static void cleanUp() throws Exception {
-    if (operator != null) {
-      operator.tearDown(List.of(CREDENTIAL), TEAMS);
-    }
-    if (admin != null) {
-      admin.close();
-    }
+  static void cleanUp() {
+    tearDown(List.of(CREDENTIAL), TEAMS);
   }
 
   private static double seconds(long since) {

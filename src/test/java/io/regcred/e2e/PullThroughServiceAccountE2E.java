@@ -6,9 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.regcred.testing.Credentials;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -27,39 +24,22 @@ import org.junit.jupiter.api.Test;
  * the node re-checks credentials for images pulled with a Secret ({@code
  * KubeletEnsureSecretPulledImages}) besides.
  */
-class PullThroughServiceAccountE2E {
+class PullThroughServiceAccountE2E extends OnTheNode.WithShippedOperator {
 
   static final String CREDENTIAL = "e2e-pull";
-  static final String SOURCE_SECRET = "e2e-pull-registry";
   static final Map<String, String> SELECTED = Map.of("regcred.io/e2e-pull", "yes");
   static final String LABELLED = "e2e-pull-labelled";
   static final String UNLABELLED = "e2e-pull-unlabelled";
   static final String POD = "app";
-  static final Path LOG = Path.of("target", "pull-through-service-account-e2e.log");
-
-  static RealNode node;
-  static KubernetesClient admin;
-  static Pods pods;
-  static ShippedOperator operator;
 
   @BeforeAll
   static void installOperator() throws Exception {
-    node = RealNode.get();
-    admin = node.newAdminClient();
-    pods = new Pods(admin, node.image());
-    operator = ShippedOperator.install(node, admin, LOG);
+    install("pull-through-service-account-e2e.log");
   }
 
   @Test
   void aPodInASelectedNamespacePullsThePrivateImageAndOneElsewhereGets401() {
-    operator.putSourceSecret(SOURCE_SECRET, node.registryUser(), node.registryPassword());
-    admin
-        .resource(
-            Credentials.named(CREDENTIAL)
-                .staticSource(SOURCE_SECRET, node.registry())
-                .selector(SELECTED)
-                .build())
-        .serverSideApply();
+    staticCredential(CREDENTIAL, SELECTED);
 
     long start = System.nanoTime();
     namespace(admin, LABELLED, SELECTED);
@@ -103,12 +83,7 @@ class PullThroughServiceAccountE2E {
   }
 
   @AfterAll
-  static void cleanUp() throws Exception {
-    if (operator != null) {
-      operator.tearDown(List.of(CREDENTIAL), List.of(LABELLED, UNLABELLED));
-    }
-    if (admin != null) {
-      admin.close();
-    }
+  static void cleanUp() {
+    tearDown(List.of(CREDENTIAL), List.of(LABELLED, UNLABELLED));
   }
 }

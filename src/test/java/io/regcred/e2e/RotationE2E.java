@@ -6,10 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.regcred.Annotations;
 import io.regcred.testing.Credentials;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * rewrites its Secret in place, new Pods pull with the new password, and a Pod still holding the
  * old one is refused by the registry.
  */
-class RotationE2E {
+class RotationE2E extends OnTheNode.WithShippedOperator {
 
   static final String ROBOT = "e2e-rotation-robot";
   static final String CREDENTIAL = "e2e-rotation";
@@ -32,22 +30,14 @@ class RotationE2E {
   static final String ELSEWHERE = "e2e-rotation-elsewhere";
   static final String OLD_COPY = "before-rotation";
 
-  static RealNode node;
-  static KubernetesClient admin;
-  static Pods pods;
-  static ShippedOperator operator;
-
   @BeforeAll
   static void installOperator() throws Exception {
-    node = RealNode.get();
-    admin = node.newAdminClient();
-    pods = new Pods(admin, node.image());
-    operator = ShippedOperator.install(node, admin, Path.of("target", "rotation-e2e.log"));
+    install("rotation-e2e.log");
   }
 
   @Test
   void afterThePasswordChangesAtTheRegistryAndInTheSourceNewPodsPullAndTheOldPasswordIsRefused() {
-    operator.putSourceSecret(SOURCE_SECRET, ROBOT, node.rotateRegistryUser(ROBOT));
+    putSourceSecret(SOURCE_SECRET, ROBOT, node.rotateRegistryUser(ROBOT));
     namespace(admin, SELECTED, Map.of());
     namespace(admin, ELSEWHERE, Map.of());
     admin
@@ -78,7 +68,7 @@ class RotationE2E {
 
     String newPassword = node.rotateRegistryUser(ROBOT);
     long rotated = System.nanoTime();
-    operator.putSourceSecret(SOURCE_SECRET, ROBOT, newPassword);
+    putSourceSecret(SOURCE_SECRET, ROBOT, newPassword);
     await("the operator's Secret in " + SELECTED + " rewritten")
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(50))
@@ -101,17 +91,12 @@ class RotationE2E {
   }
 
   @AfterAll
-  static void cleanUp() throws Exception {
+  static void cleanUp() {
     try {
-      if (operator != null) {
-        operator.tearDown(List.of(CREDENTIAL), List.of(SELECTED, ELSEWHERE));
-      }
+      tearDown(List.of(CREDENTIAL), List.of(SELECTED, ELSEWHERE));
     } finally {
       if (node != null) {
         node.deleteRegistryUser(ROBOT);
-      }
-      if (admin != null) {
-        admin.close();
       }
     }
   }

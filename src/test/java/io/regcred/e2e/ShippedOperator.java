@@ -3,7 +3,6 @@ package io.regcred.e2e;
 import static io.regcred.it.Fixtures.namespace;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -118,21 +117,6 @@ final class ShippedOperator implements AutoCloseable {
 
   boolean isAlive() {
     return process != null && process.isAlive();
-  }
-
-  /** A registry user and password as a static credential's source Secret, in our namespace. */
-  void putSourceSecret(String name, String user, String password) {
-    admin
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(NAMESPACE)
-                .endMetadata()
-                .withType("kubernetes.io/basic-auth")
-                .withStringData(Map.of("username", user, "password", password))
-                .build())
-        .serverSideApply();
   }
 
   /** Stops the process (SIGTERM, then SIGKILL). */

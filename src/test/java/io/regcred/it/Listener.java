@@ -18,6 +18,11 @@ import java.util.stream.Stream;
  */
 public record Listener(String process, long pid, InetAddress address, int port) {
 
+  /** Whether another machine could connect: bound to an address other than loopback. */
+  public boolean reachableFromOtherMachines() {
+    return !address.isLoopbackAddress();
+  }
+
   @Override
   public String toString() {
     return process + "[" + pid + "] " + address.getHostAddress() + ":" + port;
