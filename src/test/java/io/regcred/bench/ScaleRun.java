@@ -192,6 +192,7 @@ final class ScaleRun {
             .toList();
     try (KubernetesClient client = KubernetesClients.create(plane.adminConfig());
         RawWriter writer = new RawWriter(client, concurrency)) {
+      writer.warmUp(listed);
       audit.drain();
       long fanOut = writer.fanOut(desired(shape, targets, "pw-1"), listed, CREDENTIAL);
       AuditLog.Requests requests = audit.drain().on(Set.of("secrets", "serviceaccounts"));
