@@ -158,7 +158,7 @@ final class ScaleRun {
 
       try (Convergence seen = new Convergence(admin, CREDENTIAL, CREDENTIAL)) {
         Baseline baseline = baseline(plane, admin, audit, seen, targets, concurrency);
-        operator(kubeconfig, admin, audit, seen, credential().build(), targets, baseline);
+        operator(plane, kubeconfig, admin, audit, seen, credential().build(), targets, baseline);
       }
     }
     figures.print();
@@ -166,8 +166,9 @@ final class ScaleRun {
     return figures;
   }
 
-  /** The raw writer's times, in ms. */
-  record Baseline(long fanOutMs, long rotationMs) {}
+  /** The raw writer's times and the API server's and etcd's CPU time meanwhile, in ms. */
+  record Baseline(
+      long fanOutMs, long rotationMs, long fanOutServerCpuMs, long rotationServerCpuMs) {}
 
   private Baseline baseline(
       ControlPlane plane,
@@ -194,12 +195,16 @@ final class ScaleRun {
         RawWriter writer = new RawWriter(client, concurrency)) {
       writer.warmUp(listed);
       audit.drain();
+      long serverCpu = serverCpuMs(plane);
       long fanOut = writer.fanOut(desired(shape, targets, "pw-1"), listed, CREDENTIAL);
+      long fanOutServerCpu = serverCpuMs(plane) - serverCpu;
       AuditLog.Requests requests = audit.drain().on(Set.of("secrets", "serviceaccounts"));
-      long rotation =
-          writer.rotate(
-              desired(shape, targets, "pw-2").stream()
-                  .collect(Collectors.toMap(s -> s.getMetadata().getNamespace(), s -> s)));
+      Map<String, Secret> rotated =
+          desired(shape, targets, "pw-2").stream()
+              .collect(Collectors.toMap(s -> s.getMetadata().getNamespace(), s -> s));
+      serverCpu = serverCpuMs(plane);
+      long rotation = writer.rotate(rotated);
+      long rotationServerCpu = serverCpuMs(plane) - serverCpu;
       writer.undo(CREDENTIAL);
       seen.awaitGone(targets, Duration.ofSeconds(60 + n / 10));
       long writes = requests.writes();
@@ -207,11 +212,13 @@ final class ScaleRun {
       figures.line(
           "baseline (raw writer, %d requests at once): %d writes for %d Secrets + %d ServiceAccounts",
           concurrency, writes, n, listed.size());
-      return new Baseline(fanOut / 1_000_000, rotation / 1_000_000);
+      return new Baseline(
+          fanOut / 1_000_000, rotation / 1_000_000, fanOutServerCpu, rotationServerCpu);
     }
   }
 
   private void operator(
+      ControlPlane plane,
       Path kubeconfig,
       KubernetesClient admin,
       AuditLog audit,
@@ -231,15 +238,21 @@ final class ScaleRun {
       seen.expect(contentHash("pw-1"));
       audit.drain();
       long cpu = ProcessStats.cpuMillis(pid);
+      long serverCpu = serverCpuMs(plane);
       long start = System.nanoTime();
       admin.resource(credential).create();
       long fanOutMs = (seen.awaitAll(targets, timeout(n)) - start) / 1_000_000;
+      long fanOutServerCpu = serverCpuMs(plane) - serverCpu;
       awaitReady(admin, n);
       long fanOutCpu = ProcessStats.cpuMillis(pid) - cpu;
       AuditLog.Requests fanOut = audit.drain().of(OPERATOR_USER);
       figures.ratio(
           "fanoutTimeRatio", "fan-out (Secret + SA entry)", fanOutMs, baseline.fanOutMs());
-      figures.put("fanoutMs", fanOutMs).put("baselineFanoutMs", baseline.fanOutMs());
+      figures
+          .put("fanoutMs", fanOutMs)
+          .put("baselineFanoutMs", baseline.fanOutMs())
+          .put("serverCpuMsFanout", fanOutServerCpu)
+          .put("baselineServerCpuMsFanout", baseline.fanOutServerCpuMs());
       long rss = ProcessStats.rssKib(pid) / 1024;
       long threads = ProcessStats.threads(pid);
       figures
@@ -254,6 +267,7 @@ final class ScaleRun {
       seen.expect(contentHash("pw-2"));
       audit.drain();
       cpu = ProcessStats.cpuMillis(pid);
+      serverCpu = serverCpuMs(plane);
       start = System.nanoTime();
       admin
           .secrets()
@@ -261,6 +275,7 @@ final class ScaleRun {
           .withName(SOURCE)
           .edit(s -> new SecretBuilder(s).withStringData(Map.of("password", "pw-2")).build());
       long rotationMs = (seen.awaitAll(targets, timeout(n)) - start) / 1_000_000;
+      long rotationServerCpu = serverCpuMs(plane) - serverCpu;
       awaitReady(admin, n);
       long rotationCpu = ProcessStats.cpuMillis(pid) - cpu;
       AuditLog.Requests rotation = audit.drain().of(OPERATOR_USER);
@@ -268,6 +283,8 @@ final class ScaleRun {
       figures
           .put("rotationMs", rotationMs)
           .put("baselineRotationMs", baseline.rotationMs())
+          .put("serverCpuMsRotation", rotationServerCpu)
+          .put("baselineServerCpuMsRotation", baseline.rotationServerCpuMs())
           .put("operatorCpuMsRotation", rotationCpu)
           .put("rotationWrites", rotation.writes())
           .put("rotationRequests", rotation.byVerb());
@@ -318,6 +335,13 @@ final class ScaleRun {
           .line(
               "operator CPU during fan-out         %d ms, %.2f ms per namespace (rotation %d ms)",
               fanOutCpu, (double) fanOutCpu / n, rotationCpu)
+          .line(
+              "API server + etcd CPU               fan-out %d ms (baseline %d ms), rotation %d ms"
+                  + " (baseline %d ms)",
+              fanOutServerCpu,
+              baseline.fanOutServerCpuMs(),
+              rotationServerCpu,
+              baseline.rotationServerCpuMs())
           .line(
               "onboarding at idle (%d, one by one) p50 %d ms   p99 %d ms   max %d ms",
               newcomers.size(), p50, p99, max)
@@ -500,6 +524,11 @@ final class ScaleRun {
   }
 
   // --- helpers ---
+
+  /** CPU time etcd and kube-apiserver have used so far. */
+  private static long serverCpuMs(ControlPlane plane) {
+    return plane.pids().stream().mapToLong(ProcessStats::cpuMillis).sum();
+  }
 
   /** Waits until the credential's status is Ready with this many namespaces synced. */
   private static void awaitReady(KubernetesClient admin, int synced) throws InterruptedException {

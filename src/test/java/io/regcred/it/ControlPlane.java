@@ -109,6 +109,11 @@ public final class ControlPlane implements AutoCloseable {
     return apiServerPort;
   }
 
+  /** The process IDs of etcd and kube-apiserver, to read what they cost from /proc. */
+  public synchronized List<Long> pids() {
+    return List.of(etcd.pid(), apiServer.pid());
+  }
+
   /** The certificate clients verify the API server's with, for a kubeconfig of another user. */
   public Path caCertFile() {
     return Path.of(certs.getAPIServerCertPath());
