@@ -166,9 +166,30 @@ final class ScaleRun {
     return figures;
   }
 
-  /** The raw writer's times and the API server's and etcd's CPU time meanwhile, in ms. */
-  record Baseline(
-      long fanOutMs, long rotationMs, long fanOutServerCpuMs, long rotationServerCpuMs) {}
+  /** Rounds of the baseline; the fastest counts, as the limit. */
+  static final int BASELINE_ROUNDS = 3;
+
+  /**
+   * One round of the raw writer, in ms: its times, the CPU the API server and etcd used meanwhile,
+   * and what the benchmark's JVM (the writer, and the watches that see the writes) used.
+   */
+  record Round(
+      long fanOutMs,
+      long rotationMs,
+      long fanOutServerCpuMs,
+      long rotationServerCpuMs,
+      long fanOutWriterCpuMs) {}
+
+  /** The fastest round's fan-out and the fastest round's rotation. */
+  record Baseline(Round fanOut, Round rotation) {
+    long fanOutMs() {
+      return fanOut.fanOutMs();
+    }
+
+    long rotationMs() {
+      return rotation.rotationMs();
+    }
+  }
 
   private Baseline baseline(
       ControlPlane plane,
@@ -180,41 +201,67 @@ final class ScaleRun {
       throws Exception {
     // As written by the operator, only with another owner UID: the credential does not exist yet.
     RegistryCredential shape = credential().uid(UUID.randomUUID().toString()).build();
-    Set<String> wanted = Set.copyOf(targets);
-    List<ServiceAccount> listed =
-        admin
-            .serviceAccounts()
-            .inAnyNamespace()
-            .withField("metadata.name", "default")
-            .list()
-            .getItems()
-            .stream()
-            .filter(sa -> wanted.contains(sa.getMetadata().getNamespace()))
-            .toList();
+    List<Secret> created = desired(shape, targets, "pw-1");
+    Map<String, Secret> rotated =
+        desired(shape, targets, "pw-2").stream()
+            .collect(Collectors.toMap(s -> s.getMetadata().getNamespace(), s -> s));
+    List<Round> rounds = new ArrayList<>();
     try (KubernetesClient client = KubernetesClients.create(plane.adminConfig());
         RawWriter writer = new RawWriter(client, concurrency)) {
-      writer.warmUp(listed);
-      audit.drain();
-      long serverCpu = serverCpuMs(plane);
-      long fanOut = writer.fanOut(desired(shape, targets, "pw-1"), listed, CREDENTIAL);
-      long fanOutServerCpu = serverCpuMs(plane) - serverCpu;
-      AuditLog.Requests requests = audit.drain().on(Set.of("secrets", "serviceaccounts"));
-      Map<String, Secret> rotated =
-          desired(shape, targets, "pw-2").stream()
-              .collect(Collectors.toMap(s -> s.getMetadata().getNamespace(), s -> s));
-      serverCpu = serverCpuMs(plane);
-      long rotation = writer.rotate(rotated);
-      long rotationServerCpu = serverCpuMs(plane) - serverCpu;
-      writer.undo(CREDENTIAL);
-      seen.awaitGone(targets, Duration.ofSeconds(60 + n / 10));
-      long writes = requests.writes();
-      figures.put("baselineFanoutWrites", writes).put("baselineFanoutRequests", requests.byVerb());
-      figures.line(
-          "baseline (raw writer, %d requests at once): %d writes for %d Secrets + %d ServiceAccounts",
-          concurrency, writes, n, listed.size());
-      return new Baseline(
-          fanOut / 1_000_000, rotation / 1_000_000, fanOutServerCpu, rotationServerCpu);
+      for (int round = 0; round < BASELINE_ROUNDS; round++) {
+        List<ServiceAccount> listed = defaultAccounts(admin, targets);
+        writer.warmUp(listed);
+        audit.drain();
+        long serverCpu = serverCpuMs(plane);
+        long writerCpu = ProcessStats.cpuMillis(ProcessHandle.current().pid());
+        long fanOut = writer.fanOut(created, listed, CREDENTIAL);
+        writerCpu = ProcessStats.cpuMillis(ProcessHandle.current().pid()) - writerCpu;
+        long fanOutServerCpu = serverCpuMs(plane) - serverCpu;
+        AuditLog.Requests requests = audit.drain().on(Set.of("secrets", "serviceaccounts"));
+        serverCpu = serverCpuMs(plane);
+        long rotation = writer.rotate(rotated);
+        long rotationServerCpu = serverCpuMs(plane) - serverCpu;
+        writer.undo(CREDENTIAL);
+        seen.awaitGone(targets, Duration.ofSeconds(60 + n / 10));
+        rounds.add(
+            new Round(
+                fanOut / 1_000_000,
+                rotation / 1_000_000,
+                fanOutServerCpu,
+                rotationServerCpu,
+                writerCpu));
+        if (round == 0) {
+          figures
+              .put("baselineFanoutWrites", requests.writes())
+              .put("baselineFanoutRequests", requests.byVerb());
+          figures.line(
+              "baseline (raw writer, %d requests at once): %d writes for %d Secrets + %d"
+                  + " ServiceAccounts",
+              concurrency, requests.writes(), n, listed.size());
+        }
+      }
     }
+    figures
+        .put("baselineFanoutMsRounds", rounds.stream().map(Round::fanOutMs).toList())
+        .put("baselineRotationMsRounds", rounds.stream().map(Round::rotationMs).toList());
+    return new Baseline(
+        rounds.stream().min(Comparator.comparingLong(Round::fanOutMs)).orElseThrow(),
+        rounds.stream().min(Comparator.comparingLong(Round::rotationMs)).orElseThrow());
+  }
+
+  /** The {@code default} ServiceAccounts of these namespaces, as they are now. */
+  private static List<ServiceAccount> defaultAccounts(
+      KubernetesClient admin, List<String> targets) {
+    Set<String> wanted = Set.copyOf(targets);
+    return admin
+        .serviceAccounts()
+        .inAnyNamespace()
+        .withField("metadata.name", "default")
+        .list()
+        .getItems()
+        .stream()
+        .filter(sa -> wanted.contains(sa.getMetadata().getNamespace()))
+        .toList();
   }
 
   private void operator(
@@ -252,7 +299,8 @@ final class ScaleRun {
           .put("fanoutMs", fanOutMs)
           .put("baselineFanoutMs", baseline.fanOutMs())
           .put("serverCpuMsFanout", fanOutServerCpu)
-          .put("baselineServerCpuMsFanout", baseline.fanOutServerCpuMs());
+          .put("baselineServerCpuMsFanout", baseline.fanOut().fanOutServerCpuMs())
+          .put("baselineWriterCpuMsFanout", baseline.fanOut().fanOutWriterCpuMs());
       long rss = ProcessStats.rssKib(pid) / 1024;
       long threads = ProcessStats.threads(pid);
       figures
@@ -284,7 +332,7 @@ final class ScaleRun {
           .put("rotationMs", rotationMs)
           .put("baselineRotationMs", baseline.rotationMs())
           .put("serverCpuMsRotation", rotationServerCpu)
-          .put("baselineServerCpuMsRotation", baseline.rotationServerCpuMs())
+          .put("baselineServerCpuMsRotation", baseline.rotation().rotationServerCpuMs())
           .put("operatorCpuMsRotation", rotationCpu)
           .put("rotationWrites", rotation.writes())
           .put("rotationRequests", rotation.byVerb());
@@ -333,15 +381,16 @@ final class ScaleRun {
 
       figures
           .line(
-              "operator CPU during fan-out         %d ms, %.2f ms per namespace (rotation %d ms)",
-              fanOutCpu, (double) fanOutCpu / n, rotationCpu)
+              "operator CPU during fan-out         %d ms, %.2f ms per namespace (rotation %d ms);"
+                  + " the raw writer's JVM %d ms",
+              fanOutCpu, (double) fanOutCpu / n, rotationCpu, baseline.fanOut().fanOutWriterCpuMs())
           .line(
               "API server + etcd CPU               fan-out %d ms (baseline %d ms), rotation %d ms"
                   + " (baseline %d ms)",
               fanOutServerCpu,
-              baseline.fanOutServerCpuMs(),
+              baseline.fanOut().fanOutServerCpuMs(),
               rotationServerCpu,
-              baseline.rotationServerCpuMs())
+              baseline.rotation().rotationServerCpuMs())
           .line(
               "onboarding at idle (%d, one by one) p50 %d ms   p99 %d ms   max %d ms",
               newcomers.size(), p50, p99, max)
