@@ -33,7 +33,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -43,11 +42,7 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -151,7 +146,7 @@ final class ScaleRun {
 
       List<String> targets = names("bench-", n);
       long setUp = System.nanoTime();
-      inParallel(16, targets, ns -> labelledNamespace(admin, ns));
+      Fixtures.inParallel(16, targets, ns -> labelledNamespace(admin, ns));
       figures.line(
           "set-up: %d namespaces with a default ServiceAccount in %.1f s",
           n, (System.nanoTime() - setUp) / 1e9);
@@ -665,21 +660,5 @@ final class ScaleRun {
 
   private static List<String> names(String prefix, int count) {
     return IntStream.range(0, count).mapToObj(i -> String.format("%s%05d", prefix, i)).toList();
-  }
-
-  private static void inParallel(int threads, Collection<String> items, Consumer<String> action)
-      throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      List<Future<?>> done = new ArrayList<>();
-      for (String item : items) {
-        done.add(pool.submit(() -> action.accept(item)));
-      }
-      for (Future<?> f : done) {
-        f.get();
-      }
-    } finally {
-      pool.shutdown();
-    }
   }
 }
