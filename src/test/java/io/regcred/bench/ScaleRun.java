@@ -599,10 +599,14 @@ final class ScaleRun {
         break;
       }
     }
+    boolean namesClient = labels.stream().anyMatch(l -> l.contains("client") || l.contains("user"));
     figures.line(
-        "apiserver_request_total labels %s: none names the client, so the operator's requests are"
-            + " counted from the API server's audit log by its ServiceAccount",
-        labels);
+        "apiserver_request_total labels %s: %s, so the operator's requests are counted from the API"
+            + " server's audit log by its ServiceAccount",
+        labels,
+        namesClient
+            ? "one may name the client (this harness does not use it)"
+            : "none names the client");
   }
 
   private void describeMachine(int concurrency) throws IOException {
