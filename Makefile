@@ -1,6 +1,8 @@
 # regcred-operator. `make help` lists the targets.
 SHELL := /usr/bin/env bash
 MVN := ./mvnw -B
+# Namespaces of the scale benchmark (make bench BENCH_NAMESPACES=5000).
+BENCH_NAMESPACES ?= 1000
 
 .PHONY: help deps testbin build image test unit bench demo demo-down fmt crd clean
 
@@ -25,12 +27,12 @@ test: deps testbin ## Run every test: unit, real API server, real registry, a re
 unit: ## Only the unit tests (no server)
 	$(MVN) test
 
-bench: deps testbin ## Print the figures: onboarding, rotation, readiness, fan-out, failover, memory, payload size, convergence after kill -9
+bench: deps testbin ## Print the figures: the scale benchmark (docs/benchmarks.md), onboarding, rotation, readiness, fan-out, failover, memory, payload size, convergence after kill -9
 	@mkdir -p target
 	$(MVN) -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dspotless.check.skip=true \
-	  -Dregcred.bench.tenantSecrets=500 \
-	  -Dit.test='StaticSourceIT,EcrRotationIT,HealthIT,PayloadFailoverIT,TenantSecretMemoryIT,OperatorKilledIT' verify | tee target/bench.log \
-	  | grep -E '^(onboarding|ECR rotation|readiness|runtime payload|leader resident|failover|tenant secrets memory|kill -9: [0-9]+ kills)' || true
+	  -Dregcred.bench.tenantSecrets=500 -Dregcred.bench.namespaces=$(BENCH_NAMESPACES) \
+	  -Dit.test='ScaleBench,StaticSourceIT,EcrRotationIT,HealthIT,PayloadFailoverIT,TenantSecretMemoryIT,OperatorKilledIT' verify | tee target/bench.log \
+	  | grep -E '^(scale N=|onboarding|ECR rotation|readiness|runtime payload|leader resident|failover|tenant secrets memory|kill -9: [0-9]+ kills)' || true
 	@grep -q 'BUILD SUCCESS' target/bench.log
 
 demo: deps testbin ## Single-node cluster + private registry + the operator as its own process; Pods pull through patched ServiceAccounts

@@ -29,7 +29,7 @@ import org.awaitility.Awaitility;
  * etcd with the API server, and any exit of either ends both. Its certificates and flags are
  * kube-api-test's, so clients see the same kind of server.
  */
-final class ControlPlane implements AutoCloseable {
+public final class ControlPlane implements AutoCloseable {
 
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -70,7 +70,7 @@ final class ControlPlane implements AutoCloseable {
    *
    * @param extraFlags API server flags on top of the shared server's
    */
-  static ControlPlane start(String... extraFlags) throws IOException {
+  public static ControlPlane start(String... extraFlags) throws IOException {
     var plane =
         new ControlPlane(Files.createTempDirectory("regcred-control-plane"), List.of(extraFlags));
     try {
@@ -86,7 +86,7 @@ final class ControlPlane implements AutoCloseable {
   }
 
   /** An admin (system:masters) client config, direct to the API server. */
-  Config adminConfig() {
+  public Config adminConfig() {
     return configFor(apiServerPort);
   }
 
@@ -101,12 +101,22 @@ final class ControlPlane implements AutoCloseable {
         .build();
   }
 
-  KubernetesClient newAdminClient() {
+  public KubernetesClient newAdminClient() {
     return new KubernetesClientBuilder().withConfig(adminConfig()).build();
   }
 
-  int apiServerPort() {
+  public int apiServerPort() {
     return apiServerPort;
+  }
+
+  /** The process IDs of etcd and kube-apiserver, to read what they cost from /proc. */
+  public synchronized List<Long> pids() {
+    return List.of(etcd.pid(), apiServer.pid());
+  }
+
+  /** The certificate clients verify the API server's with, for a kubeconfig of another user. */
+  public Path caCertFile() {
+    return Path.of(certs.getAPIServerCertPath());
   }
 
   /** Starts kube-apiserver (again, unless it runs) on its port and waits until it serves. */
@@ -211,7 +221,7 @@ final class ControlPlane implements AutoCloseable {
   }
 
   /** A port nothing listens on now, on any address. */
-  static int freePort() {
+  public static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     } catch (IOException e) {

@@ -6,8 +6,15 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
 
 /**
  * Small builders for the namespaces, ServiceAccounts and Secrets the integration tests create;
@@ -66,6 +73,26 @@ public final class Fixtures {
                         "AWS_ACCESS_KEY_ID", accessKeyId, "AWS_SECRET_ACCESS_KEY", secretAccessKey))
                 .build())
         .serverSideApply();
+  }
+
+  /**
+   * Runs the action for each item, {@code threads} at a time, and waits for all: hundreds of
+   * namespaces set up one by one would take most of a run. The first failure is thrown.
+   */
+  public static void inParallel(int threads, Collection<String> items, Consumer<String> action)
+      throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (String item : items) {
+        done.add(pool.submit(() -> action.accept(item)));
+      }
+      for (Future<?> f : done) {
+        f.get();
+      }
+    } finally {
+      pool.shutdown();
+    }
   }
 
   static Secret basicAuthSecret(String namespace, String name, String username, String password) {

@@ -39,11 +39,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.awaitility.core.ConditionTimeoutException;
@@ -434,29 +430,13 @@ class OperatorKilledIT {
                     Map.of("AWS_ACCESS_KEY_ID", KEY_ID, "AWS_SECRET_ACCESS_KEY", SECRET_KEY))
                 .build())
         .serverSideApply();
-    forEachNamespace(
+    Fixtures.inParallel(
+        4,
         namespaces,
         ns -> {
           namespace(client, ns, Map.of("regcred-r8", "fan-out"));
           serviceAccount(client, ns, "default", FOREIGN_ENTRY);
         });
-  }
-
-  /** A few requests at a time: hundreds of namespaces one by one would take most of the run. */
-  private static void forEachNamespace(List<String> names, Consumer<String> action)
-      throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(4);
-    try {
-      List<Future<?>> done = new ArrayList<>();
-      for (String ns : names) {
-        done.add(pool.submit(() -> action.accept(ns)));
-      }
-      for (Future<?> f : done) {
-        f.get();
-      }
-    } finally {
-      pool.shutdown();
-    }
   }
 
   private void apply(Stage stage) {
@@ -508,7 +488,7 @@ class OperatorKilledIT {
       aws.close();
       List<String> all = new ArrayList<>(namespaces);
       all.add(OPERATOR_NS);
-      forEachNamespace(all, this::removeNamespace);
+      Fixtures.inParallel(4, all, this::removeNamespace);
       client.close();
       System.out.printf(
           "kill -9: credential and namespaces cleaned up in %.1f s%n",

@@ -1,0 +1,50 @@
+package io.regcred.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The scale benchmark ({@link ScaleBench}) at 50 namespaces with a 10-second restart window, so
+ * that it keeps working: every figure is produced and the operator converges in each phase (the run
+ * fails if it does not). Nothing here asserts how fast.
+ */
+class ScaleBenchIT {
+
+  @Test
+  void smallRunProducesEveryFigure() throws Exception {
+    var settings = new ScaleRun.Settings(50, 10, Duration.ofSeconds(10), OptionalInt.empty(), true);
+
+    Figures figures = new ScaleRun(settings).run();
+
+    assertThat(figures.values())
+        .containsKeys(
+            "fanoutTimeRatio",
+            "rotationTimeRatio",
+            "onboardingIdleP99Ms",
+            "restartWrites",
+            "cpuMsPerNamespace",
+            "rssMiB",
+            "readyMs",
+            "fanoutRequests");
+    for (String positive :
+        new String[] {
+          "fanoutTimeRatio", "rotationTimeRatio", "cpuMsPerNamespace", "rssMiB", "readyMs"
+        }) {
+      assertThat(((Number) figures.values().get(positive)).doubleValue()).as(positive).isPositive();
+    }
+    assertThat((long) figures.values().get("baselineFanoutWrites"))
+        .as("the baseline wrote each Secret and ServiceAccount once")
+        .isEqualTo(100);
+    assertThat((long) figures.values().get("fanoutWrites"))
+        .as("the operator's writes were seen in the audit log")
+        .isGreaterThanOrEqualTo(100);
+    assertThat(ScaleRun.OUTPUT.resolve("scale-50.json")).exists();
+    assertThat(Files.readString(ScaleRun.OUTPUT.resolve("scale-50.json")))
+        .contains("\"fanoutTimeRatio\"");
+    assertThat(figures.lines()).anyMatch(l -> l.contains("fan-out") && l.contains("ratio"));
+  }
+}
