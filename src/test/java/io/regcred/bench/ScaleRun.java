@@ -22,6 +22,7 @@ import io.regcred.model.RegistryAuth;
 import io.regcred.model.RegistryToken;
 import io.regcred.testing.Credentials;
 import io.regcred.testing.OperatorProcess;
+import io.regcred.testing.Ports;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -415,7 +416,7 @@ final class ScaleRun {
   record Started(Process process, long readyMs) {}
 
   private Started startOperator(Path kubeconfig, Path log) throws Exception {
-    int port = ControlPlane.freePort();
+    int port = Ports.freeLoopbackPort();
     Map<String, String> env = new LinkedHashMap<>();
     env.put(Setting.NAMESPACE.variable(), OPERATOR_NS);
     // One replica: no Lease renewals among the writes counted.

@@ -280,12 +280,6 @@ class InstallE2E extends OnTheNode {
   /** The Secret the operator's own Pods pull its image with, from the private registry. */
   private static void imagePullSecret() {
     namespace(admin, NAMESPACE, Map.of());
-    String auth =
-        Base64.getEncoder()
-            .encodeToString(
-                (node.registryUser() + ":" + node.registryPassword())
-                    .getBytes(StandardCharsets.UTF_8));
-    String config = "{\"auths\":{\"" + node.registry() + "\":{\"auth\":\"" + auth + "\"}}}";
     admin
         .resource(
             new SecretBuilder()
@@ -294,7 +288,7 @@ class InstallE2E extends OnTheNode {
                 .withNamespace(NAMESPACE)
                 .endMetadata()
                 .withType("kubernetes.io/dockerconfigjson")
-                .withStringData(Map.of(".dockerconfigjson", config))
+                .withStringData(Map.of(".dockerconfigjson", node.dockerConfigJson()))
                 .build())
         .serverSideApply();
   }

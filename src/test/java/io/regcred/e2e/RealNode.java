@@ -5,11 +5,13 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -143,6 +145,15 @@ public final class RealNode {
 
   public void deleteRegistryUser(String name) {
     run(List.of("hack/node.sh", "user", name, "--delete"));
+  }
+
+  /** The registry user's credentials as the {@code .dockerconfigjson} of a pull Secret. */
+  public String dockerConfigJson() {
+    String auth =
+        Base64.getEncoder()
+            .encodeToString(
+                (registryUser() + ":" + registryPassword()).getBytes(StandardCharsets.UTF_8));
+    return "{\"auths\":{\"" + registry() + "\":{\"auth\":\"" + auth + "\"}}}";
   }
 
   /** The one image in the registry: a shell that runs until SIGTERM. */

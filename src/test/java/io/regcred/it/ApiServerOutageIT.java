@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.informers.impl.cache.Reflector;
 import io.regcred.testing.Credentials;
+import io.regcred.testing.Ports;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -60,7 +61,7 @@ class ApiServerOutageIT {
     proxy = new TcpProxy(plane.apiServerPort());
     admin = plane.newAdminClient();
     namespace(admin, OPERATOR_NS, Map.of());
-    healthPort = ControlPlane.freePort();
+    healthPort = Ports.freeLoopbackPort();
     operator =
         RunningOperator.start(
             new KubernetesClientBuilder().withConfig(plane.configFor(proxy.port())).build(),

@@ -6,8 +6,8 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.regcred.testing.Ports;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,9 +36,9 @@ public final class ControlPlane implements AutoCloseable {
 
   private final Path dir;
   private final CertManager certs;
-  private final int etcdPort = freePort();
-  private final int etcdPeerPort = freePort();
-  private final int apiServerPort = freePort();
+  private final int etcdPort = Ports.freeLoopbackPort();
+  private final int etcdPeerPort = Ports.freeLoopbackPort();
+  private final int apiServerPort = Ports.freeLoopbackPort();
   private final List<String> apiServerFlags;
   private final Process etcd;
   private Process apiServer;
@@ -217,15 +217,6 @@ public final class ControlPlane implements AutoCloseable {
       paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {
       // a temporary directory
-    }
-  }
-
-  /** A port nothing listens on now, on any address. */
-  public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException("no free port", e);
     }
   }
 }

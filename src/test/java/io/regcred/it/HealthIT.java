@@ -10,7 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.testing.Credentials;
-import java.net.ServerSocket;
+import io.regcred.testing.Ports;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,7 +40,7 @@ class HealthIT {
             new ConfigBuilder(TestCluster.adminConfig())
                 .withMasterUrl("https://127.0.0.1:" + proxy.port())
                 .build();
-        int port = freePort();
+        int port = Ports.freeLoopbackPort();
         var config =
             RunningOperator.config(
                 NS,
@@ -59,7 +59,7 @@ class HealthIT {
           assertThat(status(port, "/healthz")).isEqualTo(200);
 
           // A standby (same Lease, its own identity) is ready too: rollouts of two replicas finish.
-          int standbyPort = freePort();
+          int standbyPort = Ports.freeLoopbackPort();
           var standbyConfig =
               RunningOperator.config(
                   NS,
@@ -154,11 +154,5 @@ class HealthIT {
             .timeout(Duration.ofSeconds(5))
             .build(),
         HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static int freePort() throws Exception {
-    try (var socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }

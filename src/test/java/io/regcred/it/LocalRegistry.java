@@ -1,8 +1,8 @@
 package io.regcred.it;
 
+import io.regcred.testing.Ports;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,10 +42,7 @@ public final class LocalRegistry implements AutoCloseable {
   /** Starts a registry accepting one user. */
   public static LocalRegistry start(String user, String password) throws Exception {
     Path dir = Files.createTempDirectory("regcred-registry");
-    int port;
-    try (var socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
+    int port = Ports.freeLoopbackPort();
     var registry = new LocalRegistry(dir, port);
     Files.createDirectories(dir.resolve("certs"));
     run(

@@ -9,8 +9,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.testing.Credentials;
 import io.regcred.testing.OperatorProcess;
+import io.regcred.testing.Ports;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -62,11 +62,11 @@ class PayloadFailoverIT {
       client.resource(basicAuthSecret(NS, "ha-src", "robot", "ha-pw")).create();
       Path kubeconfig = TestCluster.kubeconfigFile();
 
-      int portA = freePort();
+      int portA = Ports.freeLoopbackPort();
       Process a = start("op-a", portA, kubeconfig);
       awaitHttp(portA, "/readyz", 200, Duration.ofSeconds(90));
       await().atMost(Duration.ofSeconds(60)).until(() -> "op-a".equals(holder(client)));
-      int portB = freePort();
+      int portB = Ports.freeLoopbackPort();
       Process b = start("op-b", portB, kubeconfig);
       awaitHttp(portB, "/healthz", 200, Duration.ofSeconds(90));
 
@@ -201,12 +201,6 @@ class PayloadFailoverIT {
       }
     }
     throw new IllegalStateException("no VmRSS for " + p.pid());
-  }
-
-  private static int freePort() throws IOException {
-    try (var socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 
   private static double mib(Path dir) throws IOException {

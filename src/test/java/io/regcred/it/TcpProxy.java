@@ -1,5 +1,6 @@
 package io.regcred.it;
 
+import io.regcred.testing.Ports;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,9 +23,7 @@ final class TcpProxy implements AutoCloseable {
 
   TcpProxy(int targetPort) throws IOException {
     this.targetPort = targetPort;
-    try (ServerSocket probe = new ServerSocket(0)) {
-      this.port = probe.getLocalPort();
-    }
+    this.port = Ports.freeLoopbackPort();
     start();
   }
 

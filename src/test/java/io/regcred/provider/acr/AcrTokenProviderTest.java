@@ -18,8 +18,8 @@ import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.SourceException;
 import io.regcred.provider.TestTls;
 import io.regcred.testing.Credentials;
+import io.regcred.testing.Ports;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -639,10 +639,8 @@ class AcrTokenProviderTest {
         .encodeToString(text.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static int closedPort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+  private static int closedPort() {
+    return Ports.freeLoopbackPort();
   }
 
   private static AcrSource spec(String server, String secretName) {

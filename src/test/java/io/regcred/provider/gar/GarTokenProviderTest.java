@@ -19,10 +19,10 @@ import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.SourceException;
 import io.regcred.provider.TestTls;
 import io.regcred.testing.Credentials;
+import io.regcred.testing.Ports;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -373,10 +373,7 @@ class GarTokenProviderTest {
 
   @Test
   void connectionRefusedIsProviderUnreachable() throws Exception {
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
+    int port = Ports.freeLoopbackPort();
     String tokenUri = "http://127.0.0.1:" + port + "/token";
     secrets.put("gar-key", Map.of("key.json", serviceAccountKey(tokenUri, keys)));
     GoogleEndpoints closed =
