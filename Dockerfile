@@ -22,12 +22,12 @@ RUN ./mvnw -B -q package -Dmaven.test.skip=true -Dspotless.check.skip=true \
 
 # --- runtime -------------------------------------------------------------------
 FROM ${RUNTIME_IMAGE}
-COPY --from=build /payload/jre /opt/jre
-COPY --from=build /payload/app /app
+COPY --from=build /payload /opt/regcred
 # Container-aware heap; a fixed user; nothing written outside /tmp (an emptyDir in the pod).
 ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp" \
     REGCRED_LOG_FORMAT=json
 USER 65532:65532
 # /healthz, /readyz and /metrics (REGCRED_HTTP_PORT).
 EXPOSE 8080
-ENTRYPOINT ["/opt/jre/bin/java", "-cp", "/app/regcred-operator.jar:/app/lib/*", "io.regcred.OperatorMain"]
+# The payload's launcher holds the JVM's options (hack/payload.sh).
+ENTRYPOINT ["/opt/regcred/bin/regcred-operator"]

@@ -133,9 +133,7 @@ up() {
   env -i PATH="$PATH" HOME="$HOME" KUBECONFIG="$state/operator.kubeconfig" \
     REGCRED_NAMESPACE="$ns" REGCRED_LEADER_IDENTITY=demo REGCRED_HTTP_PORT=0 \
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError" \
-    nohup "$state/payload/jre/bin/java" -cp "$state/payload/app/regcred-operator.jar:$state/payload/app/lib/*" \
-    io.regcred.OperatorMain \
-    >"$state/operator.log" 2>&1 &
+    nohup "$state/payload/bin/regcred-operator" >"$state/operator.log" 2>&1 &
   echo $! >"$state/operator.pid"
 
   step "the source Secret: a robot account of the registry (demo-robot), in $ns"

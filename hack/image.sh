@@ -153,8 +153,8 @@ check_image() {
   mapfile -t entrypoint < <(bah inspect --type image --format '{{range .OCIv1.Config.Entrypoint}}{{.}}{{"\n"}}{{end}}' "$image")
   ctr=$(bah from --pull-never --quiet "$image")
   unmet=$(bah run --isolation chroot "$ctr" -- sh -c '
-    export LD_LIBRARY_PATH=/opt/jre/lib:/opt/jre/lib/server
-    for f in /opt/jre/bin/* /opt/jre/lib/*.so /opt/jre/lib/server/*.so; do
+    export LD_LIBRARY_PATH=/opt/regcred/jre/lib:/opt/regcred/jre/lib/server
+    for f in /opt/regcred/jre/bin/* /opt/regcred/jre/lib/*.so /opt/regcred/jre/lib/server/*.so; do
       ldd "$f" | sed -n "s|^[[:space:]]*\([^ ]*\) => not found.*|${f##*/} \1|p"
     done')
   while read -r lib _; do

@@ -30,5 +30,13 @@ public final class Annotations {
    */
   public static final String OBSERVED_FINGERPRINT = "regcred.io/observed fingerprint";
 
+  /**
+   * Only in the operator's memory, on its cached copy of a ServiceAccount: the copy left out an
+   * imagePullSecrets entry or our own annotation (too long to keep), so it cannot stand for the
+   * ServiceAccount in a write; the ServiceAccount is read whole first. A key the API server
+   * rejects, like {@link #OBSERVED_FINGERPRINT}.
+   */
+  public static final String OBSERVED_INCOMPLETE = "regcred.io/observed incomplete";
+
   private Annotations() {}
 }

@@ -32,8 +32,9 @@ public final class PullSecretEdit {
   /**
    * What the operator keeps of a ServiceAccount: identity, labels (selectors read them), the names
    * in imagePullSecrets and our annotation. Everything else a tenant may put on it (annotations,
-   * secrets, owner references of any size) is dropped. Writes never start from this copy: the
-   * ServiceAccount is read whole before each edit.
+   * secrets, owner references of any size) is dropped. Where the copy leaves out an entry or our
+   * annotation, it says so ({@link Annotations#OBSERVED_INCOMPLETE}) and no write starts from it
+   * (see {@link #mergePatch}).
    */
   public static ServiceAccount observed(ServiceAccount full) {
     var meta = full.getMetadata();
@@ -42,8 +43,21 @@ public final class PullSecretEdit {
         meta.getAnnotations() == null
             ? null
             : meta.getAnnotations().get(Annotations.ADDED_PULL_SECRETS);
+    boolean complete = true;
     if (added != null && added.length() <= MAX_ADDED) {
       annotations.put(Annotations.ADDED_PULL_SECRETS, added);
+    } else if (added != null) {
+      complete = false;
+    }
+    List<LocalObjectReference> entries =
+        full.getImagePullSecrets() == null ? List.of() : full.getImagePullSecrets();
+    List<LocalObjectReference> kept =
+        entries.stream()
+            .filter(r -> r != null && r.getName() != null && r.getName().length() <= MAX_NAME)
+            .map(r -> new LocalObjectReference(r.getName()))
+            .toList();
+    if (!complete || kept.size() != entries.size()) {
+      annotations.put(Annotations.OBSERVED_INCOMPLETE, "true");
     }
     return new ServiceAccountBuilder()
         .withNewMetadata()
@@ -54,14 +68,41 @@ public final class PullSecretEdit {
         .withLabels(meta.getLabels())
         .withAnnotations(annotations)
         .endMetadata()
-        .withImagePullSecrets(
-            full.getImagePullSecrets() == null
-                ? List.of()
-                : full.getImagePullSecrets().stream()
-                    .filter(r -> r.getName() != null && r.getName().length() <= MAX_NAME)
-                    .map(r -> new LocalObjectReference(r.getName()))
-                    .toList())
+        .withImagePullSecrets(kept)
         .build();
+  }
+
+  /**
+   * An edit of the cached copy as a JSON merge patch that needs no read first: the whole
+   * imagePullSecrets list and our annotation, with the resourceVersion the copy was cached at as a
+   * precondition, so the API server refuses it (409) if the ServiceAccount changed since.
+   * Everything else on the ServiceAccount is left as it is. Empty when the copy is incomplete
+   * ({@link #observed}): a list written from it would drop entries.
+   *
+   * @param edited what {@link #add} or {@link #remove} made of the cached copy
+   */
+  public static Optional<Map<String, Object>> mergePatch(ServiceAccount edited) {
+    var meta = edited.getMetadata();
+    var annotations =
+        meta.getAnnotations() == null ? Map.<String, String>of() : meta.getAnnotations();
+    if (annotations.containsKey(Annotations.OBSERVED_INCOMPLETE)
+        || meta.getResourceVersion() == null) {
+      return Optional.empty();
+    }
+    // null deletes the key in a merge patch (RFC 7386).
+    Map<String, Object> ours = new LinkedHashMap<>();
+    ours.put(Annotations.ADDED_PULL_SECRETS, annotations.get(Annotations.ADDED_PULL_SECRETS));
+    List<Map<String, String>> entries =
+        (edited.getImagePullSecrets() == null
+                ? List.<LocalObjectReference>of()
+                : edited.getImagePullSecrets())
+            .stream().map(r -> Map.of("name", r.getName())).toList();
+    return Optional.of(
+        Map.of(
+            "metadata",
+            Map.of("resourceVersion", meta.getResourceVersion(), "annotations", ours),
+            "imagePullSecrets",
+            entries));
   }
 
   /** Whether the ServiceAccount already references the Secret. */

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.javaoperatorsdk.operator.api.config.informer.FieldSelector;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -29,6 +30,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -49,6 +51,13 @@ public class Caches implements ClusterView, SourceSecrets {
 
   /** Labelled Secrets per page of the managed-Secret informer's list (up to 1 MiB each). */
   static final long MANAGED_LIST_PAGE = 100;
+
+  /**
+   * The managed-Secret cache's index by the credential a Secret is labelled for. Lookups go through
+   * indexes (this one, and the informers' own by namespace), never over the whole cache: a pass
+   * then costs what it looks at, not the cluster's size.
+   */
+  private static final String BY_CREDENTIAL = "credential";
 
   public Caches(
       EventSourceContext<RegistryCredential> context,
@@ -108,6 +117,11 @@ public class Caches implements ClusterView, SourceSecrets {
                     (now, before) -> true)
                 .build(),
             context);
+    managedSecrets.addIndexers(
+        Map.of(
+            BY_CREDENTIAL,
+            secret ->
+                Optional.ofNullable(labels(secret).get(Labels.CREDENTIAL)).stream().toList()));
     this.sourceSecrets =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Secret.class, RegistryCredential.class)
@@ -197,6 +211,11 @@ public class Caches implements ClusterView, SourceSecrets {
     return marks.take(credential);
   }
 
+  /** Of the namespaces marked for the credential, those wanted now; the others stay marked. */
+  Set<String> takeMarked(String credential, Predicate<String> wanted) {
+    return marks.take(credential, wanted);
+  }
+
   KubernetesClient client() {
     return client;
   }
@@ -227,23 +246,24 @@ public class Caches implements ClusterView, SourceSecrets {
 
   @Override
   public List<Secret> secretsOf(String credentialName) {
-    return managedSecrets
-        .list()
-        .filter(s -> credentialName.equals(labels(s).get(Labels.CREDENTIAL)))
-        .toList();
+    return managedSecrets.byIndex(BY_CREDENTIAL, credentialName);
   }
 
   /** The credential's Secrets in these namespaces, read per namespace from the cache. */
   List<Secret> secretsOf(String credentialName, Collection<String> namespaces) {
     return namespaces.stream()
-        .flatMap(managedSecrets::list)
+        .flatMap(ns -> managedSecretsIn(ns).stream())
         .filter(s -> credentialName.equals(labels(s).get(Labels.CREDENTIAL)))
         .toList();
   }
 
   @Override
   public List<ServiceAccount> serviceAccounts(String namespace) {
-    return serviceAccounts.list(namespace).toList();
+    return serviceAccounts.byIndex(Cache.NAMESPACE_INDEX, namespace);
+  }
+
+  private List<Secret> managedSecretsIn(String namespace) {
+    return managedSecrets.byIndex(Cache.NAMESPACE_INDEX, namespace);
   }
 
   @Override
@@ -285,8 +305,7 @@ public class Caches implements ClusterView, SourceSecrets {
 
   /** Names of the credentials with a Secret of ours in a namespace. */
   private Set<String> credentialsWithSecretsIn(String namespace) {
-    return managedSecrets
-        .list(namespace)
+    return managedSecretsIn(namespace).stream()
         .map(s -> labels(s).get(Labels.CREDENTIAL))
         .filter(Objects::nonNull)
         .collect(Collectors.toSet());

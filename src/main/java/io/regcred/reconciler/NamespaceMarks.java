@@ -89,6 +89,21 @@ final class NamespaceMarks {
     }
   }
 
+  /**
+   * Of the namespaces marked for a credential, those wanted now, which it clears; the others stay
+   * marked for the next pass.
+   */
+  Set<String> take(String credential, Predicate<String> wanted) {
+    Set<String> taken = new HashSet<>();
+    marked.computeIfPresent(
+        credential,
+        (name, namespaces) -> {
+          namespaces.removeIf(ns -> wanted.test(ns) && taken.add(ns));
+          return namespaces.isEmpty() ? null : namespaces;
+        });
+    return taken;
+  }
+
   /** The namespaces marked for a credential since the last call, which clears them. */
   Set<String> take(String credential) {
     Set<String> namespaces = marked.remove(credential);

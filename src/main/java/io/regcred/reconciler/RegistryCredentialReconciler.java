@@ -47,11 +47,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
-import java.util.concurrent.CompletableFuture;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -75,6 +80,13 @@ public class RegistryCredentialReconciler
   private final String sourceNamespace;
   private final String stateNamespace;
   private final Set<String> deniedNamespaces;
+  private final int writeThreads;
+
+  /** Namespaces a pass has in the write pool at once, per thread of the pool. */
+  private static final int IN_FLIGHT_PER_THREAD = 2;
+
+  /** How often a pass waiting on its writes looks for newcomers to serve first. */
+  private static final Duration NEWCOMER_CHECK = Duration.ofMillis(20);
 
   /** What each credential's reconciles remember of each other, in one place. */
   private final Map<String, CredentialMemory> memories = new ConcurrentHashMap<>();
@@ -104,6 +116,7 @@ public class RegistryCredentialReconciler
     this.sourceNamespace = config.sourceNamespace();
     this.stateNamespace = config.namespace();
     this.deniedNamespaces = config.deniedNamespaces();
+    this.writeThreads = config.writeThreads();
   }
 
   @Override
@@ -114,7 +127,7 @@ public class RegistryCredentialReconciler
     serviceAccounts = new ServiceAccountPatcher(client);
     namespaceSync = new NamespaceSync(client, caches, serviceAccounts, metrics);
     tokens = new TokenStore(client, stateNamespace);
-    statusWriter = new StatusWriter(client);
+    statusWriter = new StatusWriter(client, System::nanoTime);
     tokenSource =
         new TokenSource(
             tokens, List.copyOf(providerFactory.apply(caches)), metrics, clock, sourceNamespace);
@@ -140,7 +153,7 @@ public class RegistryCredentialReconciler
     Set<String> marked = caches.takeMarked(name);
     var spec = credential.getSpec();
     String sourceKind = spec.getSource().kind();
-    RegistryCredentialStatus previous = credential.getStatus();
+    RegistryCredentialStatus previous = statusWriter.latest(credential);
     String sourceHash = ManagedSecret.sha256(Serialization.asJson(spec.getSource()));
     Instant now = clock.instant();
     CredentialMemory memory =
@@ -172,7 +185,14 @@ public class RegistryCredentialReconciler
               now);
       PassScope scope = memory.passes().scope(basis, marked);
       List<String> examined = targets.stream().filter(scope::includes).toList();
-      List<NamespaceSync.Result> results = syncAll(credential, examined, token.get(), sourceHash);
+      Synced synced =
+          syncAll(credential, examined, scope instanceof PassScope.Full, token.get(), sourceHash);
+      List<NamespaceSync.Result> results = synced.results();
+      int examinedCount = examined.size() + synced.newcomers().size();
+      if (!synced.newcomers().isEmpty()) {
+        targets = new TreeSet<>(targets);
+        targets.addAll(synced.newcomers());
+      }
       Set<String> landed = new HashSet<>();
       List<SyncFailure> failed = new ArrayList<>();
       List<SyncFailure> conflicted = new ArrayList<>();
@@ -216,14 +236,14 @@ public class RegistryCredentialReconciler
               failures,
               rotated,
               writes);
-      metrics.pass(scope instanceof PassScope.Full ? "full" : "partial", examined.size());
+      metrics.pass(scope instanceof PassScope.Full ? "full" : "partial", examinedCount);
       if (writes > 0 || !failed.isEmpty()) {
         log.info(
             "reconciled credential={} scope={} examined={} targeted={} synced={} failed={}"
                 + " writes={}",
             name,
             scope instanceof PassScope.Full full ? "full (" + full.why() + ")" : "partial",
-            examined.size(),
+            examinedCount,
             report.targeted(),
             report.synced(),
             failures.size(),
@@ -274,8 +294,8 @@ public class RegistryCredentialReconciler
         report == null ? 0 : report.synced(),
         failures.size());
 
-    boolean statusWritten = statusWriter.write(credential, status);
-    memory = memory.statusWritten(statusWritten);
+    StatusWriter.Outcome statusOutcome = statusWriter.write(credential, status);
+    memory = memory.statusWritten(!statusOutcome.failed());
     memories.put(name, memory);
     // When to look again: the earliest of refresh, next fetch attempt, namespace retry, status,
     // and the periodic full pass.
@@ -289,8 +309,10 @@ public class RegistryCredentialReconciler
                 memory.retryAt(memory.statusFailures(), now, expiry),
                 memory.passes().lastFull().map(b -> b.at().plus(PassScope.FULL_PASS_EVERY))));
     // The operator schedules the refresh itself; the framework's periodic resync is no substitute.
-    // The framework waits in real time, the wake is in the clock's.
-    return wake.map(timebase::realDelay)
+    // The framework waits in real time, the wake is in the clock's; a held status is due in real
+    // time.
+    return Stream.concat(wake.map(timebase::realDelay).stream(), statusOutcome.heldFor().stream())
+        .min(Duration::compareTo)
         .map(UpdateControl.<RegistryCredential>noUpdate()::rescheduleAfter)
         .orElse(UpdateControl.noUpdate());
   }
@@ -310,19 +332,20 @@ public class RegistryCredentialReconciler
         e instanceof KubernetesClientException k
             ? ApiErrors.describe(k)
             : e.getClass().getSimpleName();
+    RegistryCredentialStatus previous = statusWriter.latest(credential);
     RegistryCredentialStatus status =
         StatusFactory.unexpected(
-            credential.getStatus(),
+            previous,
             credential.getMetadata().getGeneration(),
             "the reconcile failed (" + why + "); retrying",
             clock.instant());
-    if (StatusFactory.changedOrReworded(credential.getStatus(), status, ConditionType.Ready)) {
+    if (StatusFactory.changedOrReworded(previous, status, ConditionType.Ready)) {
       events.warning(
           credential,
           Reason.ReconcileError.name(),
           StatusFactory.find(status, ConditionType.Ready).orElseThrow().getMessage());
     }
-    statusWriter.write(credential, status);
+    statusWriter.writeNow(credential, status);
     return ErrorStatusUpdateControl.noStatusUpdate();
   }
 
@@ -401,6 +424,7 @@ public class RegistryCredentialReconciler
     conflictWatches.forget(context.eventSourceRetriever(), name);
     caches.takeMarked(name);
     memories.remove(name);
+    statusWriter.forget(name);
     tokens.forget(name);
     metrics.forget(name);
     log.info(
@@ -412,15 +436,81 @@ public class RegistryCredentialReconciler
     return DeleteControl.defaultDelete();
   }
 
-  private List<NamespaceSync.Result> syncAll(
-      RegistryCredential credential, List<String> targets, RegistryToken token, String sourceHash) {
-    List<CompletableFuture<NamespaceSync.Result>> futures = new ArrayList<>(targets.size());
-    for (String ns : targets) {
-      Secret desired = ManagedSecret.desired(credential, ns, token, sourceHash);
-      futures.add(
-          CompletableFuture.supplyAsync(() -> namespaceSync.sync(credential, ns, desired), fanOut));
+  /**
+   * What a pass wrote: one result per namespace synced, and the namespaces it took on while it ran
+   * (see {@link #syncAll}).
+   */
+  private record Synced(List<NamespaceSync.Result> results, Set<String> newcomers) {}
+
+  /**
+   * Syncs the namespaces through the write pool, only a few more at a time than the pool has
+   * threads, so that a full pass can serve namespaces that turn up while it runs before its own
+   * remaining ones: a namespace created during the rotation of thousands gets its Secret in the
+   * time of a few writes, not of the whole pass. Those newcomers are the marked namespaces the
+   * credential targets that the pass does not still have ahead of it; the other marks stay for the
+   * next pass.
+   */
+  private Synced syncAll(
+      RegistryCredential credential,
+      List<String> namespaces,
+      boolean takeNewcomers,
+      RegistryToken token,
+      String sourceHash) {
+    String name = credential.getMetadata().getName();
+    Set<String> ahead = ConcurrentHashMap.newKeySet();
+    ahead.addAll(namespaces);
+    java.util.ArrayDeque<String> queue = new java.util.ArrayDeque<>(namespaces);
+    Set<String> newcomers = new HashSet<>();
+    var completions = new ExecutorCompletionService<NamespaceSync.Result>(fanOut);
+    List<NamespaceSync.Result> results = new ArrayList<>(namespaces.size());
+    int inFlight = 0;
+    try {
+      while (!queue.isEmpty() || inFlight > 0) {
+        if (takeNewcomers) {
+          for (String ns :
+              caches.takeMarked(
+                  name,
+                  ns ->
+                      !ahead.contains(ns)
+                          && caches
+                              .namespace(ns)
+                              .map(NamespaceView::of)
+                              .filter(v -> TargetSelection.targets(credential, v, deniedNamespaces))
+                              .isPresent())) {
+            newcomers.add(ns);
+            ahead.add(ns);
+            queue.addFirst(ns);
+          }
+        }
+        while (!queue.isEmpty() && inFlight < IN_FLIGHT_PER_THREAD * writeThreads) {
+          String ns = queue.pollFirst();
+          completions.submit(
+              () -> {
+                try {
+                  return namespaceSync.sync(
+                      credential, ns, ManagedSecret.desired(credential, ns, token, sourceHash));
+                } finally {
+                  ahead.remove(ns);
+                }
+              });
+          inFlight++;
+        }
+        Future<NamespaceSync.Result> done =
+            completions.poll(NEWCOMER_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+        if (done != null) {
+          results.add(done.get());
+          inFlight--;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while writing", e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r
+          ? r
+          : new IllegalStateException(e.getCause());
     }
-    return futures.stream().map(CompletableFuture::join).toList();
+    return new Synced(results, newcomers);
   }
 
   /**

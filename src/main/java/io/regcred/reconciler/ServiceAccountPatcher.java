@@ -3,15 +3,20 @@ package io.regcred.reconciler;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.regcred.model.PullSecretEdit;
 import java.net.HttpURLConnection;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Read-modify-write of a ServiceAccount's atomic {@code imagePullSecrets} list: PUT with the
- * resourceVersion that was read, and on 409 Conflict read again and redo the edit, so a concurrent
- * writer's entries are never lost.
+ * Edits of a ServiceAccount's atomic {@code imagePullSecrets} list that never lose a concurrent
+ * writer's entries. First, without a read, a merge patch made from the cached copy with its
+ * resourceVersion as precondition ({@link PullSecretEdit#mergePatch}); the API server refuses it if
+ * the cache was behind. Then, or when the cached copy is incomplete, read-modify-write: PUT with
+ * the resourceVersion that was read, and on 409 Conflict read again and redo the edit.
  */
 public class ServiceAccountPatcher {
 
@@ -33,14 +38,32 @@ public class ServiceAccountPatcher {
     return edit(cached, sa -> PullSecretEdit.remove(sa, secretName));
   }
 
-  /**
-   * The cached copy only says whether an edit is needed (it is trimmed, see {@link
-   * PullSecretEdit#observed}); the edit is made on the ServiceAccount read whole just before.
-   */
   private boolean edit(
       ServiceAccount cached, Function<ServiceAccount, Optional<ServiceAccount>> change) {
-    if (change.apply(cached).isEmpty()) {
+    Optional<ServiceAccount> fromCache = change.apply(cached);
+    if (fromCache.isEmpty()) {
       return false;
+    }
+    Optional<Map<String, Object>> patch = PullSecretEdit.mergePatch(fromCache.get());
+    if (patch.isPresent()) {
+      try {
+        client
+            .serviceAccounts()
+            .inNamespace(cached.getMetadata().getNamespace())
+            .withName(cached.getMetadata().getName())
+            .patch(
+                PatchContext.of(PatchType.JSON_MERGE),
+                client.getKubernetesSerialization().asJson(patch.get()));
+        return true;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+          return false;
+        }
+        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+          throw e;
+        }
+        // The cache was behind: edit what is there now.
+      }
     }
     ServiceAccount current = read(cached);
     for (int attempt = 1; ; attempt++) {

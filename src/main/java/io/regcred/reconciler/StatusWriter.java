@@ -6,30 +6,88 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus;
+import io.regcred.model.StatusPace;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Writes a credential's status, only when it changed, as one JSON patch that replaces the status
  * whole (fields that went away go too; no resourceVersion race, and only {@code patch} on the
- * status subresource is needed). A refused write is logged and reported to the caller, never
- * thrown: the refresh a reconcile scheduled must not be lost with it.
+ * status subresource is needed), and at most once per {@link StatusPace#MIN_INTERVAL} per
+ * credential: a change that comes sooner is held and written when the interval is over, so a burst
+ * of onboardings costs one status write, not one each. A refused write is logged and reported to
+ * the caller, never thrown: the refresh a reconcile scheduled must not be lost with it.
  */
 final class StatusWriter {
 
   private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
 
-  private final KubernetesClient client;
+  /**
+   * What happened to a status.
+   *
+   * @param failed the API server refused the write
+   * @param heldFor how long until a held status is due (real time); empty when none is held
+   */
+  record Outcome(boolean failed, Optional<Duration> heldFor) {}
 
-  StatusWriter(KubernetesClient client) {
+  /** Per credential: when its status was last written, and the status held since, if any. */
+  private record Written(long atNanos, Optional<RegistryCredentialStatus> held) {}
+
+  private final KubernetesClient client;
+  private final LongSupplier nanoTime;
+  private final Map<String, Written> written = new ConcurrentHashMap<>();
+
+  /**
+   * @param nanoTime real, monotonic time: the pace protects the API server, whatever clock the
+   *     operator's decisions read
+   */
+  StatusWriter(KubernetesClient client, LongSupplier nanoTime) {
     this.client = client;
+    this.nanoTime = nanoTime;
   }
 
-  /** Whether the status is now as given (already, or by this write). */
-  boolean write(RegistryCredential credential, RegistryCredentialStatus status) {
+  /**
+   * The status the next decisions start from: the one held back, if any, else the credential's. A
+   * held status was already decided (its Events sent), so deciding again from the written one would
+   * repeat them.
+   */
+  RegistryCredentialStatus latest(RegistryCredential credential) {
+    Written w = written.get(credential.getMetadata().getName());
+    return w == null ? credential.getStatus() : w.held().orElse(credential.getStatus());
+  }
+
+  /** Writes the status if it changed and the pace allows, else holds it. */
+  Outcome write(RegistryCredential credential, RegistryCredentialStatus status) {
+    String name = credential.getMetadata().getName();
+    Written last = written.get(name);
     if (status.equals(credential.getStatus())) {
+      if (last != null && last.held().isPresent()) {
+        written.put(name, new Written(last.atNanos(), Optional.empty()));
+      }
+      return new Outcome(false, Optional.empty());
+    }
+    long now = nanoTime.getAsLong();
+    Optional<Duration> hold =
+        StatusPace.holdFor(
+            last == null ? Optional.empty() : Optional.of(Duration.ofNanos(now - last.atNanos())));
+    if (hold.isPresent()) {
+      written.put(name, new Written(last.atNanos(), Optional.of(status)));
+      return new Outcome(false, hold);
+    }
+    return new Outcome(!writeNow(credential, status), Optional.empty());
+  }
+
+  /** Writes at once, whatever the pace (a failed reconcile's status, written once per retry). */
+  boolean writeNow(RegistryCredential credential, RegistryCredentialStatus status) {
+    String name = credential.getMetadata().getName();
+    if (status.equals(credential.getStatus())) {
+      written.computeIfPresent(name, (k, w) -> new Written(w.atNanos(), Optional.empty()));
       return true;
     }
     String patch =
@@ -39,17 +97,20 @@ final class StatusWriter {
     try {
       client
           .resources(RegistryCredential.class)
-          .withName(credential.getMetadata().getName())
+          .withName(name)
           .subresource("status")
           .patch(PatchContext.of(PatchType.JSON), patch);
       credential.setStatus(status);
+      written.put(name, new Written(nanoTime.getAsLong(), Optional.empty()));
       return true;
     } catch (KubernetesClientException e) {
-      log.warn(
-          "status not written credential={} reason={}",
-          credential.getMetadata().getName(),
-          ApiErrors.describe(e));
+      log.warn("status not written credential={} reason={}", name, ApiErrors.describe(e));
       return false;
     }
+  }
+
+  /** Forgets a deleted credential. */
+  void forget(String name) {
+    written.remove(name);
   }
 }

@@ -90,6 +90,57 @@ class ConflictStormIT {
   }
 
   /**
+   * Entries the operator's cache leaves out (one without a name, one with a name no Secret can
+   * have): its cached copy cannot stand for the list, so it reads the ServiceAccount before adding
+   * and removing its entry, and they stay.
+   */
+  @Test
+  void entriesTheCacheLeavesOutAreKept() {
+    String ns = "storm-odd";
+    try (KubernetesClient client = TestCluster.newAdminClient()) {
+      namespace(client, OPERATOR_NS, Map.of());
+      client.resource(basicAuthSecret(OPERATOR_NS, "storm-odd-src", "robot", "pw")).create();
+      namespace(client, ns, Map.of());
+      List<LocalObjectReference> theirs =
+          List.of(
+              new LocalObjectReference(),
+              new LocalObjectReference("p".repeat(300)),
+              new LocalObjectReference("theirs"));
+      client
+          .resource(
+              new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+                  .withNewMetadata()
+                  .withName("default")
+                  .withNamespace(ns)
+                  .endMetadata()
+                  .withImagePullSecrets(theirs)
+                  .build())
+          .create();
+      try (RunningOperator operator =
+          RunningOperator.start(TestCluster.newAdminClient(), OPERATOR_NS)) {
+        client
+            .resource(
+                Credentials.named("storm-odd")
+                    .staticSource("storm-odd-src", "r.test")
+                    .namespaces(ns)
+                    .serviceAccounts("default")
+                    .build())
+            .create();
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> entries(client, ns).contains("storm-odd"));
+        var withOurs = new ArrayList<>(theirs);
+        withOurs.add(new LocalObjectReference("storm-odd"));
+        assertThat(pullSecrets(client, ns)).isEqualTo(withOurs);
+        CredentialChecks.deleteAndWait(client, "storm-odd");
+        assertThat(pullSecrets(client, ns)).isEqualTo(theirs);
+      } finally {
+        client.namespaces().withName(ns).delete();
+      }
+    }
+  }
+
+  /**
    * Appends its own numbered entry, read-modify-write with the resourceVersion, as fast as it can.
    */
   private static void race(
@@ -116,8 +167,12 @@ class ConflictStormIT {
   }
 
   private static List<String> entries(KubernetesClient client, String ns) {
+    return pullSecrets(client, ns).stream().map(LocalObjectReference::getName).toList();
+  }
+
+  private static List<LocalObjectReference> pullSecrets(KubernetesClient client, String ns) {
     var list =
         client.serviceAccounts().inNamespace(ns).withName("default").get().getImagePullSecrets();
-    return list == null ? List.of() : list.stream().map(LocalObjectReference::getName).toList();
+    return list == null ? List.of() : list;
   }
 }

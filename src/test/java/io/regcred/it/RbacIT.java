@@ -437,7 +437,7 @@ class RbacIT {
             "update registrycredentials.regcred.io",
             "delete namespaces",
             "patch namespaces",
-            "patch serviceaccounts",
+            "delete serviceaccounts",
             "create events -n some-tenant",
             "create events -n " + NS,
             "create leases.coordination.k8s.io -n some-tenant")) {
@@ -516,6 +516,12 @@ class RbacIT {
                   .withStringData(Map.of("owner", "someone else"))
                   .build())
           .create();
+      // An entry without a name, which the operator's cache leaves out: its copy cannot stand for
+      // the list, so it reads this ServiceAccount and writes it whole (get, update) where it
+      // otherwise patches from the cache.
+      ServiceAccount odd = admin.serviceAccounts().inNamespace("rbac-b").withName("default").get();
+      odd.setImagePullSecrets(List.of(new LocalObjectReference()));
+      admin.resource(odd).update();
 
       step[0] = "start";
       client =
@@ -561,6 +567,7 @@ class RbacIT {
               assertThat(ownedBy(secret(ns, secretName), c)).as("Secret in %s", ns).isTrue();
               assertThat(pullSecrets(ns)).contains(secretName);
             }
+            assertThat(pullSecrets("rbac-b")).as("rbac-b keeps the nameless entry").hasSize(2);
             assertThat(c.getStatus()).isNotNull();
             assertThat(c.getStatus().getNamespaces().targeted()).isEqualTo(3);
             assertThat(c.getStatus().getNamespaces().synced()).isEqualTo(2);

@@ -185,12 +185,67 @@ class PullSecretEditTest {
     var kept = PullSecretEdit.observed(full);
 
     assertThat(kept.getMetadata().getLabels()).containsEntry("team", "a");
+    // An entry was left out, so the copy says it is incomplete.
     assertThat(kept.getMetadata().getAnnotations())
-        .containsOnlyKeys(io.regcred.Annotations.ADDED_PULL_SECRETS);
+        .containsOnlyKeys(
+            io.regcred.Annotations.ADDED_PULL_SECRETS, io.regcred.Annotations.OBSERVED_INCOMPLETE);
     assertThat(kept.getMetadata().getOwnerReferences()).isNullOrEmpty();
     assertThat(kept.getSecrets()).isNullOrEmpty();
     assertThat(kept.getImagePullSecrets()).extracting(r -> r.getName()).containsExactly("theirs");
     assertThat(PullSecretEdit.added(kept)).containsExactly("regcred");
     assertThat(io.fabric8.kubernetes.client.utils.Serialization.asJson(kept)).hasSizeLessThan(2048);
+  }
+
+  @Test
+  void aMergePatchFromTheCacheCarriesTheWholeListOurAnnotationAndTheCachedVersion() {
+    var cached = PullSecretEdit.observed(sa(Map.of("team", "a"), "theirs"));
+
+    var patch = PullSecretEdit.mergePatch(PullSecretEdit.add(cached, OURS).orElseThrow());
+
+    assertThat(patch)
+        .contains(
+            Map.of(
+                "metadata",
+                Map.of(
+                    "resourceVersion",
+                    "42",
+                    "annotations",
+                    Map.of(Annotations.ADDED_PULL_SECRETS, OURS)),
+                "imagePullSecrets",
+                List.of(Map.of("name", "theirs"), Map.of("name", OURS))));
+  }
+
+  @Test
+  void removingOurLastEntryDeletesOurAnnotationInThePatch() {
+    var cached =
+        PullSecretEdit.observed(sa(Map.of(Annotations.ADDED_PULL_SECRETS, OURS), "theirs", OURS));
+
+    var patch =
+        PullSecretEdit.mergePatch(PullSecretEdit.remove(cached, OURS).orElseThrow()).orElseThrow();
+
+    @SuppressWarnings("unchecked")
+    var annotations =
+        (Map<String, Object>) ((Map<String, Object>) patch.get("metadata")).get("annotations");
+    assertThat(annotations).containsEntry(Annotations.ADDED_PULL_SECRETS, null).hasSize(1);
+    assertThat(patch.get("imagePullSecrets")).isEqualTo(List.of(Map.of("name", "theirs")));
+  }
+
+  @Test
+  void noPatchFromACopyThatLeftSomethingOut() {
+    ServiceAccount oddEntry = sa(null, "theirs");
+    oddEntry.getImagePullSecrets().add(new LocalObjectReference());
+    ServiceAccount longAnnotation =
+        sa(Map.of(Annotations.ADDED_PULL_SECRETS, "x".repeat(PullSecretEdit.MAX_ADDED + 1)));
+
+    for (ServiceAccount full : List.of(oddEntry, longAnnotation)) {
+      var cached = PullSecretEdit.observed(full);
+      assertThat(PullSecretEdit.mergePatch(PullSecretEdit.add(cached, OURS).orElseThrow()))
+          .as("a write from this copy would drop what it left out")
+          .isEmpty();
+    }
+    // A complete copy does give a patch.
+    var complete = PullSecretEdit.observed(sa(null, "theirs"));
+    assertThat(PullSecretEdit.mergePatch(PullSecretEdit.add(complete, OURS).orElseThrow()))
+        .isPresent();
   }
 }

@@ -32,24 +32,24 @@ public final class OperatorProcess {
     }
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     return launch(
-        List.of(java, "-cp", "target/classes" + File.pathSeparator + "target/lib/*"),
+        List.of(
+            java,
+            "-cp",
+            "target/classes" + File.pathSeparator + "target/lib/*",
+            "io.regcred.OperatorMain"),
         kubeconfig,
         settings,
         log);
   }
 
-  /** The operator from the runtime payload, built by {@link #payload()} if need be. */
+  /**
+   * The operator from the runtime payload, built by {@link #payload()} if need be, started by its
+   * launcher with the JVM options the image runs it with.
+   */
   public static Process startPayload(Path kubeconfig, Map<String, String> settings, Path log)
       throws IOException {
-    Path app = payload().resolve("app");
     return launch(
-        List.of(
-            PAYLOAD.resolve("jre/bin/java").toString(),
-            "-cp",
-            app.resolve("regcred-operator.jar") + File.pathSeparator + app.resolve("lib") + "/*"),
-        kubeconfig,
-        settings,
-        log);
+        List.of(payload().resolve("bin/regcred-operator").toString()), kubeconfig, settings, log);
   }
 
   /** The runtime payload, assembled by {@code hack/payload.sh} once per test JVM. */
@@ -71,15 +71,13 @@ public final class OperatorProcess {
   }
 
   private static Process launch(
-      List<String> javaAndClasspath, Path kubeconfig, Map<String, String> settings, Path log)
+      List<String> command, Path kubeconfig, Map<String, String> settings, Path log)
       throws IOException {
-    var command = new java.util.ArrayList<>(javaAndClasspath);
-    // As the image runs it: a heap sized from the memory there is.
-    command.add(1, "-XX:MaxRAMPercentage=75");
-    command.add("io.regcred.OperatorMain");
     var pb = new ProcessBuilder(command);
     Map<String, String> env = pb.environment();
     env.keySet().removeIf(k -> k.startsWith("AWS_") || k.startsWith("REGCRED_"));
+    // As the image runs it: a heap sized from the memory there is.
+    env.put("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=75");
     env.put("KUBECONFIG", kubeconfig.toString());
     env.putAll(settings);
     pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
