@@ -18,11 +18,12 @@ COPY mvnw pom.xml ./
 COPY src/ src/
 COPY hack/payload.sh hack/payload.sh
 RUN ./mvnw -B -q package -Dmaven.test.skip=true -Dspotless.check.skip=true \
- && hack/payload.sh /payload
+ && hack/payload.sh /opt/regcred
 
 # --- runtime -------------------------------------------------------------------
 FROM ${RUNTIME_IMAGE}
-COPY --from=build /payload /opt/regcred
+# At the path it was built at: its class-data sharing archive names the payload's paths.
+COPY --from=build /opt/regcred /opt/regcred
 # Container-aware heap; a fixed user; nothing written outside /tmp (an emptyDir in the pod).
 ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp" \
     REGCRED_LOG_FORMAT=json

@@ -76,8 +76,13 @@ public final class OperatorProcess {
     var pb = new ProcessBuilder(command);
     Map<String, String> env = pb.environment();
     env.keySet().removeIf(k -> k.startsWith("AWS_") || k.startsWith("REGCRED_"));
-    // As the image runs it: a heap sized from the memory there is.
-    env.put("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=75");
+    // The payload's launcher sets the JVM's options; more for a look inside (e.g.
+    // -XX:StartFlightRecording=...) from -Dregcred.operator.javaToolOptions.
+    env.remove("JAVA_TOOL_OPTIONS");
+    String more = System.getProperty("regcred.operator.javaToolOptions", "");
+    if (!more.isBlank()) {
+      env.put("JAVA_TOOL_OPTIONS", more);
+    }
     env.put("KUBECONFIG", kubeconfig.toString());
     env.putAll(settings);
     pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
