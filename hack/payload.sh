@@ -13,10 +13,12 @@ java_home=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)"
 [[ -d $java_home/jmods ]] || { echo "no jmods under $java_home (Debian bookworm: openjdk-17-jdk-headless has them; later releases: openjdk-17-jmods)" >&2; exit 1; }
 
 # Modules the jars need, plus those reached only by reflection or service loading:
-# TLS cipher suites (jdk.crypto.ec), DNS (jdk.naming.dns), the health/metrics server (jdk.httpserver).
+# TLS cipher suites (jdk.crypto.ec), DNS (jdk.naming.dns), the health/metrics server (jdk.httpserver),
+# JVM metrics (jdk.management), and flight recordings for a look inside a running operator
+# (jdk.jfr: JAVA_TOOL_OPTIONS=-XX:StartFlightRecording=...).
 modules=$("$java_home/bin/jdeps" --ignore-missing-deps --print-module-deps --multi-release 17 \
   --class-path 'target/lib/*' target/regcred-operator.jar)
-modules="$modules,jdk.crypto.ec,jdk.naming.dns,jdk.httpserver,jdk.management"
+modules="$modules,jdk.crypto.ec,jdk.naming.dns,jdk.httpserver,jdk.management,jdk.jfr"
 
 rm -rf "$out"
 "$java_home/bin/jlink" --module-path "$java_home/jmods" --add-modules "$modules" \
