@@ -257,9 +257,19 @@ public class Caches implements ClusterView, SourceSecrets {
         .toList();
   }
 
+  /** The namespace's ServiceAccounts, each as our own last write left it if that is newer. */
   @Override
   public List<ServiceAccount> serviceAccounts(String namespace) {
-    return serviceAccounts.byIndex(Cache.NAMESPACE_INDEX, namespace);
+    return serviceAccounts.byIndex(Cache.NAMESPACE_INDEX, namespace).stream()
+        .map(sa -> serviceAccounts.get(ResourceID.fromResource(sa)).orElse(sa))
+        .toList();
+  }
+
+  @Override
+  public void serviceAccountWritten(ServiceAccount written, ServiceAccount previous) {
+    ServiceAccount observed = PullSecretEdit.observed(written);
+    serviceAccounts.handleRecentResourceUpdate(
+        ResourceID.fromResource(observed), observed, previous);
   }
 
   private List<Secret> managedSecretsIn(String namespace) {

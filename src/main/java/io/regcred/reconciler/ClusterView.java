@@ -24,4 +24,10 @@ public interface ClusterView {
 
   /** Tells the cache about our own write, so the next reconcile does not act on a stale copy. */
   void secretWritten(Secret written, Secret previous);
+
+  /**
+   * Tells the cache about our own write of a ServiceAccount (its echo then marks nothing for a
+   * pass, and a pass before the echo arrives starts from what was written).
+   */
+  void serviceAccountWritten(ServiceAccount written, ServiceAccount previous);
 }

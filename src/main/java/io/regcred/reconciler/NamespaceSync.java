@@ -179,13 +179,14 @@ public class NamespaceSync {
 
   private int edit(String credential, String namespace, String secretName, AccountEdit edit) {
     var sa = edit.serviceAccount();
-    boolean written =
+    Optional<ServiceAccount> written =
         edit.add()
             ? serviceAccounts.addEntry(sa, secretName)
             : serviceAccounts.removeEntry(sa, secretName);
-    if (!written) {
+    if (written.isEmpty()) {
       return 0;
     }
+    view.serviceAccountWritten(written.get(), sa);
     metrics.write("serviceaccount", "updated");
     log.info(
         "{} pull secret credential={} namespace={} serviceAccount={}",
@@ -207,9 +208,12 @@ public class NamespaceSync {
     String secretName = secret.getMetadata().getName();
     int writes = 0;
     for (ServiceAccount sa : view.serviceAccounts(ns)) {
-      if (PullSecretEdit.added(sa).contains(secretName)
-          && serviceAccounts.removeEntry(sa, secretName)) {
-        writes++;
+      if (PullSecretEdit.added(sa).contains(secretName)) {
+        Optional<ServiceAccount> written = serviceAccounts.removeEntry(sa, secretName);
+        if (written.isPresent()) {
+          view.serviceAccountWritten(written.get(), sa);
+          writes++;
+        }
       }
     }
     try {

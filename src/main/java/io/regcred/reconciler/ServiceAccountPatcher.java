@@ -28,36 +28,39 @@ public class ServiceAccountPatcher {
     this.client = client;
   }
 
-  /** Adds our entry; returns whether a write was made. */
-  public boolean addEntry(ServiceAccount cached, String secretName) {
+  /** Adds our entry; returns the ServiceAccount as written, if a write was made. */
+  public Optional<ServiceAccount> addEntry(ServiceAccount cached, String secretName) {
     return edit(cached, sa -> PullSecretEdit.add(sa, secretName));
   }
 
-  /** Removes our entry (only if we added it); returns whether a write was made. */
-  public boolean removeEntry(ServiceAccount cached, String secretName) {
+  /**
+   * Removes our entry (only if we added it); returns the ServiceAccount as written, if a write was
+   * made.
+   */
+  public Optional<ServiceAccount> removeEntry(ServiceAccount cached, String secretName) {
     return edit(cached, sa -> PullSecretEdit.remove(sa, secretName));
   }
 
-  private boolean edit(
+  private Optional<ServiceAccount> edit(
       ServiceAccount cached, Function<ServiceAccount, Optional<ServiceAccount>> change) {
     Optional<ServiceAccount> fromCache = change.apply(cached);
     if (fromCache.isEmpty()) {
-      return false;
+      return Optional.empty();
     }
     Optional<Map<String, Object>> patch = PullSecretEdit.mergePatch(fromCache.get());
     if (patch.isPresent()) {
       try {
-        client
-            .serviceAccounts()
-            .inNamespace(cached.getMetadata().getNamespace())
-            .withName(cached.getMetadata().getName())
-            .patch(
-                PatchContext.of(PatchType.JSON_MERGE),
-                client.getKubernetesSerialization().asJson(patch.get()));
-        return true;
+        return Optional.of(
+            client
+                .serviceAccounts()
+                .inNamespace(cached.getMetadata().getNamespace())
+                .withName(cached.getMetadata().getName())
+                .patch(
+                    PatchContext.of(PatchType.JSON_MERGE),
+                    client.getKubernetesSerialization().asJson(patch.get())));
       } catch (KubernetesClientException e) {
         if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
-          return false;
+          return Optional.empty();
         }
         if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
           throw e;
@@ -68,18 +71,17 @@ public class ServiceAccountPatcher {
     ServiceAccount current = read(cached);
     for (int attempt = 1; ; attempt++) {
       if (current == null) {
-        return false;
+        return Optional.empty();
       }
       Optional<ServiceAccount> edited = change.apply(current);
       if (edited.isEmpty()) {
-        return false;
+        return Optional.empty();
       }
       try {
-        client.resource(edited.get()).update();
-        return true;
+        return Optional.of(client.resource(edited.get()).update());
       } catch (KubernetesClientException e) {
         if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
-          return false;
+          return Optional.empty();
         }
         if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt >= MAX_ATTEMPTS) {
           throw e;
