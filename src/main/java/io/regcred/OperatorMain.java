@@ -17,7 +17,9 @@ import io.regcred.reconciler.RegistryCredentialReconciler;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -59,8 +61,20 @@ public final class OperatorMain implements AutoCloseable {
       Function<SourceSecrets, List<TokenProvider>> providers) {
     Clock clock = timebase.clock();
     this.metrics = new OperatorMetrics(clock);
-    this.fanOut =
-        Executors.newFixedThreadPool(config.writeThreads(), daemonThreads("regcred-write"));
+    // Each credential's pass keeps up to writeThreads namespaces in flight, and up to
+    // reconcileThreads credentials pass at once: one large credential never holds up the others.
+    // Idle threads go after a minute.
+    int writers = config.writeThreads() * config.reconcileThreads();
+    var pool =
+        new ThreadPoolExecutor(
+            writers,
+            writers,
+            1,
+            TimeUnit.MINUTES,
+            new LinkedBlockingQueue<>(),
+            daemonThreads("regcred-write"));
+    pool.allowCoreThreadTimeOut(true);
+    this.fanOut = pool;
     this.operator =
         new Operator(
             o -> {

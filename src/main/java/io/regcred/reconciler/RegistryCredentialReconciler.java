@@ -82,9 +82,6 @@ public class RegistryCredentialReconciler
   private final Set<String> deniedNamespaces;
   private final int writeThreads;
 
-  /** Namespaces a pass has in the write pool at once, per thread of the pool. */
-  private static final int IN_FLIGHT_PER_THREAD = 2;
-
   /** How often a pass waiting on its writes looks for newcomers to serve first. */
   private static final Duration NEWCOMER_CHECK = Duration.ofMillis(20);
 
@@ -443,12 +440,12 @@ public class RegistryCredentialReconciler
   private record Synced(List<NamespaceSync.Result> results, Set<String> newcomers) {}
 
   /**
-   * Syncs the namespaces through the write pool, only a few more at a time than the pool has
-   * threads, so that a full pass can serve namespaces that turn up while it runs before its own
-   * remaining ones: a namespace created during the rotation of thousands gets its Secret in the
-   * time of a few writes, not of the whole pass. Those newcomers are the marked namespaces the
-   * credential targets that the pass does not still have ahead of it; the other marks stay for the
-   * next pass.
+   * Syncs the namespaces through the write pool, {@code REGCRED_WRITE_CONCURRENCY} at a time (the
+   * pool has as many threads for each credential reconciled at once), so that a full pass can serve
+   * namespaces that turn up while it runs before its own remaining ones: a namespace created during
+   * the rotation of thousands gets its Secret in the time of a few writes, not of the whole pass.
+   * Those newcomers are the marked namespaces the credential targets that the pass does not still
+   * have ahead of it; the other marks stay for the next pass.
    */
   private Synced syncAll(
       RegistryCredential credential,
@@ -482,7 +479,7 @@ public class RegistryCredentialReconciler
             queue.addFirst(ns);
           }
         }
-        while (!queue.isEmpty() && inFlight < IN_FLIGHT_PER_THREAD * writeThreads) {
+        while (!queue.isEmpty() && inFlight < writeThreads) {
           String ns = queue.pollFirst();
           completions.submit(
               () -> {
