@@ -13,8 +13,10 @@ import java.util.stream.IntStream;
 /**
  * The operator's memory with Secrets that are none of its business: at N, again after many small
  * Secrets without labels, and again after large Secrets a tenant labelled as the operator's own
- * ({@link Labels#MANAGED_BY}, the label its Secret informer selects on). Each point is the RSS from
- * /proc, read first, then the heap in use after a full collection ({@link HeapAfterGc}); the
+ * ({@link Labels#MANAGED_BY}, the label its Secret informer selects on). Each point is the heap in
+ * use after a full collection ({@link HeapAfterGc}) and the RSS from /proc once it has settled
+ * after that collection: a full collection may give memory back to the system (G1 does so
+ * concurrently, within about a second), so RSS is compared on that same footing every time. The
  * Secrets are spread over the selected namespaces and deleted again at the end.
  */
 final class SecretsMemory {
@@ -88,7 +90,22 @@ final class SecretsMemory {
 
   private static Sample sample(long pid) throws Exception {
     double heap = HeapAfterGc.mib(pid);
-    return new Sample(ProcessStats.rssKib(pid) / 1024, heap);
+    return new Sample(settledRssKib(pid) / 1024, heap);
+  }
+
+  /** RSS once two reads 250 ms apart differ by less than 1 MiB (at most 10 s). */
+  private static long settledRssKib(long pid) throws InterruptedException {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    long rss = ProcessStats.rssKib(pid);
+    while (System.nanoTime() < deadline) {
+      Thread.sleep(250);
+      long now = ProcessStats.rssKib(pid);
+      if (Math.abs(now - rss) < 1024) {
+        return now;
+      }
+      rss = now;
+    }
+    return rss;
   }
 
   /** {@code namespace/name} keys, round robin over the namespaces. */
