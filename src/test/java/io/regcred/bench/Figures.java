@@ -40,6 +40,12 @@ final class Figures {
     return this;
   }
 
+  /** Lines of the table, as they are. */
+  Figures lines(List<String> more) {
+    more.forEach(l -> lines.add(prefix + l));
+    return this;
+  }
+
   /** The operator's time against the baseline's, in the JSON as {@code <key>} and in the table. */
   Figures ratio(String key, String what, long operatorMs, long baselineMs) {
     double ratio = (double) operatorMs / baselineMs;

@@ -20,6 +20,7 @@ import io.regcred.model.DockerConfigJson;
 import io.regcred.model.ManagedSecret;
 import io.regcred.model.RegistryAuth;
 import io.regcred.model.RegistryToken;
+import io.regcred.provider.ecr.FakeAws;
 import io.regcred.testing.Credentials;
 import io.regcred.testing.OperatorProcess;
 import io.regcred.testing.Ports;
@@ -43,7 +44,10 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -62,8 +66,11 @@ final class ScaleRun {
    * What to run.
    *
    * @param namespaces labelled namespaces, each with a {@code default} ServiceAccount
-   * @param onboarding namespaces then created one by one
+   * @param onboarding namespaces then created one by one, at idle and again during rotations
    * @param restartWindow how long the operator's requests are counted after a restart
+   * @param cloudRotations rotations of the cloud credential counted
+   * @param unrelatedSecrets small Secrets without labels added for the memory figures
+   * @param tenantSecrets Secrets of 1 MiB labelled as the operator's added after those
    * @param writeConcurrency the operator's write pool and the baseline's; empty: the operator's
    *     default
    * @param payload the operator from the runtime payload (as shipped), else from target/classes
@@ -72,18 +79,24 @@ final class ScaleRun {
       int namespaces,
       int onboarding,
       Duration restartWindow,
+      int cloudRotations,
+      int unrelatedSecrets,
+      int tenantSecrets,
       OptionalInt writeConcurrency,
       boolean payload) {
 
-    /** From {@code -Dregcred.bench.*} properties, with these defaults. */
-    static Settings fromProperties(int namespaces, int onboarding, Duration restartWindow) {
+    /** These, as {@code -Dregcred.bench.*} properties change them. */
+    Settings withProperties() {
       Integer concurrency = Integer.getInteger("regcred.bench.writeConcurrency");
       return new Settings(
           Integer.getInteger("regcred.bench.namespaces", namespaces),
           Integer.getInteger("regcred.bench.onboarding", onboarding),
           Duration.ofSeconds(
               Long.getLong("regcred.bench.restartWindowSeconds", restartWindow.toSeconds())),
-          concurrency == null ? OptionalInt.empty() : OptionalInt.of(concurrency),
+          Integer.getInteger("regcred.bench.cloudRotations", cloudRotations),
+          Integer.getInteger("regcred.bench.unrelatedSecrets", unrelatedSecrets),
+          Integer.getInteger("regcred.bench.tenantSecrets", tenantSecrets),
+          concurrency == null ? writeConcurrency : OptionalInt.of(concurrency),
           !"classes".equals(System.getProperty("regcred.bench.operator", "payload")));
     }
   }
@@ -102,6 +115,11 @@ final class ScaleRun {
   private final Settings settings;
   private final int n;
   private final Figures figures;
+
+  /** How long each part of the run took, for planning runs, not a figure of the operator. */
+  private final Map<String, Double> phaseSeconds = new LinkedHashMap<>();
+
+  private long phaseStart = System.nanoTime();
 
   ScaleRun(Settings settings) {
     this.settings = settings;
@@ -146,17 +164,21 @@ final class ScaleRun {
       admin.resource(sourceSecret("pw-1")).create();
 
       List<String> targets = names("bench-", n);
-      long setUp = System.nanoTime();
+      phaseDone("start");
       Fixtures.inParallel(16, targets, ns -> labelledNamespace(admin, ns));
+      phaseDone("setUp");
       figures.line(
           "set-up: %d namespaces with a default ServiceAccount in %.1f s",
-          n, (System.nanoTime() - setUp) / 1e9);
+          n, phaseSeconds.get("setUp"));
 
       try (Convergence seen = new Convergence(admin, CREDENTIAL, CREDENTIAL)) {
         Baseline baseline = baseline(plane, admin, audit, seen, targets, concurrency);
-        operator(plane, kubeconfig, admin, audit, seen, credential().build(), targets, baseline);
+        phaseDone("baseline");
+        operator(plane, kubeconfig, admin, audit, seen, targets, baseline);
       }
     }
+    figures.put("phaseSeconds", phaseSeconds);
+    figures.lines(Goals.table(figures.values()));
     figures.print();
     figures.writeJson(OUTPUT.resolve("scale-" + n + ".json"));
     return figures;
@@ -266,61 +288,188 @@ final class ScaleRun {
       KubernetesClient admin,
       AuditLog audit,
       Convergence seen,
-      RegistryCredential credential,
       List<String> targets,
       Baseline baseline)
       throws Exception {
     Path log = OUTPUT.resolve("operator-" + n + ".log");
     Files.deleteIfExists(log);
-    Started operator = startOperator(kubeconfig, log);
-    try {
-      figures.put("readyMs", operator.readyMs());
-      long pid = operator.process().pid();
+    try (FakeAws aws = CloudPhase.startFake(admin, OPERATOR_NS)) {
+      Started operator = startOperator(kubeconfig, log, aws);
+      try {
+        figures.put("readyMs", operator.readyMs());
+        long pid = operator.process().pid();
+        Phases phases = new Phases(plane, admin, audit, seen, pid, baseline);
+        phaseDone("operatorStart");
 
-      // Fan-out: the credential is created on the running operator.
-      seen.expect(contentHash("pw-1"));
+        FanOut cold = phases.fanOut(targets, "pw-1");
+        long rss = ProcessStats.rssKib(pid) / 1024;
+        long threads = ProcessStats.threads(pid);
+        figures.ratio(
+            "fanoutTimeRatio", "fan-out (Secret + SA entry)", cold.ms(), baseline.fanOutMs());
+        figures
+            .put("fanoutMs", cold.ms())
+            .put("baselineFanoutMs", baseline.fanOutMs())
+            .put("serverCpuMsFanout", cold.serverCpuMs())
+            .put("baselineServerCpuMsFanout", baseline.fanOut().fanOutServerCpuMs())
+            .put("baselineWriterCpuMsFanout", baseline.fanOut().fanOutWriterCpuMs())
+            .put("cpuMsPerNamespace", round((double) cold.operatorCpuMs() / n))
+            .put("operatorCpuMsFanout", cold.operatorCpuMs())
+            .put("rssMiB", rss)
+            .put("threads", threads)
+            .put("fanoutWrites", cold.requests().writes())
+            .put("fanoutRequests", cold.requests().byVerb());
+        phaseDone("fanOut");
+
+        long rotationMs = phases.rotation(targets);
+        phaseDone("rotation");
+        phases.warmFanOut(targets);
+        phaseDone("deleteAndWarmFanOut");
+
+        List<String> idle = names("bench-new-", settings.onboarding());
+        phases.onboardingIdle(targets, idle);
+        phaseDone("onboardingIdle");
+        List<String> existing = concat(targets, idle);
+        List<String> underRotation = names("bench-busy-", settings.onboarding());
+        phases.onboardingUnderRotation(existing, underRotation);
+        phaseDone("onboardingUnderRotation");
+        List<String> all = concat(existing, underRotation);
+
+        audit.drain();
+        new CloudPhase(admin, aws, figures)
+            .run(
+                all,
+                settings.cloudRotations(),
+                (long) figures.values().get("fanoutWarmMs"),
+                rotationMs,
+                timeout(all.size()),
+                ns -> labelledNamespace(admin, ns));
+        awaitReady(admin, CREDENTIAL, all.size());
+        seen.awaitAll(all, timeout(all.size())); // the static credential as it was
+        figures.put("cloudPhaseRequests", audit.drain().of(OPERATOR_USER).byVerb());
+        phaseDone("cloud");
+
+        new SecretsMemory(admin, figures)
+            .run(pid, all, settings.unrelatedSecrets(), settings.tenantSecrets());
+        AuditLog.Requests memory = audit.drain().of(OPERATOR_USER);
+        figures
+            .put("memoryPhaseWrites", memory.writes())
+            .put("memoryPhaseRequests", memory.byVerb());
+        phaseDone("memory");
+
+        // Restart: stopped as a rollout stops it, started again with everything in place.
+        stop(operator.process());
+        audit.drain();
+        operator = startOperator(kubeconfig, log, aws);
+        figures.put("restartReadyMs", operator.readyMs());
+        Thread.sleep(Math.max(0, settings.restartWindow().toMillis() - operator.readyMs()));
+        AuditLog.Requests restart = audit.drain().of(OPERATOR_USER);
+        seen.awaitAll(all, Duration.ofSeconds(1)); // still converged
+        figures
+            .put("restartWindowSeconds", settings.restartWindow().toSeconds())
+            .put("restartWrites", restart.writes())
+            .put("rssAfterRestartMiB", ProcessStats.rssKib(operator.process().pid()) / 1024)
+            .put("restartRequests", restart.byVerb());
+        phaseDone("restart");
+
+        figures
+            .line(
+                "operator CPU during fan-out         %d ms, %.2f ms per namespace (rotation %d"
+                    + " ms); the raw writer's JVM %d ms",
+                cold.operatorCpuMs(),
+                (double) cold.operatorCpuMs() / n,
+                figures.values().get("operatorCpuMsRotation"),
+                baseline.fanOut().fanOutWriterCpuMs())
+            .line(
+                "API server + etcd CPU               fan-out %d ms (baseline %d ms), rotation %d"
+                    + " ms (baseline %d ms)",
+                cold.serverCpuMs(),
+                baseline.fanOut().fanOutServerCpuMs(),
+                figures.values().get("serverCpuMsRotation"),
+                baseline.rotation().rotationServerCpuMs())
+            .line(
+                "operator RSS                        %d MiB after fan-out (%d threads), %d MiB after"
+                    + " onboarding, %d MiB at the end of the restart window",
+                rss,
+                threads,
+                figures.values().get("rssAfterOnboardingMiB"),
+                figures.values().get("rssAfterRestartMiB"))
+            .line(
+                "ready (JVM start to /readyz 200)    %d ms; after a restart with the credential"
+                    + " converged %d ms",
+                figures.values().get("readyMs"), operator.readyMs())
+            .line(
+                "operator writes during fan-out      %d: %s",
+                cold.requests().writes(), writes(cold.requests()))
+            .line(
+                "operator writes in %d s after restart %d: %s",
+                settings.restartWindow().toSeconds(), restart.writes(), writes(restart));
+      } finally {
+        stop(operator.process());
+      }
+    }
+  }
+
+  /**
+   * During rotations, the next namespace is created at the latest this long after the one before.
+   */
+  static final Duration NEXT_ONBOARDING_AFTER = Duration.ofSeconds(1);
+
+  /** A fan-out: its time, the CPU it cost the operator and the API server, its requests. */
+  record FanOut(long ms, long serverCpuMs, long operatorCpuMs, AuditLog.Requests requests) {}
+
+  /** The phases that run on one operator process, each writing its figures. */
+  private final class Phases {
+    private final ControlPlane plane;
+    private final KubernetesClient admin;
+    private final AuditLog audit;
+    private final Convergence seen;
+    private final long pid;
+    private final Baseline baseline;
+
+    Phases(
+        ControlPlane plane,
+        KubernetesClient admin,
+        AuditLog audit,
+        Convergence seen,
+        long pid,
+        Baseline baseline) {
+      this.plane = plane;
+      this.admin = admin;
+      this.audit = audit;
+      this.seen = seen;
+      this.pid = pid;
+      this.baseline = baseline;
+    }
+
+    /**
+     * The credential is created on the running operator; the time runs until every namespace has
+     * the Secret for this password and the entry, the CPU until its status is Ready (and 2 s).
+     */
+    FanOut fanOut(List<String> targets, String password) throws Exception {
+      seen.expect(contentHash(password));
       audit.drain();
       long cpu = ProcessStats.cpuMillis(pid);
       long serverCpu = serverCpuMs(plane);
       long start = System.nanoTime();
-      admin.resource(credential).create();
-      long fanOutMs = (seen.awaitAll(targets, timeout(n)) - start) / 1_000_000;
-      long fanOutServerCpu = serverCpuMs(plane) - serverCpu;
-      awaitReady(admin, n);
-      long fanOutCpu = ProcessStats.cpuMillis(pid) - cpu;
-      AuditLog.Requests fanOut = audit.drain().of(OPERATOR_USER);
-      figures.ratio(
-          "fanoutTimeRatio", "fan-out (Secret + SA entry)", fanOutMs, baseline.fanOutMs());
-      figures
-          .put("fanoutMs", fanOutMs)
-          .put("baselineFanoutMs", baseline.fanOutMs())
-          .put("serverCpuMsFanout", fanOutServerCpu)
-          .put("baselineServerCpuMsFanout", baseline.fanOut().fanOutServerCpuMs())
-          .put("baselineWriterCpuMsFanout", baseline.fanOut().fanOutWriterCpuMs());
-      long rss = ProcessStats.rssKib(pid) / 1024;
-      long threads = ProcessStats.threads(pid);
-      figures
-          .put("cpuMsPerNamespace", round((double) fanOutCpu / n))
-          .put("operatorCpuMsFanout", fanOutCpu)
-          .put("rssMiB", rss)
-          .put("threads", threads)
-          .put("fanoutWrites", fanOut.writes())
-          .put("fanoutRequests", fanOut.byVerb());
+      admin.resource(credential().build()).create();
+      long ms = (seen.awaitAll(targets, timeout(n)) - start) / 1_000_000;
+      long serverCpuMs = serverCpuMs(plane) - serverCpu;
+      awaitReady(admin, CREDENTIAL, n);
+      long cpuMs = ProcessStats.cpuMillis(pid) - cpu;
+      return new FanOut(ms, serverCpuMs, cpuMs, audit.drain().of(OPERATOR_USER));
+    }
 
-      // Rotation: the source Secret's password changes.
+    /** The source Secret's password changes; returns the time until every namespace has it. */
+    long rotation(List<String> targets) throws Exception {
       seen.expect(contentHash("pw-2"));
       audit.drain();
-      cpu = ProcessStats.cpuMillis(pid);
-      serverCpu = serverCpuMs(plane);
-      start = System.nanoTime();
-      admin
-          .secrets()
-          .inNamespace(OPERATOR_NS)
-          .withName(SOURCE)
-          .edit(s -> new SecretBuilder(s).withStringData(Map.of("password", "pw-2")).build());
+      long cpu = ProcessStats.cpuMillis(pid);
+      long serverCpu = serverCpuMs(plane);
+      long start = System.nanoTime();
+      changePassword(admin, "pw-2");
       long rotationMs = (seen.awaitAll(targets, timeout(n)) - start) / 1_000_000;
       long rotationServerCpu = serverCpuMs(plane) - serverCpu;
-      awaitReady(admin, n);
+      awaitReady(admin, CREDENTIAL, n);
       long rotationCpu = ProcessStats.cpuMillis(pid) - cpu;
       AuditLog.Requests rotation = audit.drain().of(OPERATOR_USER);
       figures.ratio("rotationTimeRatio", "rotation to all", rotationMs, baseline.rotationMs());
@@ -331,94 +480,206 @@ final class ScaleRun {
           .put("baselineServerCpuMsRotation", baseline.rotation().rotationServerCpuMs())
           .put("operatorCpuMsRotation", rotationCpu)
           .put("rotationWrites", rotation.writes())
-          .put("rotationRequests", rotation.byVerb());
+          .put("rotationRequests", rotation.byVerb())
+          .line("operator writes during rotation     %d: %s", rotation.writes(), writes(rotation));
+      return rotationMs;
+    }
 
-      // Onboarding at idle: namespaces created one by one.
-      List<String> newcomers = names("bench-new-", settings.onboarding());
+    /**
+     * The credential is deleted, its clean-up awaited (every Secret gone, every entry removed, the
+     * finalizer released), and it is created again on the same, now warm, process.
+     */
+    void warmFanOut(List<String> targets) throws Exception {
       audit.drain();
+      long start = System.nanoTime();
+      admin.resources(RegistryCredential.class).withName(CREDENTIAL).delete();
+      seen.awaitGone(targets, timeout(n));
+      long deadline = System.nanoTime() + timeout(n).toNanos();
+      while (admin.resources(RegistryCredential.class).withName(CREDENTIAL).get() != null) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("the credential was not deleted within " + timeout(n));
+        }
+        Thread.sleep(50);
+      }
+      long cleanupMs = (System.nanoTime() - start) / 1_000_000;
+      AuditLog.Requests cleanup = audit.drain().of(OPERATOR_USER);
+
+      FanOut warm = fanOut(targets, "pw-2");
+      figures.ratio("fanoutWarmTimeRatio", "fan-out again, warm", warm.ms(), baseline.fanOutMs());
+      figures
+          .put("fanoutWarmMs", warm.ms())
+          .put("serverCpuMsFanoutWarm", warm.serverCpuMs())
+          .put("cpuMsPerNamespaceWarm", round((double) warm.operatorCpuMs() / n))
+          .put("operatorCpuMsFanoutWarm", warm.operatorCpuMs())
+          .put("fanoutWarmWrites", warm.requests().writes())
+          .put("fanoutWarmRequests", warm.requests().byVerb())
+          .put("cleanupMs", cleanupMs)
+          .put("cleanupWrites", cleanup.writes())
+          .put("cleanupRequests", cleanup.byVerb())
+          .line(
+              "clean-up on delete                  %d ms, %d writes: %s",
+              cleanupMs, cleanup.writes(), writes(cleanup))
+          .line(
+              "operator CPU during warm fan-out    %d ms, %.2f ms per namespace",
+              warm.operatorCpuMs(), (double) warm.operatorCpuMs() / n);
+    }
+
+    /** Namespaces created one after the other, each waited for, 100 ms apart. */
+    void onboardingIdle(List<String> targets, List<String> newcomers) throws Exception {
+      audit.drain();
+      long window = System.nanoTime();
       List<Long> latencies = new ArrayList<>();
       for (String ns : newcomers) {
-        start = System.nanoTime();
+        long start = System.nanoTime();
         labelledNamespace(admin, ns);
-        latencies.add((seen.awaitAll(List.of(ns), Duration.ofSeconds(60)) - start) / 1_000_000);
+        latencies.add((seen.awaitAll(List.of(ns), timeout(n)) - start) / 1_000_000);
         Thread.sleep(100);
       }
-      awaitReady(admin, n + newcomers.size());
+      awaitReady(admin, CREDENTIAL, targets.size() + newcomers.size());
       AuditLog.Requests onboarding = audit.drain().of(OPERATOR_USER);
-      latencies.sort(null);
-      long p50 = percentile(latencies, 50);
-      long p99 = percentile(latencies, 99);
-      long max = latencies.get(latencies.size() - 1);
-      long rssAfter = ProcessStats.rssKib(pid) / 1024;
+      double seconds = (System.nanoTime() - window) / 1e9;
+      Latencies idle = Latencies.of(latencies);
+      long statusWrites =
+          onboarding.all().stream()
+              .filter(r -> r.write() && r.resource().equals("registrycredentials/status"))
+              .count();
       figures
-          .put("onboardingIdleP50Ms", p50)
-          .put("onboardingIdleP99Ms", p99)
-          .put("onboardingIdleMaxMs", max)
+          .put("onboardingIdleP50Ms", idle.p50())
+          .put("onboardingIdleP99Ms", idle.p99())
+          .put("onboardingIdleMaxMs", idle.max())
           .put("onboardingNamespaces", newcomers.size())
           .put("writesPerOnboarding", round((double) onboarding.writes() / newcomers.size()))
+          .put(
+              "objectWritesPerOnboarding",
+              round((double) (onboarding.writes() - statusWrites) / newcomers.size()))
+          .put("onboardingStatusWritesPerSecond", round(statusWrites / seconds))
           .put("onboardingRequests", onboarding.byVerb())
-          .put("rssAfterOnboardingMiB", rssAfter);
-
-      // Restart: stopped as a rollout stops it, started again with everything in place.
-      stop(operator.process());
-      audit.drain();
-      operator = startOperator(kubeconfig, log);
-      figures.put("restartReadyMs", operator.readyMs());
-      Thread.sleep(Math.max(0, settings.restartWindow().toMillis() - operator.readyMs()));
-      AuditLog.Requests restart = audit.drain().of(OPERATOR_USER);
-      List<String> all = new ArrayList<>(targets);
-      all.addAll(newcomers);
-      seen.awaitAll(all, Duration.ofSeconds(1)); // still converged
-      figures
-          .put("restartWindowSeconds", settings.restartWindow().toSeconds())
-          .put("restartWrites", restart.writes())
-          .put("rssAfterRestartMiB", ProcessStats.rssKib(operator.process().pid()) / 1024)
-          .put("restartRequests", restart.byVerb());
-
-      figures
-          .line(
-              "operator CPU during fan-out         %d ms, %.2f ms per namespace (rotation %d ms);"
-                  + " the raw writer's JVM %d ms",
-              fanOutCpu, (double) fanOutCpu / n, rotationCpu, baseline.fanOut().fanOutWriterCpuMs())
-          .line(
-              "API server + etcd CPU               fan-out %d ms (baseline %d ms), rotation %d ms"
-                  + " (baseline %d ms)",
-              fanOutServerCpu,
-              baseline.fanOut().fanOutServerCpuMs(),
-              rotationServerCpu,
-              baseline.rotation().rotationServerCpuMs())
+          .put("rssAfterOnboardingMiB", ProcessStats.rssKib(pid) / 1024)
           .line(
               "onboarding at idle (%d, one by one) p50 %d ms   p99 %d ms   max %d ms",
-              newcomers.size(), p50, p99, max)
+              newcomers.size(), idle.p50(), idle.p99(), idle.max())
           .line(
-              "operator RSS                        %d MiB after fan-out (%d threads), %d MiB after"
-                  + " onboarding, %d MiB at the end of the restart window",
-              rss, threads, rssAfter, figures.values().get("rssAfterRestartMiB"))
-          .line(
-              "ready (JVM start to /readyz 200)    %d ms; after a restart with the credential"
-                  + " converged %d ms",
-              figures.values().get("readyMs"), operator.readyMs())
-          .line("operator writes during fan-out      %d: %s", fanOut.writes(), writes(fanOut))
-          .line("operator writes during rotation     %d: %s", rotation.writes(), writes(rotation))
-          .line(
-              "operator writes per onboarding      %.2f: %s",
-              (double) onboarding.writes() / newcomers.size(), writes(onboarding))
-          .line(
-              "operator writes in %d s after restart %d: %s",
-              settings.restartWindow().toSeconds(), restart.writes(), writes(restart));
-    } finally {
-      stop(operator.process());
+              "operator writes per onboarding      %.2f: %s (status %.2f per second)",
+              (double) onboarding.writes() / newcomers.size(),
+              writes(onboarding),
+              statusWrites / seconds);
     }
+
+    /**
+     * Namespaces created one after the other, as at idle, while the source's password changes again
+     * and again: each rotation starts as soon as the one before has reached every namespace that
+     * existed before this phase. A newcomer is done once it has the Secret of the rotation in
+     * flight when it was created, or of a later one, and the entry; only newcomers created while a
+     * rotation was in flight (from just before the source's update to the event that completed its
+     * last namespace) count. The next namespace is created 100 ms after the one before is done, as
+     * at idle, or 1 s after it was created (the goal) if it is not done by then, so that a slow
+     * operator does not stretch the phase; each latency comes from its own namespace's events
+     * either way, and rotations go on until every newcomer is done.
+     */
+    void onboardingUnderRotation(List<String> existing, List<String> newcomers) throws Exception {
+      record InFlight(long start, long end) {}
+      record Onboarded(long start, long latencyMs) {}
+      List<InFlight> rotations = new CopyOnWriteArrayList<>();
+      AtomicInteger password = new AtomicInteger(2);
+      Map<String, Long> created = new LinkedHashMap<>();
+      List<Onboarded> onboarded = new ArrayList<>();
+      audit.drain();
+      try (Repeating rotating =
+          Repeating.start(
+              "rotations",
+              () -> {
+                String next = "pw-" + password.incrementAndGet();
+                long start = seen.expect(contentHash(next));
+                changePassword(admin, next);
+                rotations.add(
+                    new InFlight(start, seen.awaitAll(existing, timeout(existing.size()))));
+              })) {
+        for (String ns : newcomers) {
+          rotating.check();
+          created.put(ns, seen.pin(ns));
+          labelledNamespace(admin, ns);
+          try {
+            seen.awaitAll(List.of(ns), NEXT_ONBOARDING_AFTER);
+          } catch (TimeoutException e) {
+            // still waited for below; the next one is created meanwhile
+          }
+          Thread.sleep(100);
+        }
+        for (var ns : created.entrySet()) {
+          long done = seen.awaitAll(List.of(ns.getKey()), timeout(n));
+          onboarded.add(new Onboarded(ns.getValue(), (done - ns.getValue()) / 1_000_000));
+        }
+        rotating.stop();
+      }
+      seen.unpinAll();
+      List<String> all = concat(existing, newcomers);
+      seen.awaitAll(all, timeout(all.size())); // every namespace has the last rotation's content
+      awaitReady(admin, CREDENTIAL, all.size());
+      AuditLog.Requests requests = audit.drain().of(OPERATOR_USER);
+      List<Long> counted =
+          onboarded.stream()
+              .filter(
+                  o ->
+                      rotations.stream()
+                          .anyMatch(r -> r.start() <= o.start() && o.start() <= r.end()))
+              .map(Onboarded::latencyMs)
+              .toList();
+      List<Long> rotationMs =
+          rotations.stream().map(r -> (r.end() - r.start()) / 1_000_000).toList();
+      figures
+          .put("onboardingUnderRotationNamespaces", newcomers.size())
+          .put("onboardingUnderRotationCounted", counted.size())
+          .put("rotationsDuringOnboarding", rotations.size())
+          .put("rotationDuringOnboardingMs", rotationMs)
+          .put("onboardingUnderRotationRequests", requests.byVerb());
+      if (counted.isEmpty()) {
+        figures.line(
+            "onboarding during rotations: none of %d started during one", newcomers.size());
+        return;
+      }
+      Latencies busy = Latencies.of(counted);
+      figures
+          .put("onboardingUnderRotationP50Ms", busy.p50())
+          .put("onboardingUnderRotationP99Ms", busy.p99())
+          .put("onboardingUnderRotationMaxMs", busy.max())
+          .line(
+              "onboarding during rotations (%d of %d) p50 %d ms   p99 %d ms   max %d ms; %d"
+                  + " rotations of %d namespaces back to back, %s ms",
+              counted.size(),
+              newcomers.size(),
+              busy.p50(),
+              busy.p99(),
+              busy.max(),
+              rotations.size(),
+              existing.size(),
+              rotationMs);
+    }
+  }
+
+  /** Nearest-rank percentiles of latencies in ms. */
+  record Latencies(long p50, long p99, long max) {
+    static Latencies of(List<Long> latencies) {
+      List<Long> sorted = latencies.stream().sorted().toList();
+      return new Latencies(
+          percentile(sorted, 50), percentile(sorted, 99), sorted.get(sorted.size() - 1));
+    }
+  }
+
+  private void phaseDone(String phase) {
+    long now = System.nanoTime();
+    phaseSeconds.put(phase, Math.round((now - phaseStart) / 1e8) / 10.0);
+    phaseStart = now;
   }
 
   // --- the operator process ---
 
   record Started(Process process, long readyMs) {}
 
-  private Started startOperator(Path kubeconfig, Path log) throws Exception {
+  private Started startOperator(Path kubeconfig, Path log, FakeAws aws) throws Exception {
     int port = Ports.freeLoopbackPort();
     Map<String, String> env = new LinkedHashMap<>();
     env.put(Setting.NAMESPACE.variable(), OPERATOR_NS);
+    env.put(Setting.AWS_ECR_ENDPOINT.variable(), aws.uri().toString());
     // One replica: no Lease renewals among the writes counted.
     env.put(Setting.LEADER_ELECTION.variable(), "false");
     env.put(Setting.HTTP_PORT.variable(), Integer.toString(port));
@@ -576,16 +837,27 @@ final class ScaleRun {
   }
 
   /** Waits until the credential's status is Ready with this many namespaces synced. */
-  private static void awaitReady(KubernetesClient admin, int synced) throws InterruptedException {
+  private static void awaitReady(KubernetesClient admin, String credential, int synced)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout(synced).toNanos();
-    while (!CredentialChecks.ready(admin, CREDENTIAL, synced)) {
+    while (!CredentialChecks.ready(admin, credential, synced)) {
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("status not Ready with " + synced + " namespaces synced");
+        throw new IllegalStateException(
+            credential + ": status not Ready with " + synced + " namespaces synced");
       }
       Thread.sleep(250);
     }
     // What the operator does right after (a last status write) belongs to this window.
     Thread.sleep(2000);
+  }
+
+  /** The source Secret gets this password. */
+  private static void changePassword(KubernetesClient admin, String password) {
+    admin
+        .secrets()
+        .inNamespace(OPERATOR_NS)
+        .withName(SOURCE)
+        .edit(s -> new SecretBuilder(s).withStringData(Map.of("password", password)).build());
   }
 
   private void checkRequestMetric(KubernetesClient admin) {
@@ -661,6 +933,10 @@ final class ScaleRun {
 
   private static Duration timeout(int namespaces) {
     return Duration.ofSeconds(60 + namespaces / 5);
+  }
+
+  private static List<String> concat(List<String> first, List<String> second) {
+    return Stream.concat(first.stream(), second.stream()).toList();
   }
 
   private static List<String> names(String prefix, int count) {

@@ -1,5 +1,6 @@
 package io.regcred.it;
 
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -35,6 +36,27 @@ public final class Fixtures {
                 .endMetadata()
                 .build())
         .serverSideApply();
+  }
+
+  /**
+   * Deletes a namespace as a cluster's namespace controller would: the namespace first (it is then
+   * terminating, so nothing new can be created in it), then what the tests put there, then its
+   * finalizer. The test API server has no namespace controller, so without this a deleted namespace
+   * would stay terminating for good.
+   */
+  public static void removeNamespace(KubernetesClient client, String ns) {
+    client.namespaces().withName(ns).delete();
+    client.secrets().inNamespace(ns).delete();
+    client.serviceAccounts().inNamespace(ns).delete();
+    client.leases().inNamespace(ns).delete();
+    client.configMaps().inNamespace(ns).delete();
+    client.v1().events().inNamespace(ns).delete();
+    Namespace terminating = client.namespaces().withName(ns).get();
+    if (terminating != null) {
+      terminating.getSpec().setFinalizers(List.of());
+      client.raw(
+          client.getMasterUrl() + "api/v1/namespaces/" + ns + "/finalize", "PUT", terminating);
+    }
   }
 
   /**

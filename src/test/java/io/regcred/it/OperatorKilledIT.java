@@ -8,7 +8,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
-import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -488,26 +487,11 @@ class OperatorKilledIT {
       aws.close();
       List<String> all = new ArrayList<>(namespaces);
       all.add(OPERATOR_NS);
-      Fixtures.inParallel(4, all, this::removeNamespace);
+      Fixtures.inParallel(4, all, ns -> Fixtures.removeNamespace(client, ns));
       client.close();
       System.out.printf(
           "kill -9: credential and namespaces cleaned up in %.1f s%n",
           (System.nanoTime() - start) / 1e9);
-    }
-  }
-
-  private void removeNamespace(String ns) {
-    client.secrets().inNamespace(ns).delete();
-    client.serviceAccounts().inNamespace(ns).delete();
-    client.leases().inNamespace(ns).delete();
-    client.configMaps().inNamespace(ns).delete();
-    client.v1().events().inNamespace(ns).delete();
-    client.namespaces().withName(ns).delete();
-    Namespace terminating = client.namespaces().withName(ns).get();
-    if (terminating != null) {
-      terminating.getSpec().setFinalizers(List.of());
-      client.raw(
-          client.getMasterUrl() + "api/v1/namespaces/" + ns + "/finalize", "PUT", terminating);
     }
   }
 
