@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory;
 
 /** The operator's Kubernetes client: one place that decides how it reads the API server. */
 public final class KubernetesClients {
@@ -31,6 +32,8 @@ public final class KubernetesClients {
             .build();
     return new KubernetesClientBuilder()
         .withConfig(config)
+        // Named, not found on the class path: the one HTTP client the operator is measured with.
+        .withHttpClientFactory(new VertxHttpClientFactory())
         .withKubernetesSerialization(new KubernetesSerialization(new ObjectMapper(json), true))
         .build();
   }
