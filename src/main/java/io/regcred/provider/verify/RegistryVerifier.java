@@ -1,0 +1,307 @@
+package io.regcred.provider.verify;
+
+import io.regcred.model.DockerConfigJson;
+import io.regcred.model.RegistryAuth;
+import io.regcred.model.RegistryEndpoint;
+import io.regcred.model.Verification;
+import io.regcred.model.Verification.Outcome;
+import io.regcred.model.VerifyStep;
+import io.regcred.model.VerifyStep.Answer;
+import io.regcred.model.VerifyStep.BasicLogin;
+import io.regcred.model.VerifyStep.BearerLogin;
+import io.regcred.model.VerifyStep.Done;
+import io.regcred.model.VerifyStep.TokenRequest;
+import io.regcred.provider.BoundedBody;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.UnresolvedAddressException;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * Proves a credential by the registry's own auth handshake, as a docker client performs it before a
+ * pull ({@link VerifyStep} decides each request; this class only sends them). Redirects are never
+ * followed, bodies are read only from the token endpoint and only up to {@link BoundedBody}'s
+ * bound, and every request ends after the timeout. Safe for concurrent use.
+ */
+public final class RegistryVerifier {
+
+  /** A handshake has at most three requests; this guards the loop against a decision bug. */
+  private static final int MAX_REQUESTS = 4;
+
+  private static final Pattern PEM_CERTIFICATE =
+      Pattern.compile("-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\\s]+?)-----END CERTIFICATE-----");
+
+  private final HttpClient http;
+  private final Duration timeout;
+
+  /**
+   * @param sslContext the trust for registries and token endpoints: {@code SSLContext.getDefault()}
+   *     for the JVM's, or {@link #sslContextWith} to add a private CA bundle
+   * @param timeout for each request, from sending it to the last byte of its answer
+   */
+  public RegistryVerifier(SSLContext sslContext, Duration timeout) {
+    this.timeout = timeout;
+    this.http =
+        HttpClient.newBuilder()
+            .sslContext(sslContext)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(timeout)
+            .build();
+  }
+
+  /**
+   * A TLS context that trusts the JVM's default certificate authorities and also those of {@code
+   * pemBundle} (PEM {@code CERTIFICATE} blocks; text between them is ignored).
+   *
+   * @throws IllegalArgumentException if the bundle holds no certificate or one that cannot be read
+   */
+  public static SSLContext sslContextWith(String pemBundle) {
+    List<X509Certificate> bundle = certificates(pemBundle);
+    try {
+      TrustManagerFactory jvm =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      jvm.init((KeyStore) null);
+      KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
+      anchors.load(null, null);
+      int n = 0;
+      for (var manager : jvm.getTrustManagers()) {
+        if (manager instanceof X509TrustManager x509) {
+          for (X509Certificate ca : x509.getAcceptedIssuers()) {
+            anchors.setCertificateEntry("jvm-" + n++, ca);
+          }
+        }
+      }
+      for (X509Certificate ca : bundle) {
+        anchors.setCertificateEntry("bundle-" + n++, ca);
+      }
+      TrustManagerFactory both =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      both.init(anchors);
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, both.getTrustManagers(), null);
+      return context;
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalStateException("cannot build a TLS context with the CA bundle", e);
+    }
+  }
+
+  private static List<X509Certificate> certificates(String pemBundle) {
+    List<X509Certificate> certificates = new ArrayList<>();
+    Matcher block = PEM_CERTIFICATE.matcher(pemBundle == null ? "" : pemBundle);
+    try {
+      CertificateFactory factory = CertificateFactory.getInstance("X.509");
+      while (block.find()) {
+        int number = certificates.size() + 1;
+        try {
+          byte[] der = Base64.getMimeDecoder().decode(block.group(1));
+          certificates.add(
+              (X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der)));
+        } catch (IllegalArgumentException | CertificateException e) {
+          throw new IllegalArgumentException(
+              "certificate " + number + " of the CA bundle cannot be read");
+        }
+      }
+    } catch (CertificateException e) {
+      throw new IllegalStateException("the JVM has no X.509 certificate factory", e);
+    }
+    if (certificates.isEmpty()) {
+      throw new IllegalArgumentException("the CA bundle holds no PEM certificate");
+    }
+    return certificates;
+  }
+
+  /** The registry's verdict on {@code auth}, after at most three requests. */
+  public Verification verify(RegistryAuth auth) {
+    var endpoint = RegistryEndpoint.of(auth.server());
+    if (endpoint.isEmpty()) {
+      return new Verification(
+          Outcome.Unexpected, "the server is not a registry host[:port] a client could reach");
+    }
+    String registry = endpoint.get().authority();
+    VerifyStep step = VerifyStep.first();
+    for (int sent = 0; sent < MAX_REQUESTS && !(step instanceof Done); sent++) {
+      Answer answer;
+      try {
+        answer = send(step, endpoint.get().v2(), auth);
+      } catch (Failed failed) {
+        return new Verification(
+            failed.outcome, VerifyStep.describe(step, registry) + " " + failed.getMessage());
+      }
+      step = VerifyStep.next(step, answer, registry, auth.username());
+    }
+    if (step instanceof Done done) {
+      return done.verification();
+    }
+    return new Verification(Outcome.Unexpected, "the handshake with " + registry + " did not end");
+  }
+
+  /** One request of the handshake, presenting what the step says. */
+  private Answer send(VerifyStep step, URI v2, RegistryAuth auth) throws Failed {
+    URI url = step instanceof TokenRequest request ? request.url() : v2;
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(url)
+            .GET()
+            .timeout(timeout)
+            .header("User-Agent", "regcred-operator")
+            .header("Accept", "application/json");
+    if (step instanceof BasicLogin || step instanceof TokenRequest) {
+      request.header(
+          "Authorization", "Basic " + DockerConfigJson.basicAuth(auth.username(), auth.password()));
+    } else if (step instanceof BearerLogin login) {
+      request.header("Authorization", "Bearer " + login.token());
+    }
+    boolean wantsBody = step instanceof TokenRequest;
+    CompletableFuture<HttpResponse<byte[]>> call =
+        http.sendAsync(request.build(), wantsBody ? BoundedBody.handler() : info -> new NoBody());
+    try {
+      HttpResponse<byte[]> response = call.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      return new Answer(
+          response.statusCode(), response.headers().allValues("WWW-Authenticate"), response.body());
+    } catch (TimeoutException e) {
+      call.cancel(true);
+      throw new Failed(Outcome.Unreachable, "timed out after " + readable(timeout));
+    } catch (InterruptedException e) {
+      call.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new Failed(Outcome.Unreachable, "was interrupted");
+    } catch (ExecutionException e) {
+      throw failure(e.getCause());
+    }
+  }
+
+  /** What went wrong, by exception class only: exception texts may quote a server's answer. */
+  private Failed failure(Throwable cause) {
+    if (find(cause, BoundedBody.TooLargeException.class) != null) {
+      return new Failed(
+          Outcome.Unexpected, "answered with a body larger than " + BoundedBody.LIMIT);
+    }
+    if (find(cause, HttpConnectTimeoutException.class) != null) {
+      return new Failed(Outcome.Unreachable, "could not connect within " + readable(timeout));
+    }
+    if (find(cause, HttpTimeoutException.class) != null) {
+      return new Failed(Outcome.Unreachable, "timed out after " + readable(timeout));
+    }
+    if (find(cause, UnresolvedAddressException.class) != null
+        || find(cause, UnknownHostException.class) != null) {
+      return new Failed(Outcome.Unreachable, "failed: the host name does not resolve");
+    }
+    if (find(cause, ConnectException.class) != null) {
+      return new Failed(Outcome.Unreachable, "failed: the connection was refused");
+    }
+    if (find(cause, CertPathBuilderException.class) != null
+        || find(cause, CertPathValidatorException.class) != null) {
+      return new Failed(
+          Outcome.Unreachable,
+          "failed: TLS: the server's certificate is not trusted (neither by the JVM's"
+              + " certificate authorities nor by the CA bundle)");
+    }
+    if (find(cause, CertificateException.class) != null) {
+      return new Failed(
+          Outcome.Unreachable, "failed: TLS: the server's certificate does not name the host");
+    }
+    if (find(cause, SSLHandshakeException.class) != null) {
+      return new Failed(Outcome.Unreachable, "failed: the TLS handshake failed");
+    }
+    return new Failed(Outcome.Unreachable, "failed (" + causes(cause) + ")");
+  }
+
+  /** Why a request got no answer to decide on. */
+  private static final class Failed extends Exception {
+    final Outcome outcome;
+
+    Failed(Outcome outcome, String message) {
+      super(message, null, false, false);
+      this.outcome = outcome;
+    }
+  }
+
+  /**
+   * Takes no body: the status and headers are the whole answer of {@code /v2/}. The exchange is
+   * cancelled at once, so a body that is large or never ends costs nothing.
+   */
+  private static final class NoBody implements HttpResponse.BodySubscriber<byte[]> {
+    private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+
+    @Override
+    public CompletionStage<byte[]> getBody() {
+      return body;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {
+      subscription.cancel();
+      body.complete(new byte[0]);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> item) {}
+
+    @Override
+    public void onError(Throwable throwable) {
+      body.complete(new byte[0]);
+    }
+
+    @Override
+    public void onComplete() {
+      body.complete(new byte[0]);
+    }
+  }
+
+  private static <T extends Throwable> T find(Throwable e, Class<T> type) {
+    int depth = 0;
+    for (Throwable t = e; t != null && depth++ < 10; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+    }
+    return null;
+  }
+
+  /** Exception class names along the cause chain, for messages; never the exceptions' texts. */
+  private static String causes(Throwable e) {
+    List<String> names = new ArrayList<>();
+    int depth = 0;
+    for (Throwable t = e; t != null && depth++ < 5; t = t.getCause() == t ? null : t.getCause()) {
+      String name = t.getClass().getSimpleName();
+      if (names.isEmpty() || !names.get(names.size() - 1).equals(name)) {
+        names.add(name);
+      }
+    }
+    return String.join(" <- ", names);
+  }
+
+  private static String readable(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+  }
+}
