@@ -25,7 +25,7 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * Debian's docker-registry (CNCF distribution 2.8) on 127.0.0.1 with htpasswd auth and a
+ * Debian's docker-registry (CNCF distribution 2.8) on 127.0.0.1 with htpasswd or token auth and a
  * self-signed TLS certificate, plus skopeo as the real client.
  */
 public final class LocalRegistry implements AutoCloseable {
@@ -39,8 +39,39 @@ public final class LocalRegistry implements AutoCloseable {
     this.port = port;
   }
 
-  /** Starts a registry accepting one user. */
+  /** Starts a registry accepting one user (htpasswd, Basic auth). */
   public static LocalRegistry start(String user, String password) throws Exception {
+    LocalRegistry registry = prepare();
+    registry.writeConfig(
+        "auth: {htpasswd: {realm: test, path: " + registry.dir.resolve("htpasswd") + "}}");
+    registry.setUser(user, password);
+    return registry;
+  }
+
+  /**
+   * Starts a registry with token auth (Bearer): it sends clients to {@code realm} for a token and
+   * accepts JWTs that {@code issuer} issued for {@code service}, signed by a key whose certificate
+   * chains to {@code rootCertBundle}.
+   */
+  public static LocalRegistry startWithTokenAuth(
+      String realm, String service, String issuer, Path rootCertBundle) throws Exception {
+    LocalRegistry registry = prepare();
+    registry.writeConfig(
+        "auth: {token: {realm: \""
+            + realm
+            + "\", service: \""
+            + service
+            + "\", issuer: \""
+            + issuer
+            + "\", rootcertbundle: "
+            + rootCertBundle
+            + "}}");
+    registry.serve();
+    return registry;
+  }
+
+  /** A directory with a self-signed certificate for 127.0.0.1 and a free port. */
+  private static LocalRegistry prepare() throws Exception {
     Path dir = Files.createTempDirectory("regcred-registry");
     int port = Ports.freeLoopbackPort();
     var registry = new LocalRegistry(dir, port);
@@ -65,6 +96,10 @@ public final class LocalRegistry implements AutoCloseable {
             dir.resolve("cert.pem").toString()));
     // skopeo trusts the certificate through --cert-dir, as a user with a private CA would.
     Files.copy(dir.resolve("cert.pem"), dir.resolve("certs/ca.crt"));
+    return registry;
+  }
+
+  private void writeConfig(String auth) throws IOException {
     Files.writeString(
         dir.resolve("config.yml"),
         String.join(
@@ -79,10 +114,8 @@ public final class LocalRegistry implements AutoCloseable {
                 + ", key: "
                 + dir.resolve("key.pem")
                 + "}}",
-            "auth: {htpasswd: {realm: test, path: " + dir.resolve("htpasswd") + "}}",
+            auth,
             ""));
-    registry.setUser(user, password);
-    return registry;
   }
 
   /** host:port, the server key a pull secret needs. */
@@ -94,6 +127,11 @@ public final class LocalRegistry implements AutoCloseable {
     return dir.resolve("certs");
   }
 
+  /** The registry's self-signed TLS certificate in PEM, as a private CA bundle would hold it. */
+  public String certificatePem() throws IOException {
+    return Files.readString(dir.resolve("cert.pem"));
+  }
+
   /**
    * Replaces the accepted user and restarts the registry, which reads htpasswd only at start-up.
    */
@@ -101,6 +139,10 @@ public final class LocalRegistry implements AutoCloseable {
     stopProcess();
     String entry = run(List.of("htpasswd", "-Bbn", user, password));
     Files.writeString(dir.resolve("htpasswd"), entry.strip() + "\n");
+    serve();
+  }
+
+  private void serve() throws Exception {
     process =
         new ProcessBuilder("docker-registry", "serve", dir.resolve("config.yml").toString())
             .redirectErrorStream(true)

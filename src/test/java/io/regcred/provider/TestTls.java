@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
@@ -27,10 +28,12 @@ public final class TestTls {
 
   private final SSLContext serverContext;
   private final SSLContext clientContext;
+  private final String certificatePem;
 
-  private TestTls(SSLContext serverContext, SSLContext clientContext) {
+  private TestTls(SSLContext serverContext, SSLContext clientContext, String certificatePem) {
     this.serverContext = serverContext;
     this.clientContext = clientContext;
+    this.certificatePem = certificatePem;
   }
 
   public static synchronized TestTls get() {
@@ -47,6 +50,11 @@ public final class TestTls {
 
   public SSLContext clientContext() {
     return clientContext;
+  }
+
+  /** The certificate in PEM, as a user would put a private CA into a bundle. */
+  public String certificatePem() {
+    return certificatePem;
   }
 
   /** An HTTPS server on 127.0.0.1 and a free port, not yet started. */
@@ -110,7 +118,12 @@ public final class TestTls {
       tmf.init(trust);
       SSLContext client = SSLContext.getInstance("TLS");
       client.init(null, tmf.getTrustManagers(), null);
-      return new TestTls(server, client);
+      String pem =
+          "-----BEGIN CERTIFICATE-----\n"
+              + Base64.getMimeEncoder(64, new byte[] {'\n'})
+                  .encodeToString(keys.getCertificate("fake").getEncoded())
+              + "\n-----END CERTIFICATE-----\n";
+      return new TestTls(server, client, pem);
     } catch (Exception e) {
       throw new IllegalStateException("cannot create the test TLS certificate", e);
     }

@@ -15,6 +15,7 @@ import io.regcred.provider.BoundedBody;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.ProtocolException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
@@ -181,13 +182,38 @@ public final class RegistryVerifier {
     } else if (step instanceof BearerLogin login) {
       request.header("Authorization", "Bearer " + login.token());
     }
-    boolean wantsBody = step instanceof TokenRequest;
-    CompletableFuture<HttpResponse<byte[]>> call =
-        http.sendAsync(request.build(), wantsBody ? BoundedBody.handler() : info -> new NoBody());
-    try {
-      HttpResponse<byte[]> response = call.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    if (step instanceof TokenRequest) {
+      CompletableFuture<HttpResponse<byte[]>> call =
+          http.sendAsync(request.build(), BoundedBody.handler());
+      HttpResponse<byte[]> response = await(call, call);
       return new Answer(
           response.statusCode(), response.headers().allValues("WWW-Authenticate"), response.body());
+    }
+    // The status and headers are the whole answer of /v2/: the body is not read at all. They are
+    // taken as soon as they arrive, since cancelling the body fails the response of an HTTP/2
+    // exchange.
+    CompletableFuture<HttpResponse.ResponseInfo> head = new CompletableFuture<>();
+    CompletableFuture<HttpResponse<byte[]>> call =
+        http.sendAsync(
+            request.build(),
+            info -> {
+              head.complete(info);
+              return new NoBody();
+            });
+    call.whenComplete(
+        (response, error) -> {
+          if (error != null) {
+            head.completeExceptionally(error);
+          }
+        });
+    HttpResponse.ResponseInfo info = await(head, call);
+    return new Answer(info.statusCode(), info.headers().allValues("WWW-Authenticate"));
+  }
+
+  /** {@code result} within the timeout, else {@code call} is cancelled. */
+  private <T> T await(CompletableFuture<T> result, CompletableFuture<?> call) throws Failed {
+    try {
+      return result.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       call.cancel(true);
       throw new Failed(Outcome.Unreachable, "timed out after " + readable(timeout));
@@ -230,6 +256,12 @@ public final class RegistryVerifier {
       return new Failed(
           Outcome.Unreachable, "failed: TLS: the server's certificate does not name the host");
     }
+    if (find(cause, ProtocolException.class) != null) {
+      // The JDK's client refuses headers beyond its limit (jdk.http.maxHeaderSize) this way.
+      return new Failed(
+          Outcome.Unexpected,
+          "failed: the answer is not HTTP the client can read (malformed, or headers too large)");
+    }
     if (find(cause, SSLHandshakeException.class) != null) {
       return new Failed(Outcome.Unreachable, "failed: the TLS handshake failed");
     }
@@ -246,10 +278,7 @@ public final class RegistryVerifier {
     }
   }
 
-  /**
-   * Takes no body: the status and headers are the whole answer of {@code /v2/}. The exchange is
-   * cancelled at once, so a body that is large or never ends costs nothing.
-   */
+  /** Takes no body: the exchange is cancelled at once, so a body that never ends costs nothing. */
   private static final class NoBody implements HttpResponse.BodySubscriber<byte[]> {
     private final CompletableFuture<byte[]> body = new CompletableFuture<>();
 
