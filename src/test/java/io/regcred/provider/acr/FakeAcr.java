@@ -23,6 +23,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * configured lifetime from now (3 h by default). It can refuse, fail, stall, or leave out {@code
  * exp}, or answer with a body that never ends. Refusals echo the access token back, as a careless
  * server might.
+ *
+ * <p>It is also the registry, as ACR answers a docker client: {@code GET /v2/} challenges with
+ * {@code Bearer realm="https://<server>/oauth2/token",service="<host>"}; {@code GET /oauth2/token}
+ * takes Basic {@code 00000000-0000-0000-0000-000000000000:<refresh token it issued>} and answers
+ * {@code {"access_token":...}}, which {@code /v2/} then accepts.
  */
 public final class FakeAcr implements AutoCloseable {
 
@@ -43,6 +48,15 @@ public final class FakeAcr implements AutoCloseable {
   private final AtomicInteger exchangeCalls = new AtomicInteger();
   private final List<String> issued = new CopyOnWriteArrayList<>();
   private final List<Map<String, String>> forms = new CopyOnWriteArrayList<>();
+  private final List<String> registryAccessTokens = new CopyOnWriteArrayList<>();
+  private final List<TokenRequest> tokenRequests = new CopyOnWriteArrayList<>();
+  private final List<String> registryAuthorizations = new CopyOnWriteArrayList<>();
+
+  /** A docker client's {@code GET /oauth2/token}: its query and Authorization header. */
+  public record TokenRequest(Map<String, String> query, String authorization) {}
+
+  /** The user name of ACR refresh-token logins. */
+  public static final String NULL_GUID = "00000000-0000-0000-0000-000000000000";
 
   public FakeAcr(FakeEntra entra, String tenant, Clock clock) throws IOException {
     this.entra = entra;
@@ -111,8 +125,33 @@ public final class FakeAcr implements AutoCloseable {
     return List.copyOf(forms);
   }
 
+  /** The token requests a docker client made, in order. */
+  public List<TokenRequest> tokenRequests() {
+    return List.copyOf(tokenRequests);
+  }
+
+  /** The Authorization header of each {@code GET /v2/} ({@code ""} when absent). */
+  public List<String> registryAuthorizations() {
+    return List.copyOf(registryAuthorizations);
+  }
+
+  /** Registry access tokens handed out by {@code /oauth2/token}. */
+  public List<String> registryAccessTokens() {
+    return List.copyOf(registryAccessTokens);
+  }
+
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
+      if ("GET".equals(exchange.getRequestMethod())
+          && "/v2/".equals(exchange.getRequestURI().getPath())) {
+        registry(exchange);
+        return;
+      }
+      if ("GET".equals(exchange.getRequestMethod())
+          && "/oauth2/token".equals(exchange.getRequestURI().getPath())) {
+        registryToken(exchange);
+        return;
+      }
       if (!"POST".equals(exchange.getRequestMethod())
           || !"/oauth2/exchange".equals(exchange.getRequestURI().getPath())) {
         System.err.println(
@@ -180,6 +219,69 @@ public final class FakeAcr implements AutoCloseable {
       issued.add(token);
       FakeEntra.send(exchange, 200, "{\"refresh_token\":\"" + token + "\"}");
     }
+  }
+
+  /** {@code /v2/}: 200 with an access token from {@code /oauth2/token}, else the challenge. */
+  private void registry(HttpExchange exchange) throws IOException {
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    registryAuthorizations.add(authorization == null ? "" : authorization);
+    if (authorization != null
+        && authorization.startsWith("Bearer ")
+        && registryAccessTokens.contains(authorization.substring("Bearer ".length()))) {
+      FakeEntra.send(exchange, 200, "{}");
+      return;
+    }
+    exchange
+        .getResponseHeaders()
+        .set(
+            "WWW-Authenticate",
+            "Bearer realm=\"https://"
+                + server()
+                + "/oauth2/token\",service=\""
+                + AcrTokenProvider.host(server())
+                + "\"");
+    FakeEntra.send(
+        exchange,
+        401,
+        "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}");
+  }
+
+  /**
+   * {@code /oauth2/token}: Basic with the null GUID and a refresh token this fake issued, for this
+   * registry as {@code service}, gives an access token.
+   */
+  private void registryToken(HttpExchange exchange) throws IOException {
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    String rawQuery = exchange.getRequestURI().getRawQuery();
+    Map<String, String> query = FakeEntra.form(rawQuery == null ? "" : rawQuery);
+    tokenRequests.add(new TokenRequest(query, authorization));
+    String expected = null;
+    String presented = null;
+    if (authorization != null && authorization.startsWith("Basic ")) {
+      try {
+        presented =
+            new String(
+                Base64.getDecoder().decode(authorization.substring("Basic ".length())),
+                StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        presented = null;
+      }
+    }
+    for (String refreshToken : issued) {
+      if ((NULL_GUID + ":" + refreshToken).equals(presented)) {
+        expected = refreshToken;
+      }
+    }
+    if (expected == null || !AcrTokenProvider.host(server()).equals(query.get("service"))) {
+      FakeEntra.send(
+          exchange,
+          401,
+          "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}");
+      return;
+    }
+    String accessToken = "acr-access-" + UUID.randomUUID();
+    registryAccessTokens.add(accessToken);
+    FakeEntra.send(exchange, 200, "{\"access_token\":\"" + accessToken + "\"}");
   }
 
   private String jwt() {

@@ -53,6 +53,9 @@ import javax.crypto.spec.SecretKeySpec;
  * and an EKS Pod Identity agent ({@code GET} {@value #POD_IDENTITY_PATH}, whose {@code
  * Authorization} header must be the registered token). Both hand out session credentials that the
  * fake then accepts.
+ *
+ * <p>{@code GET /v2/} is the registry itself, as ECR answers it: a Basic challenge, and 200 for
+ * {@code AWS:<password>} of a token the fake issued that has not expired on its clock.
  */
 public final class FakeAws implements AutoCloseable {
 
@@ -138,6 +141,7 @@ public final class FakeAws implements AutoCloseable {
   private final List<WebIdentityCall> webIdentityCalls = new CopyOnWriteArrayList<>();
   private final List<IssuedSession> webIdentitySessions = new CopyOnWriteArrayList<>();
   private final List<PodIdentityCall> podIdentityCalls = new CopyOnWriteArrayList<>();
+  private final List<String> registryAuthorizations = new CopyOnWriteArrayList<>();
   private final List<IssuedSession> podIdentitySessions = new CopyOnWriteArrayList<>();
 
   private volatile Clock clock = Clock.systemUTC();
@@ -360,6 +364,13 @@ public final class FakeAws implements AutoCloseable {
     return List.copyOf(podIdentitySessions);
   }
 
+  /**
+   * The {@code Authorization} header of each {@code GET /v2/}, in order ({@code ""} when absent).
+   */
+  public List<String> registryAuthorizations() {
+    return List.copyOf(registryAuthorizations);
+  }
+
   /** The registryIds of each ECR request (empty list for {@code {}}). */
   public List<List<String>> registryIdRequests() {
     return List.copyOf(registryIdRequests);
@@ -381,6 +392,11 @@ public final class FakeAws implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       byte[] body = exchange.getRequestBody().readAllBytes();
+      if ("GET".equals(exchange.getRequestMethod())
+          && "/v2/".equals(exchange.getRequestURI().getRawPath())) {
+        registry(exchange);
+        return;
+      }
       if ("GET".equals(exchange.getRequestMethod())
           && POD_IDENTITY_PATH.equals(exchange.getRequestURI().getRawPath())) {
         podIdentity(exchange);
@@ -726,6 +742,52 @@ public final class FakeAws implements AutoCloseable {
             + random(8)
             + "</RequestId></ResponseMetadata></AssumeRoleWithWebIdentityResponse>";
     send(exchange, 200, "text/xml", xml);
+  }
+
+  /**
+   * The registry's {@code /v2/} as ECR answers it: 401 with ECR's Basic challenge unless the
+   * request presents {@code AWS:<password>} of an unexpired token this fake issued.
+   */
+  private void registry(HttpExchange exchange) throws IOException {
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    registryAuthorizations.add(authorization == null ? "" : authorization);
+    if (issuedLogin(authorization)) {
+      send(exchange, 200, "application/json; charset=utf-8", "{}");
+      return;
+    }
+    exchange
+        .getResponseHeaders()
+        .set(
+            "WWW-Authenticate",
+            "Basic realm=\"https://"
+                + DEFAULT_REGISTRY_ID
+                + ".dkr.ecr."
+                + region
+                + ".amazonaws.com/\",service=\"ecr.amazonaws.com\"");
+    send(exchange, 401, "text/plain; charset=utf-8", "Not Authorized\n");
+  }
+
+  /** Whether {@code authorization} is Basic {@code AWS:<password>} of an unexpired issued token. */
+  private boolean issuedLogin(String authorization) {
+    if (authorization == null || !authorization.startsWith("Basic ")) {
+      return false;
+    }
+    String decoded;
+    try {
+      decoded =
+          new String(
+              Base64.getDecoder().decode(authorization.substring("Basic ".length())),
+              StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    if (!decoded.startsWith("AWS:")) {
+      return false;
+    }
+    String password = decoded.substring("AWS:".length());
+    Instant now = clock.instant();
+    return issuedTokens.stream()
+        .anyMatch(t -> t.password().equals(password) && now.isBefore(t.expiresAt()));
   }
 
   /** The EKS Pod Identity agent: GET with the token as the Authorization header, JSON answer. */

@@ -36,6 +36,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * OAuth error shape {@code {"error":"invalid_grant",...}} with status 400, and the description
  * echoes the submitted assertion or subject token on purpose, as a hostile or careless server
  * might, so that tests can check that no response body reaches an exception message.
+ *
+ * <p>It is also the registry, as Artifact Registry answers a docker client: {@code GET /v2/}
+ * challenges with {@code Bearer realm="<base>/v2/token",service="<host:port>"}; {@code GET
+ * /v2/token} takes Basic {@code oauth2accesstoken:<an access token this fake issued>} and answers
+ * {@code {"token":...}}, which {@code /v2/} then accepts.
  */
 final class FakeGoogle implements AutoCloseable {
 
@@ -98,12 +103,16 @@ final class FakeGoogle implements AutoCloseable {
   volatile JsonNode lastJwtClaims;
   volatile Map<String, String> lastStsForm;
   volatile JsonNode lastImpersonationBody;
+  final List<String> registryTokens = new CopyOnWriteArrayList<>();
+  final List<String> registryTokenQueries = new CopyOnWriteArrayList<>();
+  final List<String> registryAuthorizations = new CopyOnWriteArrayList<>();
 
   private FakeGoogle(HttpServer server, String scheme) {
     this.server = server;
     server.createContext("/token", this::token);
     server.createContext("/v1/", this::impersonation);
     server.createContext("/subject-token", this::subjectToken);
+    server.createContext("/v2/", this::registry);
     server.setExecutor(executor);
     server.start();
     this.base = scheme + "://127.0.0.1:" + server.getAddress().getPort();
@@ -337,6 +346,75 @@ final class FakeGoogle implements AutoCloseable {
                   + "\",\"expireTime\":\""
                   + DateTimeFormatter.ISO_INSTANT.format(expiry)
                   + "\"}"));
+    }
+  }
+
+  /** The registry: {@code /v2/token} and {@code /v2/}. */
+  private void registry(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      String path = exchange.getRequestURI().getPath();
+      String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+      String hostPort = "127.0.0.1:" + server.getAddress().getPort();
+      String unauthorized =
+          "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"Not Authorized.\"}]}";
+      if (path.equals("/v2/token")) {
+        registryTokenQueries.add(String.valueOf(exchange.getRequestURI().getRawQuery()));
+        Set<String> issued = Set.of(accessToken, stsAccessToken, impersonatedToken);
+        String presented = basicPassword(authorization, "oauth2accesstoken");
+        if (presented == null || !issued.contains(presented)) {
+          send(exchange, new Reply(401, "application/json", unauthorized));
+          return;
+        }
+        String token = "gar-registry-" + java.util.UUID.randomUUID();
+        registryTokens.add(token);
+        send(
+            exchange,
+            new Reply(
+                200,
+                "application/json",
+                "{\"expires_in\":43200,\"issued_at\":\""
+                    + Instant.now()
+                    + "\",\"token\":\""
+                    + token
+                    + "\"}"));
+        return;
+      }
+      if (!path.equals("/v2/")) {
+        send(exchange, new Reply(404, "application/json", "{\"errors\":[]}"));
+        return;
+      }
+      registryAuthorizations.add(authorization == null ? "" : authorization);
+      if (authorization != null
+          && authorization.startsWith("Bearer ")
+          && registryTokens.contains(authorization.substring("Bearer ".length()))) {
+        send(exchange, new Reply(200, "application/json", "{}"));
+        return;
+      }
+      send(
+          exchange,
+          new Reply(
+              401,
+              "application/json",
+              unauthorized,
+              Map.of(
+                  "WWW-Authenticate",
+                  "Bearer realm=\"" + base + "/v2/token\",service=\"" + hostPort + "\"")));
+    }
+  }
+
+  /** The password of a Basic {@code authorization} for {@code user}, or null. */
+  private static String basicPassword(String authorization, String user) {
+    if (authorization == null || !authorization.startsWith("Basic ")) {
+      return null;
+    }
+    try {
+      String decoded =
+          new String(
+              Base64.getDecoder().decode(authorization.substring("Basic ".length())),
+              StandardCharsets.UTF_8);
+      return decoded.startsWith(user + ":") ? decoded.substring(user.length() + 1) : null;
+    } catch (IllegalArgumentException e) {
+      return null;
     }
   }
 
