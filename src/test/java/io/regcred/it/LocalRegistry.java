@@ -1,6 +1,7 @@
 package io.regcred.it;
 
 import io.regcred.testing.Ports;
+import io.regcred.testing.SelfSigned;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -76,24 +77,7 @@ public final class LocalRegistry implements AutoCloseable {
     int port = Ports.freeLoopbackPort();
     var registry = new LocalRegistry(dir, port);
     Files.createDirectories(dir.resolve("certs"));
-    run(
-        List.of(
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            dir.resolve("key.pem").toString(),
-            "-out",
-            dir.resolve("cert.pem").toString()));
+    SelfSigned.write(dir.resolve("key.pem"), dir.resolve("cert.pem"), "127.0.0.1", "IP:127.0.0.1");
     // skopeo trusts the certificate through --cert-dir, as a user with a private CA would.
     Files.copy(dir.resolve("cert.pem"), dir.resolve("certs/ca.crt"));
     return registry;

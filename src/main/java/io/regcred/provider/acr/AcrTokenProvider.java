@@ -24,6 +24,7 @@ import io.regcred.model.Reason;
 import io.regcred.model.RegistryAuth;
 import io.regcred.model.RegistryToken;
 import io.regcred.provider.BoundedBody;
+import io.regcred.provider.Causes;
 import io.regcred.provider.ErrorCodes;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.RegistryHosts;
@@ -46,7 +47,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -339,7 +339,7 @@ public final class AcrTokenProvider implements TokenProvider {
   /** Maps an identity library failure by exception types and OAuth codes, never its message. */
   static SourceException entraFailure(String description, Throwable e) {
     String step = ENTRA_STEP + " (" + description + ")";
-    MsalServiceException service = find(e, MsalServiceException.class);
+    MsalServiceException service = Causes.find(e, MsalServiceException.class);
     if (service != null) {
       Integer status = service.statusCode();
       String code = ErrorCodes.oauth(service.errorCode());
@@ -351,22 +351,26 @@ public final class AcrTokenProvider implements TokenProvider {
       }
       return new SourceException(Reason.AccessDenied, step + " was refused: " + detail);
     }
-    CredentialUnavailableException unavailable = find(e, CredentialUnavailableException.class);
+    CredentialUnavailableException unavailable =
+        Causes.find(e, CredentialUnavailableException.class);
     if (unavailable != null) {
       return new SourceException(
-          Reason.CredentialUnavailable, step + " is unavailable (" + causes(e) + ")");
+          Reason.CredentialUnavailable,
+          step + " is unavailable (" + Causes.names(e, WRAPPERS) + ")");
     }
-    if (find(e, IOException.class) != null
-        || find(e, UncheckedIOException.class) != null
-        || find(e, TimeoutException.class) != null) {
+    if (Causes.find(e, IOException.class) != null
+        || Causes.find(e, UncheckedIOException.class) != null
+        || Causes.find(e, TimeoutException.class) != null) {
       return new SourceException(
           Reason.ProviderUnreachable,
-          step + ": the authority could not be reached (" + causes(e) + ")");
+          step + ": the authority could not be reached (" + Causes.names(e, WRAPPERS) + ")");
     }
-    if (find(e, ClientAuthenticationException.class) != null) {
-      return new SourceException(Reason.AccessDenied, step + " failed (" + causes(e) + ")");
+    if (Causes.find(e, ClientAuthenticationException.class) != null) {
+      return new SourceException(
+          Reason.AccessDenied, step + " failed (" + Causes.names(e, WRAPPERS) + ")");
     }
-    return new SourceException(Reason.ProviderError, step + " failed (" + causes(e) + ")");
+    return new SourceException(
+        Reason.ProviderError, step + " failed (" + Causes.names(e, WRAPPERS) + ")");
   }
 
   private String exchange(String server, String tenant, String entraToken) throws SourceException {
@@ -434,16 +438,16 @@ public final class AcrTokenProvider implements TokenProvider {
       throw new SourceException(Reason.ProviderUnreachable, where + " was interrupted");
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      if (find(cause, BoundedBody.TooLargeException.class) != null) {
+      if (Causes.find(cause, BoundedBody.TooLargeException.class) != null) {
         throw new SourceException(
             Reason.ProviderError, where + " answered with a body larger than " + BoundedBody.LIMIT);
       }
-      if (find(cause, HttpTimeoutException.class) != null) {
+      if (Causes.find(cause, HttpTimeoutException.class) != null) {
         throw timedOut(where);
       }
       throw new SourceException(
           Reason.ProviderUnreachable,
-          where + ": the registry could not be reached (" + causes(cause) + ")");
+          where + ": the registry could not be reached (" + Causes.names(cause, WRAPPERS) + ")");
     }
   }
 
@@ -517,34 +521,6 @@ public final class AcrTokenProvider implements TokenProvider {
 
   private static String firstSet(String value, Optional<String> fallback) {
     return value != null && !value.isBlank() ? value.strip() : fallback.orElse(null);
-  }
-
-  private static <T extends Throwable> T find(Throwable e, Class<T> type) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (type.isInstance(t)) {
-        return type.cast(t);
-      }
-    }
-    return null;
-  }
-
-  /**
-   * The class names along the cause chain, such as {@code MsalClientException <- ConnectException},
-   * leaving out bare wrappers and repeats.
-   */
-  private static String causes(Throwable e) {
-    List<String> names = new ArrayList<>();
-    int depth = 0;
-    for (Throwable t = e; t != null && depth++ < 8; t = t.getCause() == t ? null : t.getCause()) {
-      if (WRAPPERS.contains(t.getClass()) && t.getCause() != null) {
-        continue;
-      }
-      String name = t.getClass().getSimpleName();
-      if (names.isEmpty() || !names.get(names.size() - 1).equals(name)) {
-        names.add(name);
-      }
-    }
-    return String.join(" <- ", names);
   }
 
   private static String readable(Duration d) {

@@ -7,6 +7,7 @@ import io.regcred.api.v1alpha1.SecretReference;
 import io.regcred.model.Reason;
 import io.regcred.model.RegistryAuth;
 import io.regcred.model.RegistryToken;
+import io.regcred.provider.Causes;
 import io.regcred.provider.ErrorCodes;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.SecretData;
@@ -238,7 +239,7 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
       provider.resolveCredentials();
       return provider;
     } catch (RuntimeException e) {
-      if (find(e, FileSystemException.class) != null) {
+      if (Causes.find(e, FileSystemException.class) != null) {
         throw new SourceException(
             Reason.CredentialUnavailable,
             WEB_IDENTITY_OP
@@ -521,7 +522,7 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
 
   /** Maps an SDK failure to a reason and a message made of names, codes and statuses only. */
   static SourceException failure(String operation, RuntimeException e) {
-    AwsServiceException service = find(e, AwsServiceException.class);
+    AwsServiceException service = Causes.find(e, AwsServiceException.class);
     if (service != null) {
       AwsErrorDetails details = service.awsErrorDetails();
       String code = details == null ? null : details.errorCode();
@@ -554,19 +555,9 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
   }
 
   private static boolean unreachable(Throwable e) {
-    return find(e, IOException.class) != null
-        || find(e, ApiCallTimeoutException.class) != null
-        || find(e, ApiCallAttemptTimeoutException.class) != null;
-  }
-
-  private static <T extends Throwable> T find(Throwable e, Class<T> type) {
-    Set<Throwable> seen = new HashSet<>();
-    for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
-      if (type.isInstance(t)) {
-        return type.cast(t);
-      }
-    }
-    return null;
+    return Causes.find(e, IOException.class) != null
+        || Causes.find(e, ApiCallTimeoutException.class) != null
+        || Causes.find(e, ApiCallAttemptTimeoutException.class) != null;
   }
 
   private static String rootClassName(Throwable e) {

@@ -17,6 +17,7 @@ import io.regcred.model.Reason;
 import io.regcred.model.RegistryAuth;
 import io.regcred.model.RegistryToken;
 import io.regcred.provider.BoundedBody;
+import io.regcred.provider.Causes;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.RegistryHosts;
 import io.regcred.provider.SecretData;
@@ -249,11 +250,11 @@ public final class GarTokenProvider implements TokenProvider {
 
   /** Maps a refresh failure by HTTP status, OAuth error code and exception types. */
   static SourceException failure(String step, Throwable e, ObservedTransport.Observation seen) {
-    if (find(e, BoundedBody.TooLargeException.class) != null) {
+    if (Causes.find(e, BoundedBody.TooLargeException.class) != null) {
       return new SourceException(
           Reason.ProviderError, step + " answered with a body larger than " + BoundedBody.LIMIT);
     }
-    HttpResponseException response = find(e, HttpResponseException.class);
+    HttpResponseException response = Causes.find(e, HttpResponseException.class);
     int status = response != null ? response.getStatusCode() : seen.lastStatus();
     if (status >= 400) {
       String code = seen.lastErrorCode();
@@ -269,17 +270,17 @@ public final class GarTokenProvider implements TokenProvider {
       }
       return new SourceException(Reason.ProviderError, step + " failed: " + detail);
     }
-    if (find(e, SocketException.class) != null
-        || find(e, SocketTimeoutException.class) != null
-        || find(e, HttpTimeoutException.class) != null
-        || find(e, UnknownHostException.class) != null
-        || find(e, SSLException.class) != null) {
+    if (Causes.find(e, SocketException.class) != null
+        || Causes.find(e, SocketTimeoutException.class) != null
+        || Causes.find(e, HttpTimeoutException.class) != null
+        || Causes.find(e, UnknownHostException.class) != null
+        || Causes.find(e, SSLException.class) != null) {
       return new SourceException(
           Reason.ProviderUnreachable,
           step + ": the endpoint could not be reached (" + causes(e) + ")");
     }
-    if (find(e, FileNotFoundException.class) != null
-        || find(e, NoSuchFileException.class) != null
+    if (Causes.find(e, FileNotFoundException.class) != null
+        || Causes.find(e, NoSuchFileException.class) != null
         || (ObservedTransport.observing() && seen.responses() == 0)) {
       // Nothing was sent: the subject token (credential_source) or the signature could not be
       // produced; the library reports a missing file as a bare IOException.
@@ -297,16 +298,6 @@ public final class GarTokenProvider implements TokenProvider {
   private static byte[] contentBytes(HttpResponseException e) {
     String content = e.getContent();
     return content == null ? new byte[0] : content.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static <T extends Throwable> T find(Throwable e, Class<T> type) {
-    int depth = 0;
-    for (Throwable t = e; t != null && depth++ < 10; t = t.getCause() == t ? null : t.getCause()) {
-      if (type.isInstance(t)) {
-        return type.cast(t);
-      }
-    }
-    return null;
   }
 
   private static boolean hasClass(Throwable e, String className) {

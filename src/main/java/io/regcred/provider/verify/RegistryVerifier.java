@@ -12,6 +12,7 @@ import io.regcred.model.VerifyStep.BearerLogin;
 import io.regcred.model.VerifyStep.Done;
 import io.regcred.model.VerifyStep.TokenRequest;
 import io.regcred.provider.BoundedBody;
+import io.regcred.provider.Causes;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -36,6 +37,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -228,44 +230,44 @@ public final class RegistryVerifier {
 
   /** What went wrong, by exception class only: exception texts may quote a server's answer. */
   private Failed failure(Throwable cause) {
-    if (find(cause, BoundedBody.TooLargeException.class) != null) {
+    if (Causes.find(cause, BoundedBody.TooLargeException.class) != null) {
       return new Failed(
           Outcome.Unexpected, "answered with a body larger than " + BoundedBody.LIMIT);
     }
-    if (find(cause, HttpConnectTimeoutException.class) != null) {
+    if (Causes.find(cause, HttpConnectTimeoutException.class) != null) {
       return new Failed(Outcome.Unreachable, "could not connect within " + readable(timeout));
     }
-    if (find(cause, HttpTimeoutException.class) != null) {
+    if (Causes.find(cause, HttpTimeoutException.class) != null) {
       return new Failed(Outcome.Unreachable, "timed out after " + readable(timeout));
     }
-    if (find(cause, UnresolvedAddressException.class) != null
-        || find(cause, UnknownHostException.class) != null) {
+    if (Causes.find(cause, UnresolvedAddressException.class) != null
+        || Causes.find(cause, UnknownHostException.class) != null) {
       return new Failed(Outcome.Unreachable, "failed: the host name does not resolve");
     }
-    if (find(cause, ConnectException.class) != null) {
+    if (Causes.find(cause, ConnectException.class) != null) {
       return new Failed(Outcome.Unreachable, "failed: the connection was refused");
     }
-    if (find(cause, CertPathBuilderException.class) != null
-        || find(cause, CertPathValidatorException.class) != null) {
+    if (Causes.find(cause, CertPathBuilderException.class) != null
+        || Causes.find(cause, CertPathValidatorException.class) != null) {
       return new Failed(
           Outcome.Unreachable,
           "failed: TLS: the server's certificate is not trusted (neither by the JVM's"
               + " certificate authorities nor by the CA bundle)");
     }
-    if (find(cause, CertificateException.class) != null) {
+    if (Causes.find(cause, CertificateException.class) != null) {
       return new Failed(
           Outcome.Unreachable, "failed: TLS: the server's certificate does not name the host");
     }
-    if (find(cause, ProtocolException.class) != null) {
+    if (Causes.find(cause, ProtocolException.class) != null) {
       // The JDK's client refuses headers beyond its limit (jdk.http.maxHeaderSize) this way.
       return new Failed(
           Outcome.Unexpected,
           "failed: the answer is not HTTP the client can read (malformed, or headers too large)");
     }
-    if (find(cause, SSLHandshakeException.class) != null) {
+    if (Causes.find(cause, SSLHandshakeException.class) != null) {
       return new Failed(Outcome.Unreachable, "failed: the TLS handshake failed");
     }
-    return new Failed(Outcome.Unreachable, "failed (" + causes(cause) + ")");
+    return new Failed(Outcome.Unreachable, "failed (" + Causes.names(cause, Set.of()) + ")");
   }
 
   /** Why a request got no answer to decide on. */
@@ -305,29 +307,6 @@ public final class RegistryVerifier {
     public void onComplete() {
       body.complete(new byte[0]);
     }
-  }
-
-  private static <T extends Throwable> T find(Throwable e, Class<T> type) {
-    int depth = 0;
-    for (Throwable t = e; t != null && depth++ < 10; t = t.getCause() == t ? null : t.getCause()) {
-      if (type.isInstance(t)) {
-        return type.cast(t);
-      }
-    }
-    return null;
-  }
-
-  /** Exception class names along the cause chain, for messages; never the exceptions' texts. */
-  private static String causes(Throwable e) {
-    List<String> names = new ArrayList<>();
-    int depth = 0;
-    for (Throwable t = e; t != null && depth++ < 5; t = t.getCause() == t ? null : t.getCause()) {
-      String name = t.getClass().getSimpleName();
-      if (names.isEmpty() || !names.get(names.size() - 1).equals(name)) {
-        names.add(name);
-      }
-    }
-    return String.join(" <- ", names);
   }
 
   private static String readable(Duration d) {

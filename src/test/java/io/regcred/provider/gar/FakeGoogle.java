@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.regcred.provider.EndlessBody;
 import io.regcred.provider.FormBody;
+import io.regcred.provider.SourceSecrets;
 import io.regcred.provider.TestTls;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -14,6 +15,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.security.Signature;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
@@ -143,6 +145,22 @@ final class FakeGoogle implements AutoCloseable {
   GoogleEndpoints endpoints() {
     return new GoogleEndpoints(
         Set.of(tokenUrl()), Set.of(tokenUrl()), Set.of(base + "/introspect"), URI.create(base));
+  }
+
+  /**
+   * A provider that trusts the test certificate, asks only this fake and finds no application
+   * default credentials.
+   */
+  GarTokenProvider provider(SourceSecrets secrets) {
+    return new GarTokenProvider(
+        secrets,
+        Clock.systemUTC(),
+        TestTls.get().providerHttp(),
+        GarSettings.none(),
+        endpoints(),
+        transport -> {
+          throw new IOException("no ADC in this test");
+        });
   }
 
   String impersonationUrl(String email) {

@@ -16,12 +16,9 @@ import io.regcred.api.v1alpha1.SelectorRequirement.Operator;
 import io.regcred.it.LogCapture;
 import io.regcred.it.RunningOperator;
 import io.regcred.it.TestCluster;
-import io.regcred.provider.TestTls;
 import io.regcred.testing.Credentials;
-import java.io.IOException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -73,19 +70,7 @@ class GarOperatorIT {
           .serverSideApply();
       try (RunningOperator operator =
           RunningOperator.start(
-              TestCluster.newAdminClient(),
-              NS,
-              secrets ->
-                  List.of(
-                      new GarTokenProvider(
-                          secrets,
-                          Clock.systemUTC(),
-                          TestTls.get().providerHttp(),
-                          GarSettings.none(),
-                          google.endpoints(),
-                          transport -> {
-                            throw new IOException("no ADC in this test");
-                          })))) {
+              TestCluster.newAdminClient(), NS, secrets -> List.of(google.provider(secrets)))) {
         client
             .resource(
                 Credentials.named("gar")

@@ -10,10 +10,8 @@ import io.regcred.provider.InMemorySecrets;
 import io.regcred.provider.TestTls;
 import io.regcred.provider.verify.RegistryVerifier;
 import io.regcred.testing.Credentials;
-import java.io.IOException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -56,16 +54,7 @@ class GarRegistryVerificationTest {
   }
 
   private RegistryAuth fetchedLogin() throws Exception {
-    var provider =
-        new GarTokenProvider(
-            secrets,
-            Clock.systemUTC(),
-            TestTls.get().providerHttp(),
-            GarSettings.none(),
-            google.endpoints(),
-            transport -> {
-              throw new IOException("no ADC in this test");
-            });
+    var provider = google.provider(secrets);
     var source = Credentials.garSource("gar-key", List.of("europe-docker.pkg.dev"));
     RegistryAuth auth = provider.fetch(Credentials.named("gar").gar(source).build()).auths().get(0);
     return new RegistryAuth(

@@ -8,8 +8,8 @@ import com.sun.net.httpserver.HttpServer;
 import io.regcred.model.DockerConfigJson;
 import io.regcred.provider.FormBody;
 import io.regcred.provider.TestTls;
+import io.regcred.testing.SelfSigned;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,7 +21,6 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +28,6 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A registry token server (the Docker token authentication spec) for a distribution registry with
@@ -67,21 +65,7 @@ final class TokenServer implements AutoCloseable {
     this.password = password;
     this.certificate = dir.resolve("token-signing.pem");
     Path key = dir.resolve("token-signing.key");
-    run(
-        "openssl",
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=" + ISSUER,
-        "-keyout",
-        key.toString(),
-        "-out",
-        certificate.toString());
+    SelfSigned.write(key, certificate, ISSUER, null);
     this.signingCertificate =
         (X509Certificate)
             CertificateFactory.getInstance("X.509")
@@ -140,14 +124,16 @@ final class TokenServer implements AutoCloseable {
       Map<String, String> query = FormBody.parse(rawQuery == null ? "" : rawQuery);
       requests.add(new Request(exchange.getRequestURI().toString(), authorization, query));
       if (!("Basic " + DockerConfigJson.basicAuth(user, password)).equals(authorization)) {
-        send(exchange, 401, "{\"details\":\"incorrect username or password\"}");
+        ScriptedServer.reply(
+            exchange, 401, Map.of(), "{\"details\":\"incorrect username or password\"}");
         return;
       }
       String token = jwt(query.get("service"), query.get("scope"));
       issued.add(token);
-      send(
+      ScriptedServer.reply(
           exchange,
           200,
+          Map.of(),
           "{\"token\":\""
               + token
               + "\",\"access_token\":\""
@@ -156,7 +142,8 @@ final class TokenServer implements AutoCloseable {
               + Instant.now()
               + "\"}");
     } catch (Exception e) {
-      send(exchange, 500, "{\"details\":\"" + e.getClass().getSimpleName() + "\"}");
+      ScriptedServer.reply(
+          exchange, 500, Map.of(), "{\"details\":\"" + e.getClass().getSimpleName() + "\"}");
     }
   }
 
@@ -202,24 +189,6 @@ final class TokenServer implements AutoCloseable {
       signature[signature.length / 2] ^= 1;
     }
     return signingInput + "." + b64url.encodeToString(signature);
-  }
-
-  private static void send(HttpExchange exchange, int status, String body) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", "application/json");
-    exchange.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
-    }
-  }
-
-  private static void run(String... command) throws Exception {
-    Process p =
-        new ProcessBuilder(new ArrayList<>(List.of(command))).redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException(command[0] + " failed: " + output);
-    }
   }
 
   @Override
