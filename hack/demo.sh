@@ -162,12 +162,17 @@ spec:
       names: [team-a, team-b]
       selector: {matchLabels: {regcred.io/pull: "true"}}
       exclude: [sandbox]
+  verification:            # the registry's certificate comes from the node's private CA
+    caBundle: |
+$(sed 's/^/      /' "$node_dir/pki/ca.crt")
 EOF
   step "kubectl apply -f .demo/registrycredential.yaml"
   cat "$state/registrycredential.yaml"
   k apply -f "$state/registrycredential.yaml" >/dev/null
   k wait --for=condition=Ready regcred/demo --timeout=90s >/dev/null ||
     fail "the RegistryCredential did not become Ready"
+  k wait --for=condition=Verified regcred/demo --timeout=60s >/dev/null ||
+    fail "the registry did not accept the credential (condition Verified)"
 
   step "kubectl get regcred"
   k get regcred
@@ -194,6 +199,15 @@ EOF
   [[ $refused == *401* || $refused == *nauthorized* ]] || fail "no 401 from the kubelet in outside"
   echo "kubelet: ${refused:0:300}"
   k -n outside get pod hello
+  step "the operator explains the refused pull on the credential (status.pullFailures)"
+  local explained=""
+  for _ in $(seq 60); do
+    explained=$(k get regcred demo -o jsonpath='{.status.pullFailures[?(@.pod=="hello")].cause}')
+    [[ -n $explained ]] && break
+    sleep 0.5
+  done
+  [[ $explained == NamespaceNotTargeted ]] || fail "no pull-failure report for outside/hello"
+  k get regcred demo -o jsonpath='{range .status.pullFailures[*]}{.namespace}/{.pod}: {.cause}{"\n"}  {.message}{"\n"}{end}'
 
   step "rotation: a new password for demo-robot at the registry, then in the source Secret"
   (umask 077 && cp "$robot_password" "$state/old-password")

@@ -12,11 +12,13 @@ import io.regcred.model.Timebase;
 import io.regcred.provider.Providers;
 import io.regcred.provider.SourceSecrets;
 import io.regcred.provider.TokenProvider;
+import io.regcred.provider.verify.HandshakeCheck;
 import io.regcred.reconciler.EventRecorder;
 import io.regcred.reconciler.RegistryCredentialReconciler;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +34,7 @@ public final class OperatorMain implements AutoCloseable {
 
   private final Operator operator;
   private final ExecutorService fanOut;
+  private final ExecutorService verifyPool;
   private final HealthServer health;
   private final OperatorMetrics metrics;
   private final AtomicBoolean stopping = new AtomicBoolean();
@@ -75,6 +78,9 @@ public final class OperatorMain implements AutoCloseable {
             daemonThreads("regcred-write"));
     pool.allowCoreThreadTimeOut(true);
     this.fanOut = pool;
+    // Login handshakes with registries wait on the network, never on the CPU: two threads serve
+    // all credentials, and a slow registry holds up only other verifications.
+    this.verifyPool = Executors.newFixedThreadPool(2, daemonThreads("regcred-verify"));
     this.operator =
         new Operator(
             o -> {
@@ -88,7 +94,15 @@ public final class OperatorMain implements AutoCloseable {
             });
     var events = new EventRecorder(client, clock);
     var reconciler =
-        new RegistryCredentialReconciler(providers, events, metrics, timebase, fanOut, config);
+        new RegistryCredentialReconciler(
+            providers,
+            events,
+            metrics,
+            timebase,
+            fanOut,
+            HandshakeCheck.standard(),
+            verifyPool,
+            config);
     operator.register(reconciler);
     this.health =
         config.httpPort() > 0
@@ -157,6 +171,7 @@ public final class OperatorMain implements AutoCloseable {
     }
     operator.stop();
     fanOut.shutdownNow();
+    verifyPool.shutdownNow();
   }
 
   public static void main(String[] args) {

@@ -88,6 +88,44 @@ public final class OperatorMetrics {
     state.failed = failed;
   }
 
+  /** A credential's login handshake with its registries ended with this reason. */
+  public void verification(String credential, String reason) {
+    Counter.builder("regcred_verifications")
+        .description("Login handshakes of credentials with their registries, by result")
+        .tag("credential", credential)
+        .tag("result", reason)
+        .register(registry)
+        .increment();
+  }
+
+  /** The Verified condition as a number: 1 True, 0 False, NaN unknown or turned off. */
+  public void verified(String credential, String conditionStatus) {
+    credentials.computeIfAbsent(credential, this::register).verified =
+        switch (conditionStatus) {
+          case "True" -> 1;
+          case "False" -> 0;
+          default -> Double.NaN;
+        };
+  }
+
+  /** A Pod's pull was refused in an image the credential's registries serve, for this cause. */
+  public void pullFailure(String credential, String cause) {
+    Counter.builder("regcred_pull_failures")
+        .description("Refused image pulls reported on a credential, by cause")
+        .tag("credential", credential)
+        .tag("cause", cause)
+        .register(registry)
+        .increment();
+  }
+
+  /** A pull-failure Event arrived while the queue of reports was full. */
+  public void pullFailureReportDropped() {
+    Counter.builder("regcred_pull_failure_reports_dropped")
+        .description("Pull-failure Events not looked at because too many were waiting")
+        .register(registry)
+        .increment();
+  }
+
   /** Only the token's expiry is known (the source failed; counts stay as they were). */
   public void tokenExpiry(String credential, Optional<Instant> expiresAt) {
     expiresAt.ifPresent(
@@ -108,6 +146,13 @@ public final class OperatorMetrics {
         Gauge.builder("regcred_token_expiry_seconds", state, s -> secondsUntil(s.expiresAt))
             .description(
                 "Seconds until the credential's token expires (NaN when it does not expire)")
+            .tag("credential", credential)
+            .register(registry));
+    state.meters.add(
+        Gauge.builder("regcred_credential_verified", state, s -> s.verified)
+            .description(
+                "1 when every registry accepted the credential's current token, 0 when one"
+                    + " refused it or could not be asked, NaN when unknown or turned off")
             .tag("credential", credential)
             .register(registry));
     for (String which : List.of("targeted", "synced", "failed")) {
@@ -140,6 +185,7 @@ public final class OperatorMetrics {
     volatile int targeted;
     volatile int synced;
     volatile int failed;
+    volatile double verified = Double.NaN;
     final List<Meter> meters = new ArrayList<>();
   }
 }

@@ -7,7 +7,10 @@ package io.regcred.model;
 public enum ConditionType {
   Ready("the source is available and every target namespace is synced"),
   SourceAvailable("the last read or fetch of the credential succeeded"),
-  Synced("every target namespace has the Secret and the selected ServiceAccounts reference it");
+  Synced("every target namespace has the Secret and the selected ServiceAccounts reference it"),
+  Verified(
+      "every registry server accepted the current credential in its login handshake (Unknown when"
+          + " verification is off)");
 
   private final String meaning;
 

@@ -7,6 +7,7 @@ import io.regcred.model.ManagedSecret.Claim;
 import io.regcred.model.StatusFactory.SourceState;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The Events a pass emits: one for each thing that changed and that someone should hear about. A
@@ -63,7 +64,28 @@ public final class EventPlan {
         && StatusFactory.changedOrReworded(previous, status, ConditionType.Synced)) {
       events.add(new PlannedEvent(true, synced.getReason(), synced.getMessage()));
     }
+    verificationEvent(previous, status).ifPresent(events::add);
     return List.copyOf(events);
+  }
+
+  /**
+   * A registry refusing the credential, or a new reason for failing, is a Warning; a registry
+   * accepting it again after a failure is news too. A first success is not: the condition says it.
+   */
+  private static Optional<PlannedEvent> verificationEvent(
+      RegistryCredentialStatus previous, RegistryCredentialStatus status) {
+    Optional<Condition> before = StatusFactory.find(previous, ConditionType.Verified);
+    return StatusFactory.find(status, ConditionType.Verified)
+        .filter(
+            after ->
+                "False".equals(after.getStatus())
+                    ? StatusFactory.changedOrReworded(previous, status, ConditionType.Verified)
+                    : "True".equals(after.getStatus())
+                        && before.filter(b -> "False".equals(b.getStatus())).isPresent())
+        .map(
+            after ->
+                new PlannedEvent(
+                    "False".equals(after.getStatus()), after.getReason(), after.getMessage()));
   }
 
   private static Condition condition(RegistryCredentialStatus status, ConditionType type) {

@@ -48,6 +48,36 @@ public enum Reason {
   ReconcileError(
       "an unexpected error stopped the reconcile; retried with backoff, the operator's log has"
           + " the details"),
+  // Verified
+  Verified("every registry server of the credential accepted it in its own login handshake"),
+  Unauthorized(
+      "a registry refused the credential at login: the password, token or its permissions are"
+          + " wrong, or it expired; Pods pulling with it will fail"),
+  Unreachable(
+      "the operator could not finish the login handshake with a registry (DNS, TLS, timeout, an"
+          + " unexpected answer), so nothing is known about the credential; for a private CA set"
+          + " spec.verification.caBundle"),
+  Skipped(
+      "verification is turned off (spec.verification.enabled: false), or a registry asks no login"
+          + " at /v2/, so there is nothing to prove"),
+  // Pull failures (status.pullFailures and Events)
+  NamespaceNotTargeted(
+      "a Pod in a namespace this credential does not target failed to pull from its registry: add"
+          + " the namespace to spec.target.namespaces"),
+  ServiceAccountNotSelected(
+      "the Pod runs as a ServiceAccount that spec.target.serviceAccounts does not select"),
+  ServiceAccountNotPatched(
+      "the Pod's ServiceAccount is selected but does not list the Secret yet; see Synced"),
+  PodCreatedBeforePatch(
+      "the Pod was created before its ServiceAccount listed the Secret (pull Secrets are copied"
+          + " only at creation): delete the Pod so its controller creates it again"),
+  PodNamesOtherSecrets(
+      "the Pod lists imagePullSecrets of its own, so its ServiceAccount's are not added: add the"
+          + " Secret to the Pod"),
+  SecretMissing("the Pod names the Secret, but it is not in the namespace yet; see Synced"),
+  CredentialRefused(
+      "the Pod used this credential's Secret and the registry refused it: the credential is wrong,"
+          + " lacks the permission, or expired"),
   // Events only
   Rotated("the credential changed and was updated in place in the target namespaces"),
   CleanupFailed("removing the credential's Secrets failed in some namespaces; retried"),

@@ -48,7 +48,8 @@ public final class StatusFactory {
 
   /**
    * The new status. With the source failed, {@code sync} may be null: the counts and Synced
-   * condition of the previous status stay, because the last good Secrets stay too.
+   * condition of the previous status stay, because the last good Secrets stay too. With {@code
+   * verification} empty (not verified yet, or no token), the previous Verified condition stays.
    */
   public static RegistryCredentialStatus build(
       RegistryCredentialStatus previous,
@@ -57,6 +58,7 @@ public final class StatusFactory {
       SourceState source,
       SyncReport sync,
       Optional<Instant> nextRefresh,
+      Optional<VerificationResult> verification,
       Instant now) {
     RegistryCredentialStatus prev = previous == null ? new RegistryCredentialStatus() : previous;
     RegistryCredentialStatus status = new RegistryCredentialStatus();
@@ -123,6 +125,19 @@ public final class StatusFactory {
         condition(prev, ConditionType.Ready, ready, readyReason, readyMessage, generation, now));
     conditions.add(sourceCondition);
     conditions.add(syncedCondition);
+    verification
+        .map(
+            v ->
+                condition(
+                    prev,
+                    ConditionType.Verified,
+                    v.status(),
+                    v.reason().name(),
+                    v.message(),
+                    generation,
+                    now))
+        .or(() -> find(prev, ConditionType.Verified))
+        .ifPresent(conditions::add);
     status.setConditions(conditions);
     return status;
   }
@@ -234,7 +249,6 @@ public final class StatusFactory {
             .equals(find(next, type).map(Condition::getMessage));
   }
 
-  /** A condition whose lastTransitionTime moves only when its status changes. */
   private static Condition condition(
       RegistryCredentialStatus prev,
       ConditionType type,
@@ -243,7 +257,18 @@ public final class StatusFactory {
       String message,
       long generation,
       Instant now) {
-    String value = ok ? "True" : "False";
+    return condition(prev, type, ok ? "True" : "False", reason, message, generation, now);
+  }
+
+  /** A condition whose lastTransitionTime moves only when its status changes. */
+  private static Condition condition(
+      RegistryCredentialStatus prev,
+      ConditionType type,
+      String value,
+      String reason,
+      String message,
+      long generation,
+      Instant now) {
     String since =
         find(prev, type)
             .filter(c -> value.equals(c.getStatus()) && c.getLastTransitionTime() != null)

@@ -12,7 +12,9 @@ import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.regcred.api.v1alpha1.DeletionPolicy;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus;
@@ -35,8 +37,10 @@ import io.regcred.model.StatusFactory.SourceState;
 import io.regcred.model.SyncReport;
 import io.regcred.model.TargetSelection;
 import io.regcred.model.Timebase;
+import io.regcred.model.VerificationResult;
 import io.regcred.provider.SourceSecrets;
 import io.regcred.provider.TokenProvider;
+import io.regcred.provider.verify.RegistryCheck;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -81,6 +85,8 @@ public class RegistryCredentialReconciler
   private final String stateNamespace;
   private final Set<String> deniedNamespaces;
   private final int writeThreads;
+  private final RegistryCheck verifier;
+  private final ExecutorService verifyPool;
 
   /** How often a pass waiting on its writes looks for newcomers to serve first. */
   private static final Duration NEWCOMER_CHECK = Duration.ofMillis(20);
@@ -96,6 +102,8 @@ public class RegistryCredentialReconciler
   private NamespaceSync namespaceSync;
   private ServiceAccountPatcher serviceAccounts;
   private ConflictWatches conflictWatches;
+  private Verifications verifications;
+  private PullFailureWatch pullFailures;
 
   public RegistryCredentialReconciler(
       Function<SourceSecrets, List<TokenProvider>> providerFactory,
@@ -103,6 +111,8 @@ public class RegistryCredentialReconciler
       OperatorMetrics metrics,
       Timebase timebase,
       ExecutorService fanOut,
+      RegistryCheck verifier,
+      ExecutorService verifyPool,
       OperatorConfig config) {
     this.providerFactory = providerFactory;
     this.events = events;
@@ -114,6 +124,8 @@ public class RegistryCredentialReconciler
     this.stateNamespace = config.namespace();
     this.deniedNamespaces = config.deniedNamespaces();
     this.writeThreads = config.writeThreads();
+    this.verifier = verifier;
+    this.verifyPool = verifyPool;
   }
 
   @Override
@@ -132,7 +144,20 @@ public class RegistryCredentialReconciler
         new ConflictWatches(
             (secretName, retriever) ->
                 caches.secretsNamed(secretName, retriever, deniedNamespaces));
-    return caches.eventSources();
+    // A verification's result arrives off the reconcile thread and asks for a reconcile to show it.
+    var verified = new SimpleInboundEventSource<RegistryCredential>("verifications");
+    verifications =
+        new Verifications(
+            verifier,
+            verifyPool,
+            name -> verified.propagateEvent(new ResourceID(name)),
+            metrics,
+            clock);
+    pullFailures =
+        new PullFailureWatch(
+            client, caches, context.getPrimaryCache(), deniedNamespaces, events, metrics, clock);
+    return Stream.concat(caches.eventSources().stream(), Stream.of(verified, pullFailures))
+        .toList();
   }
 
   @Override
@@ -161,6 +186,10 @@ public class RegistryCredentialReconciler
     memory = memory.withFetch(obtained.fetch());
     Optional<RegistryToken> token = obtained.token();
     SourceState source = obtained.source();
+    // Started now, it runs while the Secrets are written; the result shows when it is done.
+    Optional<VerificationResult> verification =
+        token.flatMap(t -> verifications.result(name, t, spec.getVerification()));
+    token.ifPresent(t -> pullFailures.serving(name, t));
 
     // With a token (fresh, reused, or the last good one during an outage) the targets are synced:
     // all of them, or only those events were seen for (PassScope).
@@ -276,7 +305,10 @@ public class RegistryCredentialReconciler
             source,
             report,
             source.available() ? nextRefresh : Optional.empty(),
+            verification,
             now);
+    status.setPullFailures(
+        pullFailures.log(name, previous == null ? null : previous.getPullFailures()));
     for (var event : EventPlan.decide(previous, status, source, newConflicts, rotated)) {
       if (event.warning()) {
         events.warning(credential, event.reason(), event.message());
@@ -290,6 +322,7 @@ public class RegistryCredentialReconciler
         report == null ? 0 : report.targeted(),
         report == null ? 0 : report.synced(),
         failures.size());
+    verification.ifPresent(v -> metrics.verified(name, v.status()));
 
     StatusWriter.Outcome statusOutcome = statusWriter.write(credential, status);
     memory = memory.statusWritten(!statusOutcome.failed());
@@ -304,7 +337,8 @@ public class RegistryCredentialReconciler
                 memory.fetch().nextAttempt(),
                 retryDue,
                 memory.retryAt(memory.statusFailures(), now, expiry),
-                memory.passes().lastFull().map(b -> b.at().plus(PassScope.FULL_PASS_EVERY))));
+                memory.passes().lastFull().map(b -> b.at().plus(PassScope.FULL_PASS_EVERY)),
+                verifications.dueAgain(name)));
     // The operator schedules the refresh itself; the framework's periodic resync is no substitute.
     // The framework waits in real time, the wake is in the clock's; a held status is due in real
     // time.
@@ -421,6 +455,8 @@ public class RegistryCredentialReconciler
     conflictWatches.forget(context.eventSourceRetriever(), name);
     caches.takeMarked(name);
     memories.remove(name);
+    verifications.forget(name);
+    pullFailures.forget(name);
     statusWriter.forget(name);
     tokens.forget(name);
     metrics.forget(name);
@@ -444,8 +480,9 @@ public class RegistryCredentialReconciler
    * pool has as many threads for each credential reconciled at once), so that a full pass can serve
    * namespaces that turn up while it runs before its own remaining ones: a namespace created during
    * the rotation of thousands gets its Secret in the time of a few writes, not of the whole pass.
-   * Those newcomers are the marked namespaces the credential targets that the pass does not still
-   * have ahead of it; the other marks stay for the next pass.
+   * Those newcomers are the marked namespaces the credential targets that are not in the pass at
+   * all; the other marks (the echo of a write, a change to a namespace already written) stay for
+   * the next pass, which looks at just those.
    */
   private Synced syncAll(
       RegistryCredential credential,
@@ -454,8 +491,7 @@ public class RegistryCredentialReconciler
       RegistryToken token,
       String sourceHash) {
     String name = credential.getMetadata().getName();
-    Set<String> ahead = ConcurrentHashMap.newKeySet();
-    ahead.addAll(namespaces);
+    Set<String> inPass = new HashSet<>(namespaces);
     java.util.ArrayDeque<String> queue = new java.util.ArrayDeque<>(namespaces);
     Set<String> newcomers = new HashSet<>();
     var completions = new ExecutorCompletionService<NamespaceSync.Result>(fanOut);
@@ -468,28 +504,23 @@ public class RegistryCredentialReconciler
               caches.takeMarked(
                   name,
                   ns ->
-                      !ahead.contains(ns)
+                      !inPass.contains(ns)
                           && caches
                               .namespace(ns)
                               .map(NamespaceView::of)
                               .filter(v -> TargetSelection.targets(credential, v, deniedNamespaces))
                               .isPresent())) {
             newcomers.add(ns);
-            ahead.add(ns);
+            inPass.add(ns);
             queue.addFirst(ns);
           }
         }
         while (!queue.isEmpty() && inFlight < writeThreads) {
           String ns = queue.pollFirst();
           completions.submit(
-              () -> {
-                try {
-                  return namespaceSync.sync(
-                      credential, ns, ManagedSecret.desired(credential, ns, token, sourceHash));
-                } finally {
-                  ahead.remove(ns);
-                }
-              });
+              () ->
+                  namespaceSync.sync(
+                      credential, ns, ManagedSecret.desired(credential, ns, token, sourceHash)));
           inFlight++;
         }
         Future<NamespaceSync.Result> done =

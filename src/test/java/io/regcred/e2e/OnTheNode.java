@@ -57,8 +57,18 @@ abstract class OnTheNode {
             Credentials.named(name)
                 .staticSource(sourceSecretOf(name), node.registry())
                 .selector(selector)
+                .verification(true, registryCa())
                 .build())
         .serverSideApply();
+  }
+
+  /** The PEM of the CA that signed the node registry's certificate, for spec.verification. */
+  static String registryCa() {
+    try {
+      return java.nio.file.Files.readString(node.registryCa());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** Runs after the test class's own {@code @AfterAll}. */

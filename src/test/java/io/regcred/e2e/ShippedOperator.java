@@ -115,6 +115,15 @@ final class ShippedOperator implements AutoCloseable {
             });
   }
 
+  /** What the operator has logged so far. */
+  String log() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   boolean isAlive() {
     return process != null && process.isAlive();
   }

@@ -1,7 +1,10 @@
 package io.regcred.it;
 
+import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
@@ -76,6 +79,77 @@ public final class Fixtures {
       sa.addNewImagePullSecret(pullSecret);
     }
     client.resource(sa.build()).serverSideApply();
+  }
+
+  /**
+   * A Pod that cannot pull its image, and the Event the kubelet writes about it when the registry
+   * refuses the pull (containerd's words). The test API server has no kubelet: the Pod stays
+   * pending, as a Pod whose pull keeps failing does.
+   */
+  public static Pod failingPull(
+      KubernetesClient client, String namespace, String pod, String image, String... pullSecrets) {
+    Pod created =
+        client
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName(pod)
+                    .withNamespace(namespace)
+                    .endMetadata()
+                    .withNewSpec()
+                    .addNewContainer()
+                    .withName("app")
+                    .withImage(image)
+                    .endContainer()
+                    .withImagePullSecrets(
+                        java.util.Arrays.stream(pullSecrets)
+                            .map(io.fabric8.kubernetes.api.model.LocalObjectReference::new)
+                            .toList())
+                    .endSpec()
+                    .build())
+            .create();
+    kubeletPullEvent(client, created, image);
+    return created;
+  }
+
+  /** The kubelet's Event for a pull of {@code image} the registry refused. */
+  public static void kubeletPullEvent(KubernetesClient client, Pod pod, String image) {
+    String now =
+        java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+    client
+        .resource(
+            new EventBuilder()
+                .withNewMetadata()
+                .withGenerateName(pod.getMetadata().getName() + ".")
+                .withNamespace(pod.getMetadata().getNamespace())
+                .endMetadata()
+                .withNewInvolvedObject()
+                .withKind("Pod")
+                .withApiVersion("v1")
+                .withNamespace(pod.getMetadata().getNamespace())
+                .withName(pod.getMetadata().getName())
+                .withUid(pod.getMetadata().getUid())
+                .withFieldPath("spec.containers{app}")
+                .endInvolvedObject()
+                .withReason("Failed")
+                .withType("Warning")
+                .withMessage(
+                    "Failed to pull image \""
+                        + image
+                        + "\": failed to pull and unpack image \""
+                        + image
+                        + "\": failed to resolve reference \""
+                        + image
+                        + "\": unexpected status from HEAD request: 401 Unauthorized")
+                .withNewSource()
+                .withComponent("kubelet")
+                .withHost("node-1")
+                .endSource()
+                .withFirstTimestamp(now)
+                .withLastTimestamp(now)
+                .withCount(1)
+                .build())
+        .create();
   }
 
   /**

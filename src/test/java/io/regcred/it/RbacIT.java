@@ -30,6 +30,7 @@ import io.regcred.Annotations;
 import io.regcred.Labels;
 import io.regcred.OperatorMain;
 import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.RegistryCredentialStatus.PullFailure;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
 import io.regcred.config.OperatorConfig;
 import io.regcred.reconciler.EventRecorder;
@@ -424,11 +425,15 @@ class RbacIT {
         assertThat(line).doesNotContain("escalate", "bind", "impersonate", "pods/exec", "[*]");
         assertThat(line.split("\\s+")[0]).isNotEqualTo("*.*");
       }
-      assertThat(canI).doesNotContainPattern("(?m)^pods\\s");
+      // Pods only by name, never listed or watched, never written.
+      assertThat(canI).containsPattern("(?m)^pods\\s+\\[\\]\\s+\\[\\]\\s+\\[get\\]$");
     }
     for (String forbidden :
         List.of(
             "create pods",
+            "list pods",
+            "watch pods",
+            "delete pods",
             "create pods/exec",
             "impersonate users",
             "escalate clusterroles.rbac.authorization.k8s.io",
@@ -580,6 +585,20 @@ class RbacIT {
             var lease = admin.leases().inNamespace(NS).withName("rbac-" + id).get().getSpec();
             assertThat(lease.getHolderIdentity()).isEqualTo("rbac-" + id);
             assertThat(lease.getRenewTime()).isAfter(lease.getAcquireTime());
+          });
+
+      // What the kubelet does when the registry refuses a pull: the operator watches such Events
+      // (list, watch) and reads the Pod one names (get).
+      Fixtures.failingPull(admin, "rbac-a", "app-" + id, "quay.io/acme/app:1", secretName);
+      step(
+          step,
+          "pull failure: the kubelet's Event reported on the credential",
+          stepTimeout,
+          () -> {
+            assertThat(credential(credential).getStatus().getPullFailures())
+                .extracting(PullFailure::pod)
+                .containsExactly("app-" + id);
+            assertThat(eventCount(credential, "CredentialRefused")).isEqualTo(1);
           });
 
       Map<String, String> uids = new LinkedHashMap<>();

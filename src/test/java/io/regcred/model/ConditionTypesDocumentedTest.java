@@ -26,14 +26,15 @@ class ConditionTypesDocumentedTest {
 
   /** Annotations take only constants, so the printer column names its condition as text. */
   @Test
-  void theReadyColumnOfKubectlGetShowsAConditionTheOperatorWrites() {
+  void theConditionColumnsOfKubectlGetShowConditionsTheOperatorWrites() {
     var conditions =
         Arrays.stream(RegistryCredential.class.getAnnotationsByType(AdditionalPrinterColumn.class))
             .flatMap(c -> CONDITION_PATH.matcher(c.jsonPath()).results())
             .map(m -> m.group(1))
             .toList();
 
-    assertThat(conditions).containsExactly(ConditionType.Ready.name());
+    assertThat(conditions)
+        .containsExactly(ConditionType.Ready.name(), ConditionType.Verified.name());
   }
 
   private static final Pattern CONDITION_PATH =

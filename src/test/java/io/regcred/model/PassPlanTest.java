@@ -297,6 +297,7 @@ class PassPlanTest {
         source,
         new SyncReport(targeted, targeted - failures.size(), failures, false, 0),
         Optional.empty(),
+        Optional.empty(),
         NOW);
   }
 
@@ -432,6 +433,7 @@ class PassPlanTest {
             "static",
             UP,
             new SyncReport(4, 4, List.of(), false, 2),
+            Optional.empty(),
             Optional.empty(),
             NOW);
     assertThat(EventPlan.decide(three, four, UP, List.of(), false)).isEmpty();

@@ -34,7 +34,8 @@ class StatusFactoryTest {
 
   private static RegistryCredentialStatus build(
       RegistryCredentialStatus prev, SourceState source, SyncReport sync, Instant now) {
-    return StatusFactory.build(prev, 3, "static", source, sync, Optional.empty(), now);
+    return StatusFactory.build(
+        prev, 3, "static", source, sync, Optional.empty(), Optional.empty(), now);
   }
 
   private static Condition condition(RegistryCredentialStatus status, ConditionType type) {
@@ -61,6 +62,7 @@ class StatusFactoryTest {
             SourceState.available("token fetched", Optional.of(EXPIRY)),
             new SyncReport(2, 2, List.of(), true, 2),
             Optional.of(NEXT),
+            Optional.empty(),
             T0);
 
     assertThat(status.getConditions())
@@ -144,6 +146,7 @@ class StatusFactoryTest {
             "static",
             SourceState.failed("SourceSecretNotFound", "Secret regcred/x not found"),
             null,
+            Optional.empty(),
             Optional.empty(),
             T1);
 
@@ -265,6 +268,7 @@ class StatusFactoryTest {
                 true),
             null,
             java.util.Optional.empty(),
+            Optional.empty(),
             now);
     var ready = condition(status, ConditionType.Ready);
     assertThat(ready.getStatus()).isEqualTo("False");
@@ -286,6 +290,7 @@ class StatusFactoryTest {
             SourceState.available("read", Optional.empty()),
             new SyncReport(1, 1, List.of(), false, 1),
             Optional.empty(),
+            Optional.empty(),
             t);
     var again =
         StatusFactory.build(
@@ -295,6 +300,7 @@ class StatusFactoryTest {
             SourceState.available("read", Optional.empty()),
             new SyncReport(2, 2, List.of(), false, 1),
             Optional.empty(),
+            Optional.empty(),
             t);
     var failed =
         StatusFactory.build(
@@ -303,6 +309,7 @@ class StatusFactoryTest {
             "static",
             SourceState.failed("SourceSecretNotFound", "gone"),
             null,
+            Optional.empty(),
             Optional.empty(),
             t);
     assertThat(StatusFactory.changed(null, ok, ConditionType.Synced)).isTrue();
@@ -318,6 +325,7 @@ class StatusFactoryTest {
             "static",
             SourceState.failed("SourceSecretNotFound", "gone, and its replacement too"),
             null,
+            Optional.empty(),
             Optional.empty(),
             t);
     assertThat(StatusFactory.changed(failed, failedOtherwise, ConditionType.SourceAvailable))

@@ -14,6 +14,7 @@ import io.regcred.api.v1alpha1.ServiceAccountTarget;
 import io.regcred.api.v1alpha1.Source;
 import io.regcred.api.v1alpha1.StaticSource;
 import io.regcred.api.v1alpha1.Target;
+import io.regcred.api.v1alpha1.Verification;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -39,6 +40,7 @@ public final class Credentials {
   private ServiceAccountTarget serviceAccounts;
   private DeletionPolicy deletionPolicy;
   private String refreshBeforeExpiry;
+  private Verification verification;
 
   private Credentials(String name) {
     this.name = name;
@@ -177,6 +179,15 @@ public final class Credentials {
     return this;
   }
 
+  /** {@code spec.verification}: on or off, and the extra CAs (PEM) it trusts. */
+  public Credentials verification(boolean enabled, String caBundle) {
+    var verification = new Verification();
+    verification.setEnabled(enabled);
+    verification.setCaBundle(caBundle);
+    this.verification = verification;
+    return this;
+  }
+
   /** A new credential each call, so a test may change one without touching another. */
   public RegistryCredential build() {
     var target = new Target();
@@ -198,6 +209,7 @@ public final class Credentials {
     spec.setSource(source.get());
     spec.setTarget(target);
     spec.setDeletionPolicy(deletionPolicy);
+    spec.setVerification(verification);
     if (refreshBeforeExpiry != null) {
       var refresh = new Refresh();
       refresh.setBeforeExpiry(refreshBeforeExpiry);

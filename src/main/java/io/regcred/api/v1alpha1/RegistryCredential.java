@@ -23,6 +23,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
     type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
+    name = "Verified",
+    jsonPath = ".status.conditions[?(@.type==\"Verified\")].status",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
     name = "Synced",
     jsonPath = ".status.namespaces.summary",
     type = AdditionalPrinterColumn.Type.STRING)

@@ -24,6 +24,11 @@ public class RegistryCredentialSpec {
           + " deleted or a namespace leaves the target set; Retain leaves the Secrets in place.")
   private DeletionPolicy deletionPolicy;
 
+  @JsonPropertyDescription(
+      "Proving each new credential against its registries: on by default, with extra trusted"
+          + " certificate authorities for private registries.")
+  private Verification verification;
+
   public Source getSource() {
     return source;
   }
@@ -54,6 +59,14 @@ public class RegistryCredentialSpec {
 
   public void setDeletionPolicy(DeletionPolicy deletionPolicy) {
     this.deletionPolicy = deletionPolicy;
+  }
+
+  public Verification getVerification() {
+    return verification;
+  }
+
+  public void setVerification(Verification verification) {
+    this.verification = verification;
   }
 
   /** The effective policy: {@link DeletionPolicy#Delete} unless set. */

@@ -37,6 +37,12 @@ public class RegistryCredentialStatus {
       "Namespaces that could not be synced, sorted by name and bounded in length.")
   private List<SyncFailure> failures = new ArrayList<>();
 
+  @JsonPropertyDescription(
+      "Recent image pulls that the registry refused for want of a login, in images this"
+          + " credential's registries serve, newest first and bounded in length: which Pod, why,"
+          + " and what to do.")
+  private List<PullFailure> pullFailures;
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -101,6 +107,14 @@ public class RegistryCredentialStatus {
     this.failures = failures;
   }
 
+  public List<PullFailure> getPullFailures() {
+    return pullFailures;
+  }
+
+  public void setPullFailures(List<PullFailure> pullFailures) {
+    this.pullFailures = pullFailures;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof RegistryCredentialStatus other)) {
@@ -113,7 +127,8 @@ public class RegistryCredentialStatus {
         && Objects.equals(lastRotationTime, other.lastRotationTime)
         && Objects.equals(nextRefreshTime, other.nextRefreshTime)
         && Objects.equals(namespaces, other.namespaces)
-        && Objects.equals(failures, other.failures);
+        && Objects.equals(failures, other.failures)
+        && Objects.equals(pullFailures, other.pullFailures);
   }
 
   @Override
@@ -128,6 +143,13 @@ public class RegistryCredentialStatus {
       return new NamespaceCounts(targeted, synced, failed, synced + "/" + targeted);
     }
   }
+
+  /**
+   * A Pod whose image pull the registry refused, the cause the operator found (a reason), what to
+   * do about it, and when the kubelet last reported it.
+   */
+  public record PullFailure(
+      String namespace, String pod, String image, String cause, String message, String lastSeen) {}
 
   /** One namespace that could not be synced, with a machine-readable reason. */
   public record SyncFailure(String namespace, String reason, String message) {}
