@@ -227,14 +227,20 @@ put() {
 }
 
 write_configs() {
-  mkdir -p "$run"/{containerd,kubelet,cni/net.d,cni/ipam,cni/cache,etcd,pod-logs} "$dir/certs.d/127.0.0.1:$registry_port"
-  put "$dir/certs.d/127.0.0.1:$registry_port/hosts.toml" <<EOF
-server = "https://127.0.0.1:$registry_port"
+  mkdir -p "$run"/{containerd,kubelet,cni/net.d,cni/ipam,cni/cache,etcd,pod-logs}
+  # The registry under both names its certificate holds: the kubelet picks pull credentials by
+  # the name an image uses, and KubeletKeyringE2E pulls by each.
+  local name
+  for name in 127.0.0.1 localhost; do
+    mkdir -p "$dir/certs.d/$name:$registry_port"
+    put "$dir/certs.d/$name:$registry_port/hosts.toml" <<EOF
+server = "https://$name:$registry_port"
 
-[host."https://127.0.0.1:$registry_port"]
+[host."https://$name:$registry_port"]
   capabilities = ["pull", "resolve"]
   ca = "$pki/ca.crt"
 EOF
+  done
   put "$run/containerd/config.toml" <<EOF
 version = 2
 root = "$run/containerd/root"

@@ -73,11 +73,7 @@ public record ImageReference(String registry, String repository, String tag, Str
         remainder = OFFICIAL_PREFIX + remainder;
       }
     }
-    int tagColon = remainder.indexOf(':');
-    String remote = tagColon < 0 ? remainder : remainder.substring(0, tagColon);
-    if (!remote.toLowerCase(Locale.ROOT).equals(remote)) {
-      return Optional.empty();
-    }
+    // An upper-case letter in the repository fails its grammar below.
     return reference(domain, remainder);
   }
 

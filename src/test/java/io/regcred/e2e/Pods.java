@@ -35,6 +35,11 @@ final class Pods {
    * Always} makes the kubelet ask the registry even when the image is on the node.
    */
   Pod create(String namespace, String name, String... pullSecrets) {
+    return createPulling(namespace, name, image, pullSecrets);
+  }
+
+  /** {@link #create}, with another image, such as the node's by another name. */
+  Pod createPulling(String namespace, String name, String image, String... pullSecrets) {
     await("the ServiceAccount " + namespace + "/" + DEFAULT_ACCOUNT)
         .atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(50))

@@ -62,6 +62,8 @@ class PullKeyringTest {
           HTTPS://127.0.0.1:5000                  | 127.0.0.1:5000/team/app:1             | false
           ftp://127.0.0.1:5000                    | 127.0.0.1:5000/team/app:1             | false
           127.0.0.1:5000/%zz                      | 127.0.0.1:5000/team/app:1             | false
+          127.0.0.1:5000#%zz                      | 127.0.0.1:5000/team/app:1             | false
+          127.0.0.%31:5000                        | 127.0.0.1:5000/team/app:1             | false
           127.0.0.*:5000                          | 127.0.0.1:5000/team/app:1             | true
           *.0.0.1:5000                            | 127.0.0.1:5000/team/app:1             | true
           *.*.*.*:5000                            | 127.0.0.1:5000/team/app:1             | true
@@ -72,6 +74,7 @@ class PullKeyringTest {
           LOCALHOST:5000                          | localhost:5000/team/app:1             | false
           [::1]:5000                              | [::1]:5000/team/app                   | true
           [::1]                                   | [::1]/team/app                        | false
+          [1:2:3]:5000                            | [1:2:3]:5000/team/app                 | false
           *.dkr.ecr.*.amazonaws.com               | 123456789012.dkr.ecr.eu-west-1.amazonaws.com/app | true
           *.dkr.ecr.*.amazonaws.com               | 123456789012.dkr.ecr.eu-west-1.amazonaws.com.cn/app | false
           *.dkr.ecr.*.amazonaws.com               | dkr.ecr.eu-west-1.amazonaws.com/app   | false
@@ -84,6 +87,18 @@ class PullKeyringTest {
           """)
   void coversAsTheKubelet(String key, String image, boolean covered) {
     assertThat(PullKeyring.covers(List.of(key), image(image))).isEqualTo(covered);
+  }
+
+  /**
+   * Go's URL parser refuses a control character before the fragment, and the kubelet then ignores
+   * the key; in the fragment it goes unread.
+   */
+  @Test
+  void ignoresKeysWithControlCharactersOutsideTheFragment() {
+    ImageReference image = image("127.0.0.1:5000/team/app:1");
+    assertThat(PullKeyring.covers(List.of("127.0.0.1:5000?\t"), image)).isFalse();
+    assertThat(PullKeyring.covers(List.of("127.0.0.1:5000/te\tam"), image)).isFalse();
+    assertThat(PullKeyring.covers(List.of("127.0.0.1:5000#\t"), image)).isTrue();
   }
 
   /**
