@@ -75,12 +75,12 @@ public final class OperatorMain implements AutoCloseable {
             1,
             TimeUnit.MINUTES,
             new LinkedBlockingQueue<>(),
-            daemonThreads("regcred-write"));
+            DaemonThreads.named("regcred-write"));
     pool.allowCoreThreadTimeOut(true);
     this.fanOut = pool;
     // Login handshakes with registries wait on the network, never on the CPU: two threads serve
     // all credentials, and a slow registry holds up only other verifications.
-    this.verifyPool = Executors.newFixedThreadPool(2, daemonThreads("regcred-verify"));
+    this.verifyPool = Executors.newFixedThreadPool(2, DaemonThreads.named("regcred-verify"));
     this.operator =
         new Operator(
             o -> {
@@ -198,14 +198,5 @@ public final class OperatorMain implements AutoCloseable {
     log.info(
         "started in {} ms (JVM start to caches synced)",
         java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime());
-  }
-
-  private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
-    var counter = new java.util.concurrent.atomic.AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + counter.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 }

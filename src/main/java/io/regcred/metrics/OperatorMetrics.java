@@ -138,6 +138,9 @@ public final class OperatorMetrics {
     if (state != null) {
       state.meters.forEach(registry::remove);
     }
+    for (String counter : List.of("regcred_pull_failures", "regcred_verifications")) {
+      registry.find(counter).tag("credential", credential).meters().forEach(registry::remove);
+    }
   }
 
   private CredentialState register(String credential) {

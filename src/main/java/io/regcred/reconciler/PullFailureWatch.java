@@ -1,7 +1,5 @@
 package io.regcred.reconciler;
 
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
@@ -15,12 +13,14 @@ import io.fabric8.kubernetes.client.WatcherException;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
+import io.regcred.DaemonThreads;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.PullFailure;
 import io.regcred.metrics.OperatorMetrics;
 import io.regcred.model.ImageReference;
 import io.regcred.model.ManagedSecret;
 import io.regcred.model.NamespaceView;
+import io.regcred.model.PodPullState;
 import io.regcred.model.PullDiagnosis;
 import io.regcred.model.PullDiagnosis.CredentialFacts;
 import io.regcred.model.PullDiagnosis.PodFacts;
@@ -33,7 +33,6 @@ import io.regcred.model.StatusFactory;
 import io.regcred.model.TargetSelection;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,7 +43,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,6 +71,21 @@ final class PullFailureWatch extends AbstractEventSource<Void, RegistryCredentia
 
   static final int READS_PER_SECOND = 20;
   private static final Duration REWATCH_AFTER = Duration.ofSeconds(5);
+  private static final Duration REWATCH_AT_MOST = Duration.ofMinutes(5);
+
+  /** How often a Pod the kubelet has not written the pull's outcome into yet is looked at. */
+  private static final int LOOKS = 5;
+
+  private static final Duration LOOK_AGAIN = Duration.ofSeconds(1);
+
+  /**
+   * At most one pull-failure Event per credential, namespace and cause in this time: a namespace's
+   * owner can make failing Pods at will, and each Event is an object in {@code default}. Status and
+   * the metric still count every one.
+   */
+  static final Duration EVENT_EVERY = Duration.ofMinutes(10);
+
+  private static final int EVENT_BUDGETS = 4096;
 
   private static final Logger log = LoggerFactory.getLogger(PullFailureWatch.class);
 
@@ -97,8 +110,20 @@ final class PullFailureWatch extends AbstractEventSource<Void, RegistryCredentia
   private final Set<Report> queued = new java.util.HashSet<>();
 
   private final Map<String, Integer> queuedPerNamespace = new java.util.HashMap<>();
+
+  /** When each credential last told of a namespace's pull failures in an Event; bounded. */
+  private final Map<String, java.time.Instant> lastEvent =
+      java.util.Collections.synchronizedMap(
+          new java.util.LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, java.time.Instant> eldest) {
+              return size() > EVENT_BUDGETS;
+            }
+          });
+
   private ScheduledExecutorService threads;
-  private volatile Watch watch;
+  private Watch watch;
+  private int failedWatches;
 
   PullFailureWatch(
       KubernetesClient client,
@@ -125,14 +150,7 @@ final class PullFailureWatch extends AbstractEventSource<Void, RegistryCredentia
 
   @Override
   public synchronized void start() {
-    threads =
-        Executors.newScheduledThreadPool(
-            2,
-            r -> {
-              Thread t = new Thread(r, "regcred-pull-failures");
-              t.setDaemon(true);
-              return t;
-            });
+    threads = Executors.newScheduledThreadPool(2, DaemonThreads.named("regcred-pull-failures"));
     threads.execute(this::work);
     super.start();
     // Before the controller's first reconcile: a Pod failing from then on is seen.
@@ -144,6 +162,7 @@ final class PullFailureWatch extends AbstractEventSource<Void, RegistryCredentia
     super.stop();
     if (watch != null) {
       watch.close();
+      watch = null;
     }
     if (threads != null) {
       threads.shutdownNow();
@@ -170,7 +189,7 @@ final class PullFailureWatch extends AbstractEventSource<Void, RegistryCredentia
   }
 
   /** From now on: the kubelet repeats a failing pull's Event with each retry. */
-  private void watch() {
+  private synchronized void watch() {
     if (!isRunning()) {
       return;
     }
@@ -193,7 +212,7 @@ final class PullFailureWatch extends AbstractEventSource<Void, RegistryCredentia
                   .withResourceVersion(from)
                   .withAllowWatchBookmarks(true)
                   .build(),
-              new Watcher<>() {
+              new Watcher<Event>() {
                 @Override
                 public void eventReceived(Action action, Event event) {
                   if (action == Action.ADDED || action == Action.MODIFIED) {
@@ -208,24 +227,35 @@ final class PullFailureWatch extends AbstractEventSource<Void, RegistryCredentia
                   rewatch();
                 }
               });
-    } catch (KubernetesClientException e) {
+      failedWatches = 0;
+    } catch (RuntimeException e) {
+      failedWatches++;
       log.warn(
-          "cannot watch pull-failure Events (HTTP {}); pull failures are not reported until it"
-              + " can: the operator's ClusterRole needs list and watch on events",
-          e.getCode());
+          "cannot watch pull-failure Events ({}); pull failures are not reported until it can:"
+              + " the operator's ClusterRole needs list and watch on events",
+          e instanceof KubernetesClientException k
+              ? "HTTP " + k.getCode()
+              : e.getClass().getSimpleName());
       rewatch();
     }
   }
 
-  private void rewatch() {
+  /** Again from now, backing off while it keeps failing (a missing grant, an API server away). */
+  private synchronized void rewatch() {
     if (isRunning() && !threads.isShutdown()) {
-      threads.schedule(this::watch, REWATCH_AFTER.toMillis(), TimeUnit.MILLISECONDS);
+      long delay =
+          Math.min(
+              REWATCH_AFTER.toMillis() << Math.min(failedWatches, 6), REWATCH_AT_MOST.toMillis());
+      threads.schedule(this::watch, delay, TimeUnit.MILLISECONDS);
     }
   }
 
   private void offer(Event event) {
     var pod = event.getInvolvedObject();
-    if (pod == null || pod.getNamespace() == null || pod.getName() == null) {
+    if (pod == null
+        || event.getMetadata() == null
+        || !PodPullState.plausible(
+            event.getMetadata().getNamespace(), pod.getNamespace(), pod.getName())) {
       return;
     }
     PullFailureMessage.refusedImage(event.getMessage())
@@ -265,7 +295,7 @@ final class PullFailureWatch extends AbstractEventSource<Void, RegistryCredentia
       try {
         Report report = queue.take();
         dequeued(report);
-        handle(report);
+        handle(report, 1);
         Thread.sleep(1000 / READS_PER_SECOND);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -277,7 +307,16 @@ final class PullFailureWatch extends AbstractEventSource<Void, RegistryCredentia
     }
   }
 
-  private void handle(Report report) {
+  /** One report at a time: the worker's, or a look again at a Pod the kubelet had not written. */
+  private final Object handling = new Object();
+
+  private void handle(Report report, int look) {
+    synchronized (handling) {
+      report(report, look);
+    }
+  }
+
+  private void report(Report report, int look) {
     Optional<ImageReference> image = ImageReference.parse(report.image());
     if (image.isEmpty()) {
       return;
@@ -305,12 +344,22 @@ final class PullFailureWatch extends AbstractEventSource<Void, RegistryCredentia
           e.getCode());
       return;
     }
-    if (pod == null || !waitingFor(pod, report.image())) {
-      return;
+    switch (PodPullState.of(pod, report.image())) {
+      case FAILING -> {}
+      case UNSETTLED -> {
+        if (look < LOOKS) {
+          threads.schedule(
+              () -> handle(report, look + 1), LOOK_AGAIN.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        return;
+      }
+      case NOT_FAILING -> {
+        return;
+      }
     }
     PodFacts facts = podFacts(pod);
     List<CredentialFacts> found = serving.stream().map(c -> credentialFacts(c, facts)).toList();
-    String now = StatusFactory.format(clock.instant());
+    java.time.Instant now = clock.instant();
     for (var finding : PullDiagnosis.diagnose(facts, report.image(), found)) {
       Optional<RegistryCredential> credential =
           serving.stream()
@@ -326,15 +375,22 @@ final class PullFailureWatch extends AbstractEventSource<Void, RegistryCredentia
               report.image(),
               finding.cause().name(),
               finding.message(),
-              now);
+              StatusFactory.format(now));
       String name = finding.credential();
+      if (!servers.containsKey(name)) {
+        continue; // deleted meanwhile
+      }
       List<PullFailure> before =
           logs.getOrDefault(
               name,
               Optional.ofNullable(credential.get().getStatus())
                   .map(s -> s.getPullFailures())
                   .orElse(List.of()));
-      logs.put(name, PullFailureLog.add(before, failure));
+      List<PullFailure> after = PullFailureLog.add(before, failure, now);
+      if (after == before) {
+        continue; // a repeat the status already shows
+      }
+      logs.put(name, after);
       if (PullFailureLog.isNews(before, failure)) {
         log.info(
             "pull failure credential={} namespace={} pod={} cause={}",
@@ -342,8 +398,10 @@ final class PullFailureWatch extends AbstractEventSource<Void, RegistryCredentia
             facts.namespace(),
             facts.name(),
             finding.cause());
-        events.warning(credential.get(), finding.cause().name(), finding.message());
         metrics.pullFailure(name, finding.cause().name());
+        if (eventDue(name, facts.namespace(), finding.cause().name(), now)) {
+          events.warning(credential.get(), finding.cause().name(), finding.message());
+        }
       }
       getEventHandler()
           .handleEvent(
@@ -351,28 +409,18 @@ final class PullFailureWatch extends AbstractEventSource<Void, RegistryCredentia
     }
   }
 
-  /** Whether the Pod has a container of this image that is not running: still failing to pull. */
-  private static boolean waitingFor(Pod pod, String image) {
-    var spec = pod.getSpec();
-    var status = pod.getStatus();
-    if (spec == null) {
-      return false;
+  /** Whether the credential may tell of this namespace's pull failures of a cause in an Event. */
+  private boolean eventDue(
+      String credential, String namespace, String cause, java.time.Instant now) {
+    String key = credential + "/" + namespace + "/" + cause;
+    synchronized (lastEvent) {
+      java.time.Instant last = lastEvent.get(key);
+      if (last != null && last.plus(EVENT_EVERY).isAfter(now)) {
+        return false;
+      }
+      lastEvent.put(key, now);
+      return true;
     }
-    List<ContainerStatus> statuses = new ArrayList<>();
-    if (status != null) {
-      Optional.ofNullable(status.getContainerStatuses()).ifPresent(statuses::addAll);
-      Optional.ofNullable(status.getInitContainerStatuses()).ifPresent(statuses::addAll);
-    }
-    return Stream.concat(
-            Optional.ofNullable(spec.getContainers()).stream().flatMap(List::stream),
-            Optional.ofNullable(spec.getInitContainers()).stream().flatMap(List::stream))
-        .filter(c -> image.equals(c.getImage()))
-        .map(Container::getName)
-        .anyMatch(
-            name ->
-                statuses.stream()
-                    .filter(s -> name.equals(s.getName()))
-                    .noneMatch(s -> s.getState() != null && s.getState().getRunning() != null));
   }
 
   private static PodFacts podFacts(Pod pod) {

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.PullFailure;
+import io.regcred.it.CredentialChecks;
 import io.regcred.testing.Credentials;
 import java.time.Duration;
 import java.time.Instant;
@@ -74,7 +75,8 @@ class PullHealthE2E extends OnTheNode.WithShippedOperator {
                 .orElse(List.of()))
         .as("no Pod in %s has failed yet", VERIFIED_NS)
         .noneMatch(f -> f.namespace().equals(VERIFIED_NS));
-    assertThat(credentialEvents(CREDENTIAL)).anyMatch(m -> m.startsWith("Unauthorized:"));
+    assertThat(CredentialChecks.events(admin, CREDENTIAL))
+        .anyMatch(m -> m.startsWith("Unauthorized:"));
     assertThat(operator.log()).doesNotContain("not-" + password);
 
     pods.create(VERIFIED_NS, "after");
@@ -139,7 +141,7 @@ class PullHealthE2E extends OnTheNode.WithShippedOperator {
     assertThat(credential(ELSEWHERE).getStatus().getPullFailures())
         .as("a credential for another registry is never concerned")
         .isNullOrEmpty();
-    assertThat(credentialEvents(credential))
+    assertThat(CredentialChecks.events(admin, credential))
         .anyMatch(m -> m.startsWith("PodCreatedBeforePatch:"))
         .anyMatch(m -> m.startsWith("NamespaceNotTargeted:"));
   }
@@ -174,20 +176,6 @@ class PullHealthE2E extends OnTheNode.WithShippedOperator {
             s -> s.getConditions().stream().filter(c -> "Verified".equals(c.getType())).findFirst())
         .map((Condition c) -> c.getStatus() + "/" + c.getReason())
         .orElse("none");
-  }
-
-  /** "reason: message" of the Events about a credential. */
-  private static List<String> credentialEvents(String name) {
-    return admin
-        .v1()
-        .events()
-        .inNamespace("default")
-        .withField("involvedObject.name", name)
-        .list()
-        .getItems()
-        .stream()
-        .map(e -> e.getReason() + ": " + e.getMessage())
-        .toList();
   }
 
   private static void pod(String ns, String name, String account, List<String> pullSecrets) {

@@ -57,6 +57,23 @@ public final class CredentialChecks {
     return StatusFactory.find(status, type).orElseThrow();
   }
 
+  /**
+   * "reason: message" of each Event about the credential (they live in {@code default}, where the
+   * API server keeps Events about cluster-scoped objects).
+   */
+  public static java.util.List<String> events(KubernetesClient client, String name) {
+    return client
+        .v1()
+        .events()
+        .inNamespace("default")
+        .withField("involvedObject.name", name)
+        .list()
+        .getItems()
+        .stream()
+        .map(e -> e.getReason() + ": " + e.getMessage())
+        .toList();
+  }
+
   /** The decoded {@code .dockerconfigjson} of a written Secret. */
   public static String dockerConfig(Secret secret) {
     return new String(

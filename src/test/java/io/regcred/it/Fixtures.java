@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
@@ -88,6 +89,14 @@ public final class Fixtures {
    */
   public static Pod failingPull(
       KubernetesClient client, String namespace, String pod, String image, String... pullSecrets) {
+    Pod created = failingPod(client, namespace, pod, image, pullSecrets);
+    kubeletPullEvent(client, created, image);
+    return created;
+  }
+
+  /** The Pod of {@link #failingPull}, without the kubelet's Event. */
+  public static Pod failingPod(
+      KubernetesClient client, String namespace, String pod, String image, String... pullSecrets) {
     Pod created =
         client
             .resource(
@@ -108,48 +117,79 @@ public final class Fixtures {
                     .endSpec()
                     .build())
             .create();
-    kubeletPullEvent(client, created, image);
-    return created;
+    // The kubelet's own word, which a tenant cannot write: the container waits on a failed pull.
+    created.setStatus(
+        new PodStatusBuilder()
+            .withPhase("Pending")
+            .addNewContainerStatus()
+            .withName("app")
+            .withImage(image)
+            .withImageID("")
+            .withReady(false)
+            .withRestartCount(0)
+            .withNewState()
+            .withNewWaiting()
+            .withReason("ErrImagePull")
+            .withMessage("failed to pull and unpack image: 401 Unauthorized")
+            .endWaiting()
+            .endState()
+            .endContainerStatus()
+            .build());
+    return client.resource(created).updateStatus();
   }
 
   /** The kubelet's Event for a pull of {@code image} the registry refused. */
   public static void kubeletPullEvent(KubernetesClient client, Pod pod, String image) {
+    kubeletPullEvent(client, pod.getMetadata().getNamespace(), pod, image);
+  }
+
+  /** The same Event, written into {@code eventNamespace}: a forgery when that is not the Pod's. */
+  public static void kubeletPullEvent(
+      KubernetesClient client, String eventNamespace, Pod pod, String image) {
     String now =
         java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
-    client
-        .resource(
-            new EventBuilder()
-                .withNewMetadata()
-                .withGenerateName(pod.getMetadata().getName() + ".")
-                .withNamespace(pod.getMetadata().getNamespace())
-                .endMetadata()
-                .withNewInvolvedObject()
-                .withKind("Pod")
-                .withApiVersion("v1")
-                .withNamespace(pod.getMetadata().getNamespace())
-                .withName(pod.getMetadata().getName())
-                .withUid(pod.getMetadata().getUid())
-                .withFieldPath("spec.containers{app}")
-                .endInvolvedObject()
-                .withReason("Failed")
-                .withType("Warning")
-                .withMessage(
-                    "Failed to pull image \""
-                        + image
-                        + "\": failed to pull and unpack image \""
-                        + image
-                        + "\": failed to resolve reference \""
-                        + image
-                        + "\": unexpected status from HEAD request: 401 Unauthorized")
-                .withNewSource()
-                .withComponent("kubelet")
-                .withHost("node-1")
-                .endSource()
-                .withFirstTimestamp(now)
-                .withLastTimestamp(now)
-                .withCount(1)
-                .build())
-        .create();
+    var event =
+        new EventBuilder()
+            .withNewMetadata()
+            .withGenerateName(pod.getMetadata().getName() + ".")
+            .withNamespace(eventNamespace)
+            .endMetadata()
+            .withNewInvolvedObject()
+            .withKind("Pod")
+            .withApiVersion("v1")
+            .withNamespace(pod.getMetadata().getNamespace())
+            .withName(pod.getMetadata().getName())
+            .withUid(pod.getMetadata().getUid())
+            .withFieldPath("spec.containers{app}")
+            .endInvolvedObject()
+            .withReason("Failed")
+            .withType("Warning")
+            .withMessage(
+                "Failed to pull image \""
+                    + image
+                    + "\": failed to pull and unpack image \""
+                    + image
+                    + "\": failed to resolve reference \""
+                    + image
+                    + "\": unexpected status from HEAD request: 401 Unauthorized")
+            .withNewSource()
+            .withComponent("kubelet")
+            .withHost("node-1")
+            .endSource()
+            .withFirstTimestamp(now)
+            .withLastTimestamp(now)
+            .withCount(1)
+            .build();
+    if (!eventNamespace.equals(pod.getMetadata().getNamespace())) {
+      // The API server accepts an Event about an object of another namespace only in the newer
+      // shape, with an eventTime and who reported it.
+      event.setEventTime(
+          new io.fabric8.kubernetes.api.model.MicroTime(now.replace("Z", ".000000Z")));
+      event.setReportingComponent("kubelet");
+      event.setReportingInstance("node-1");
+      event.setAction("Pulling");
+    }
+    client.resource(event).create();
   }
 
   /**

@@ -14,7 +14,6 @@ import io.regcred.model.ConditionType;
 import io.regcred.testing.Credentials;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -53,7 +52,10 @@ class VerificationIT {
         assertThat(refused.getMessage()).contains(registry.host()).contains("401");
         await("the Warning Event")
             .atMost(Duration.ofSeconds(10))
-            .until(() -> eventReasons(client).contains("Unauthorized"));
+            .until(
+                () ->
+                    CredentialChecks.events(client, NAME).stream()
+                        .anyMatch(e -> e.startsWith("Unauthorized:")));
         await("the Secret still written with the new content")
             .atMost(Duration.ofSeconds(10))
             .until(
@@ -68,7 +70,10 @@ class VerificationIT {
         awaitVerified(client, "True", "Verified");
         await("the recovery Event")
             .atMost(Duration.ofSeconds(10))
-            .until(() -> eventReasons(client).contains("Verified"));
+            .until(
+                () ->
+                    CredentialChecks.events(client, NAME).stream()
+                        .anyMatch(e -> e.startsWith("Verified:")));
 
         // Without the private CA the operator cannot trust the registry, so it knows nothing.
         client.resource(credential(registry, true, null)).update();
@@ -110,18 +115,5 @@ class VerificationIT {
               return c != null && status.equals(c.getStatus()) && reason.equals(c.getReason());
             });
     return condition(client, NAME, ConditionType.Verified);
-  }
-
-  private static List<String> eventReasons(KubernetesClient client) {
-    return client
-        .v1()
-        .events()
-        .inNamespace("default")
-        .withField("involvedObject.name", NAME)
-        .list()
-        .getItems()
-        .stream()
-        .map(e -> e.getReason())
-        .toList();
   }
 }

@@ -99,24 +99,48 @@ class PullDiagnosisTest {
   void theLogKeepsOneEntryPerPodAndImageNewestFirstAndBounded() {
     List<PullFailure> log = List.of();
     for (int i = 0; i < 15; i++) {
-      log = PullFailureLog.add(log, failure("pod-" + i, "NamespaceNotTargeted"));
+      log = PullFailureLog.add(log, failure("ns-" + i, "pod", "NamespaceNotTargeted", T0), T0);
     }
     assertThat(log).hasSize(PullFailureLog.MAX);
-    assertThat(log.get(0).pod()).isEqualTo("pod-14");
+    assertThat(log.get(0).namespace()).isEqualTo("ns-14");
 
-    PullFailure moved = failure("pod-10", "PodCreatedBeforePatch");
+    PullFailure moved = failure("ns-10", "pod", "PodCreatedBeforePatch", T0);
     assertThat(PullFailureLog.isNews(log, moved)).as("another cause").isTrue();
-    log = PullFailureLog.add(log, moved);
+    log = PullFailureLog.add(log, moved, T0);
     assertThat(log).hasSize(PullFailureLog.MAX);
     assertThat(log.get(0)).isEqualTo(moved);
-    assertThat(log.stream().filter(f -> f.pod().equals("pod-10"))).hasSize(1);
-    assertThat(PullFailureLog.isNews(log, failure("pod-10", "PodCreatedBeforePatch")))
-        .as("the kubelet's next retry")
-        .isFalse();
-    assertThat(log).extracting(PullFailure::pod).doesNotHaveDuplicates();
+    assertThat(log).extracting(PullFailure::namespace).doesNotHaveDuplicates();
   }
 
-  private static PullFailure failure(String pod, String cause) {
-    return new PullFailure("team-a", pod, IMAGE, cause, "why", "2026-11-24T08:00:00Z");
+  @Test
+  void aRepeatChangesNothingUntilItsEntryIsOld() {
+    List<PullFailure> log = PullFailureLog.add(List.of(), failure("a", "p", "X", T0), T0);
+    PullFailure retry = failure("a", "p", "X", T0.plusSeconds(40));
+    assertThat(PullFailureLog.isNews(log, retry)).as("the kubelet's next retry").isFalse();
+    assertThat(PullFailureLog.add(log, retry, T0.plusSeconds(40)))
+        .as("no status write for a retry")
+        .isSameAs(log);
+    PullFailure later = failure("a", "p", "X", T0.plus(PullFailureLog.REFRESH));
+    assertThat(PullFailureLog.add(log, later, T0.plus(PullFailureLog.REFRESH)))
+        .containsExactly(later);
+  }
+
+  @Test
+  void oneNamespaceCannotPushOutTheOthers() {
+    List<PullFailure> log = List.of();
+    log = PullFailureLog.add(log, failure("quiet", "real", "X", T0), T0);
+    for (int i = 0; i < 50; i++) {
+      log = PullFailureLog.add(log, failure("noisy", "pod-" + i, "X", T0), T0);
+    }
+    assertThat(log).extracting(PullFailure::namespace).containsOnlyOnce("quiet");
+    assertThat(log.stream().filter(f -> f.namespace().equals("noisy")))
+        .hasSize(PullFailureLog.PER_NAMESPACE);
+    assertThat(log.get(0).pod()).isEqualTo("pod-49");
+  }
+
+  private static final java.time.Instant T0 = java.time.Instant.parse("2026-11-24T08:00:00Z");
+
+  private static PullFailure failure(String ns, String pod, String cause, java.time.Instant at) {
+    return new PullFailure(ns, pod, IMAGE, cause, "why", StatusFactory.format(at));
   }
 }
