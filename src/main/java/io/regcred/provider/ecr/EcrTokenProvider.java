@@ -7,6 +7,7 @@ import io.regcred.api.v1alpha1.SecretReference;
 import io.regcred.model.Reason;
 import io.regcred.model.RegistryAuth;
 import io.regcred.model.RegistryToken;
+import io.regcred.model.TenantIdentity;
 import io.regcred.provider.Causes;
 import io.regcred.provider.ErrorCodes;
 import io.regcred.provider.ProviderHttp;
@@ -14,6 +15,7 @@ import io.regcred.provider.SecretData;
 import io.regcred.provider.SourceException;
 import io.regcred.provider.SourceSecrets;
 import io.regcred.provider.TokenProvider;
+import io.regcred.provider.tenant.TenantTokenSupplier;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
@@ -35,6 +37,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
@@ -147,11 +150,7 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
   @Override
   public RegistryToken fetch(RegistryCredential credential) throws SourceException {
     EcrSource spec = credential.getSpec().getSource().getEcr();
-    boolean publicRegistry = Boolean.TRUE.equals(spec.getPublicRegistry());
-    if (!publicRegistry && (spec.getRegion() == null || spec.getRegion().isBlank())) {
-      throw new SourceException(Reason.ProviderError, "spec.source.ecr.region is not set");
-    }
-    Region region = publicRegistry ? PUBLIC_REGION : Region.of(spec.getRegion());
+    Region region = region(spec);
     try (Resources resources = new Resources()) {
       SdkHttpClient httpClient = resources.add(httpClient(http));
       AwsCredentialsProvider base = baseCredentials(spec, region, httpClient, resources);
@@ -159,10 +158,90 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
       if (spec.getRoleArn() != null && !spec.getRoleArn().isBlank()) {
         credentials = assumeRole(spec, region, base, httpClient, resources);
       }
-      return publicRegistry
-          ? fetchPublic(credentials, httpClient, resources)
-          : fetchPrivate(spec, region, credentials, httpClient, resources);
+      return fetchWith(spec, region, credentials, httpClient, resources);
     }
+  }
+
+  /**
+   * A token fetched with a tenant's own identity: STS AssumeRoleWithWebIdentity into {@code
+   * identity}'s role with the tenant's ServiceAccount token, never with the operator's identity. Of
+   * {@code spec} only the registry (region, registry ids, public) is used; a keys Secret or a role
+   * to chain into would mix in another identity, so they are refused.
+   *
+   * @param serviceAccountToken the tenant ServiceAccount's token for {@link
+   *     TenantIdentity.Aws#AUDIENCE}, asked for once per STS call
+   */
+  public RegistryToken fetch(
+      EcrSource spec, TenantIdentity.Aws identity, Supplier<String> serviceAccountToken)
+      throws SourceException {
+    if (spec.getCredentialsSecretRef() != null
+        || isSet(spec.getRoleArn())
+        || isSet(spec.getExternalId())) {
+      throw new SourceException(
+          Reason.InvalidSpec,
+          "with the ServiceAccount's own identity, spec.source.ecr takes no credentialsSecretRef,"
+              + " roleArn or externalId");
+    }
+    Optional<String> problem = identity.problem();
+    if (problem.isPresent()) {
+      throw new SourceException(Reason.InvalidSpec, problem.get());
+    }
+    Region region = region(spec);
+    TenantTokenSupplier tokens = new TenantTokenSupplier(serviceAccountToken);
+    try (Resources resources = new Resources()) {
+      SdkHttpClient httpClient = resources.add(httpClient(http));
+      StsClient sts = resources.add(anonymousSts(region, httpClient));
+      AwsCredentialsProvider credentials =
+          resources.add(EcrTenantCredentials.provider(sts, identity, tokens));
+      try {
+        // Resolve now, so that a refused identity is reported as such and not as an ECR failure.
+        credentials.resolveCredentials();
+      } catch (RuntimeException e) {
+        throw tokens.failure().orElseGet(() -> failure(WEB_IDENTITY_OP, e));
+      }
+      return fetchWith(spec, region, credentials, httpClient, resources);
+    }
+  }
+
+  private static Region region(EcrSource spec) throws SourceException {
+    if (Boolean.TRUE.equals(spec.getPublicRegistry())) {
+      return PUBLIC_REGION;
+    }
+    if (!isSet(spec.getRegion())) {
+      throw new SourceException(Reason.ProviderError, "spec.source.ecr.region is not set");
+    }
+    return Region.of(spec.getRegion());
+  }
+
+  private static boolean isSet(String value) {
+    return value != null && !value.isBlank();
+  }
+
+  private RegistryToken fetchWith(
+      EcrSource spec,
+      Region region,
+      AwsCredentialsProvider credentials,
+      SdkHttpClient httpClient,
+      Resources resources)
+      throws SourceException {
+    return Boolean.TRUE.equals(spec.getPublicRegistry())
+        ? fetchPublic(credentials, httpClient, resources)
+        : fetchPrivate(spec, region, credentials, httpClient, resources);
+  }
+
+  /**
+   * An STS client that signs nothing, for AssumeRoleWithWebIdentity: the web identity token is the
+   * only credential the call may carry.
+   */
+  private StsClient anonymousSts(Region region, SdkHttpClient httpClient) {
+    StsClientBuilder builder =
+        StsClient.builder()
+            .region(region)
+            .credentialsProvider(AnonymousCredentialsProvider.create())
+            .httpClient(httpClient)
+            .overrideConfiguration(overrides());
+    endpoints.sts().ifPresent(builder::endpointOverride);
+    return builder.build();
   }
 
   /**
@@ -217,14 +296,8 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
               + AwsIdentityEnv.WEB_IDENTITY_TOKEN_FILE
               + ") cannot be read");
     }
-    StsClientBuilder builder =
-        StsClient.builder()
-            .region(identity.region().map(Region::of).orElse(region))
-            .credentialsProvider(AnonymousCredentialsProvider.create())
-            .httpClient(httpClient)
-            .overrideConfiguration(overrides());
-    endpoints.sts().ifPresent(builder::endpointOverride);
-    StsClient sts = resources.add(builder.build());
+    StsClient sts =
+        resources.add(anonymousSts(identity.region().map(Region::of).orElse(region), httpClient));
     try {
       StsWebIdentityTokenFileCredentialsProvider provider =
           resources.add(
