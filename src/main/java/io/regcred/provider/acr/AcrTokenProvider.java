@@ -23,6 +23,7 @@ import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.model.Reason;
 import io.regcred.model.RegistryAuth;
 import io.regcred.model.RegistryToken;
+import io.regcred.model.TenantIdentity;
 import io.regcred.provider.BoundedBody;
 import io.regcred.provider.Causes;
 import io.regcred.provider.ErrorCodes;
@@ -32,6 +33,7 @@ import io.regcred.provider.SecretData;
 import io.regcred.provider.SourceException;
 import io.regcred.provider.SourceSecrets;
 import io.regcred.provider.TokenProvider;
+import io.regcred.provider.tenant.TenantTokenSupplier;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -58,6 +60,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -149,7 +152,62 @@ public final class AcrTokenProvider implements TokenProvider {
     }
     String tenant = firstSet(spec.getTenantId(), settings.tenantId());
     String clientId = firstSet(spec.getClientId(), settings.clientId());
-    Identity identity = identity(spec, tenant, clientId);
+    return fetchWith(spec, tenant, identity(spec, tenant, clientId));
+  }
+
+  /**
+   * A token fetched with a tenant's own identity: Entra ID workload identity federation for {@code
+   * identity}'s app with the tenant's ServiceAccount token as client assertion, never with the
+   * operator's identity or settings. Of {@code spec} only the registry (server, cloud) is used; a
+   * client secret Secret or another tenant or client would mix in another identity, so they are
+   * refused.
+   *
+   * @param serviceAccountToken the tenant ServiceAccount's token for {@link
+   *     TenantIdentity.Azure#AUDIENCE}
+   */
+  public RegistryToken fetch(
+      AcrSource spec, TenantIdentity.Azure identity, Supplier<String> serviceAccountToken)
+      throws SourceException {
+    if (spec.getCredentialsSecretRef() != null
+        || spec.getTenantId() != null
+        || spec.getClientId() != null) {
+      throw new SourceException(
+          Reason.InvalidSpec,
+          "with the ServiceAccount's own identity, spec.source.acr takes no credentialsSecretRef,"
+              + " tenantId or clientId");
+    }
+    Optional<String> badServer =
+        RegistryHosts.acrServerProblem(
+            spec.getServer(), spec.getCloud(), settings.allowedServers());
+    if (badServer.isPresent()) {
+      throw new SourceException(Reason.InvalidSpec, badServer.get());
+    }
+    Optional<String> problem = identity.problem();
+    if (problem.isPresent()) {
+      throw new SourceException(Reason.InvalidSpec, problem.get());
+    }
+    TenantTokenSupplier tokens = new TenantTokenSupplier(serviceAccountToken);
+    TokenCredential credential =
+        AcrTenantCredentials.credential(
+            settings.authorityHost(spec.getCloud()), entraHttp, retryOptions(), identity, tokens);
+    try {
+      return fetchWith(
+          spec,
+          identity.tenantId(),
+          new Identity(
+              credential,
+              "workload identity, tenant "
+                  + identity.tenantId()
+                  + ", client "
+                  + identity.clientId()));
+    } catch (SourceException e) {
+      throw tokens.failure().orElse(e);
+    }
+  }
+
+  /** The Entra token of {@code identity}, exchanged at the registry. */
+  private RegistryToken fetchWith(AcrSource spec, String tenant, Identity identity)
+      throws SourceException {
     String entraToken = entraToken(identity);
     // spec.scope is not sent: /oauth2/exchange takes only grant_type, service, tenant,
     // access_token (and refresh_token); a scope narrows ACR *access* tokens from /oauth2/token,

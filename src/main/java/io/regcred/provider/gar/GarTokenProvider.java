@@ -16,6 +16,7 @@ import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.model.Reason;
 import io.regcred.model.RegistryAuth;
 import io.regcred.model.RegistryToken;
+import io.regcred.model.TenantIdentity;
 import io.regcred.provider.BoundedBody;
 import io.regcred.provider.Causes;
 import io.regcred.provider.ProviderHttp;
@@ -24,6 +25,7 @@ import io.regcred.provider.SecretData;
 import io.regcred.provider.SourceException;
 import io.regcred.provider.SourceSecrets;
 import io.regcred.provider.TokenProvider;
+import io.regcred.provider.tenant.TenantTokenSupplier;
 import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -38,6 +40,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 
 /**
@@ -100,6 +103,7 @@ public final class GarTokenProvider implements TokenProvider {
   private final HttpTransportFactory transport;
   private final AdcLoader adc;
   private final GoogleCredentialPolicy policy;
+  private final GoogleEndpoints endpoints;
 
   /** Google's own endpoints; files and URLs of external accounts as {@code settings} allow. */
   public GarTokenProvider(
@@ -128,6 +132,7 @@ public final class GarTokenProvider implements TokenProvider {
     this.clock = clock;
     this.transport = ObservedTransport.factory(http);
     this.adc = adc;
+    this.endpoints = endpoints;
     this.policy =
         new GoogleCredentialPolicy(endpoints, settings, GoogleCredentialPolicy.FILE_SYSTEM);
   }
@@ -157,6 +162,47 @@ public final class GarTokenProvider implements TokenProvider {
       step = TOKEN_STEP + " (Application Default Credentials)";
       base = applicationDefault();
     }
+    return fetchWith(servers, base, step, issuedAt);
+  }
+
+  /**
+   * A token fetched with a tenant's own identity: workload identity federation at {@code
+   * identity}'s pool provider with the tenant's ServiceAccount token, never with the operator's
+   * Application Default Credentials. Of {@code spec} only the servers are used; a key.json Secret
+   * would be another identity, so it is refused.
+   *
+   * @param serviceAccountToken the tenant ServiceAccount's token for {@code identity.audience()}
+   */
+  public RegistryToken fetch(
+      GarSource spec, TenantIdentity.Google identity, Supplier<String> serviceAccountToken)
+      throws SourceException {
+    if (spec.getCredentialsSecretRef() != null) {
+      throw new SourceException(
+          Reason.InvalidSpec,
+          "with the ServiceAccount's own identity, spec.source.gar takes no credentialsSecretRef");
+    }
+    Optional<String> badServers = RegistryHosts.garServersProblem(spec.getServers());
+    if (badServers.isPresent()) {
+      throw new SourceException(Reason.InvalidSpec, badServers.get());
+    }
+    Optional<String> problem = identity.problem();
+    if (problem.isPresent()) {
+      throw new SourceException(Reason.InvalidSpec, problem.get());
+    }
+    TenantTokenSupplier tokens = new TenantTokenSupplier(serviceAccountToken);
+    GoogleCredentials base =
+        GarTenantCredentials.credentials(endpoints, transport, identity, tokens);
+    String step = TOKEN_STEP + " (workload identity federation of the ServiceAccount)";
+    try {
+      return fetchWith(spec.getServers(), base, step, clock.instant());
+    } catch (SourceException e) {
+      throw tokens.failure().orElse(e);
+    }
+  }
+
+  private RegistryToken fetchWith(
+      List<String> servers, GoogleCredentials base, String step, Instant issuedAt)
+      throws SourceException {
     GoogleCredentials scoped =
         base.createScoped(List.of(SCOPE)).createWithCustomRetryStrategy(false);
     AccessToken token = refresh(scoped, step);

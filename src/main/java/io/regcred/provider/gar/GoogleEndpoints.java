@@ -47,6 +47,20 @@ public record GoogleEndpoints(
     Objects.requireNonNull(iamCredentials, "iamCredentials");
   }
 
+  /**
+   * The STS endpoint the operator calls for a tenant's federation, where no key.json chooses one:
+   * Google's v1 endpoint when listed, else the first listed.
+   */
+  public String stsTokenUrl() {
+    if (stsTokenUrls.contains(STS_TOKEN_URL)) {
+      return STS_TOKEN_URL;
+    }
+    return stsTokenUrls.stream()
+        .sorted()
+        .findFirst()
+        .orElseThrow(() -> new IllegalStateException("no STS token URL is configured"));
+  }
+
   /** Google's public endpoints. */
   public static GoogleEndpoints google() {
     return new GoogleEndpoints(
