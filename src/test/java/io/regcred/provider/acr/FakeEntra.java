@@ -3,6 +3,7 @@ package io.regcred.provider.acr;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsServer;
 import io.regcred.provider.FormBody;
+import io.regcred.provider.ServiceAccountTrust;
 import io.regcred.provider.TestTls;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -40,6 +41,7 @@ public final class FakeEntra implements AutoCloseable {
   private final String clientId;
   private volatile String clientSecret;
   private volatile String assertion;
+  private volatile ServiceAccountTrust federatedCredential;
   private volatile int failStatus;
   private volatile String failBody = "{\"error\":\"temporarily_unavailable\"}";
   private volatile Map<String, String> failHeaders = Map.of();
@@ -71,6 +73,15 @@ public final class FakeEntra implements AutoCloseable {
   /** Accept this client assertion (the federated token file's content) for the client id. */
   FakeEntra acceptAssertion(String assertion) {
     this.assertion = assertion;
+    return this;
+  }
+
+  /**
+   * Accept client assertions that {@code trust} accepts, as an app registration with one federated
+   * identity credential (issuer, subject, audience); refusals carry the AADSTS code Entra ID uses.
+   */
+  public FakeEntra trustServiceAccount(ServiceAccountTrust trust) {
+    this.federatedCredential = trust;
     return this;
   }
 
@@ -129,7 +140,9 @@ public final class FakeEntra implements AutoCloseable {
             problem.equals("invalid_scope") ? 400 : 401,
             "{\"error\":\""
                 + problem
-                + "\",\"error_description\":\"AADSTS7000215: rejected "
+                + "\",\"error_description\":\""
+                + aadsts(form)
+                + ": rejected "
                 + form.getOrDefault("client_secret", "")
                 + form.getOrDefault("client_assertion", "")
                 + "\",\"error_codes\":[7000215]}");
@@ -161,12 +174,33 @@ public final class FakeEntra implements AutoCloseable {
     if (form.containsKey("client_secret")) {
       return form.get("client_secret").equals(clientSecret) ? null : "invalid_client";
     }
+    if (JWT_BEARER.equals(form.get("client_assertion_type")) && federatedCredential != null) {
+      return federatedCredential.check(form.get("client_assertion")).isEmpty()
+          ? null
+          : "invalid_client";
+    }
     if (JWT_BEARER.equals(form.get("client_assertion_type"))) {
       return assertion != null && assertion.equals(form.get("client_assertion"))
           ? null
           : "invalid_client";
     }
     return "invalid_request";
+  }
+
+  /**
+   * The AADSTS code of a refusal: for a federated assertion the one Entra ID gives its failure (no
+   * matching federated credential, expired, unverifiable), else the invalid client secret one.
+   */
+  private String aadsts(Map<String, String> form) {
+    ServiceAccountTrust trust = federatedCredential;
+    if (trust == null || !JWT_BEARER.equals(form.get("client_assertion_type"))) {
+      return "AADSTS7000215";
+    }
+    return switch (trust.check(form.get("client_assertion")).orElseThrow()) {
+      case SUBJECT, AUDIENCE -> "AADSTS700211";
+      case EXPIRED -> "AADSTS700024";
+      default -> "AADSTS50027";
+    };
   }
 
   /**

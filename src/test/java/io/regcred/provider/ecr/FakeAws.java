@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.regcred.provider.EndlessBody;
 import io.regcred.provider.FormBody;
+import io.regcred.provider.ServiceAccountTrust;
 import io.regcred.provider.TestTls;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -138,6 +139,7 @@ public final class FakeAws implements AutoCloseable {
   private final List<AssumeRoleCall> assumeRoleCalls = new CopyOnWriteArrayList<>();
   private final Map<Operation, List<String>> securityTokens = new EnumMap<>(Operation.class);
   private final Map<String, String> webIdentityTokens = new ConcurrentHashMap<>();
+  private final Map<String, ServiceAccountTrust> serviceAccountTrusts = new ConcurrentHashMap<>();
   private final List<WebIdentityCall> webIdentityCalls = new CopyOnWriteArrayList<>();
   private final List<IssuedSession> webIdentitySessions = new CopyOnWriteArrayList<>();
   private final List<PodIdentityCall> podIdentityCalls = new CopyOnWriteArrayList<>();
@@ -204,6 +206,18 @@ public final class FakeAws implements AutoCloseable {
    */
   public FakeAws allowWebIdentity(String roleArn, String webIdentityToken) {
     webIdentityTokens.put(roleArn, webIdentityToken);
+    return this;
+  }
+
+  /**
+   * AssumeRoleWithWebIdentity for {@code roleArn} succeeds with a ServiceAccount token that {@code
+   * trust} accepts, as a role whose trust policy names that ServiceAccount's OIDC subject and
+   * audience: a token of another subject is refused with {@code AccessDenied}, one of another
+   * audience, issuer or an expired one with {@code InvalidIdentityToken} or {@code
+   * ExpiredTokenException}.
+   */
+  public FakeAws trustServiceAccount(String roleArn, ServiceAccountTrust trust) {
+    serviceAccountTrusts.put(roleArn, trust);
     return this;
   }
 
@@ -701,6 +715,41 @@ public final class FakeAws implements AutoCloseable {
       reject(exchange, Operation.WEB_IDENTITY, 400, "ValidationError", "a parameter is missing");
       return;
     }
+    ServiceAccountTrust trust = serviceAccountTrusts.get(roleArn);
+    if (trust != null) {
+      var refusal = trust.check(token);
+      if (refusal.isPresent()) {
+        switch (refusal.get()) {
+          case SUBJECT ->
+              reject(
+                  exchange,
+                  Operation.WEB_IDENTITY,
+                  403,
+                  "AccessDenied",
+                  "Not authorized to perform sts:AssumeRoleWithWebIdentity on " + roleArn);
+          case EXPIRED ->
+              reject(
+                  exchange, Operation.WEB_IDENTITY, 400, "ExpiredTokenException", "Token expired");
+          case AUDIENCE ->
+              reject(
+                  exchange,
+                  Operation.WEB_IDENTITY,
+                  400,
+                  "InvalidIdentityToken",
+                  "Incorrect token audience for token " + token);
+          default ->
+              reject(
+                  exchange,
+                  Operation.WEB_IDENTITY,
+                  400,
+                  "InvalidIdentityToken",
+                  "Couldn't verify token " + token);
+        }
+        return;
+      }
+      issueWebIdentitySession(exchange, sessionName);
+      return;
+    }
     String expected = webIdentityTokens.get(roleArn);
     if (expected == null) {
       reject(
@@ -722,6 +771,11 @@ public final class FakeAws implements AutoCloseable {
           "Incorrect token audience for token " + token);
       return;
     }
+    issueWebIdentitySession(exchange, sessionName);
+  }
+
+  private void issueWebIdentitySession(HttpExchange exchange, String sessionName)
+      throws IOException {
     Session session = newSession();
     webIdentitySessions.add(new IssuedSession(session.keyId(), session.sessionToken()));
     String xml =

@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.regcred.provider.EndlessBody;
 import io.regcred.provider.FormBody;
+import io.regcred.provider.ServiceAccountTrust;
 import io.regcred.provider.SourceSecrets;
 import io.regcred.provider.TestTls;
 import java.io.IOException;
@@ -49,6 +50,7 @@ final class FakeGoogle implements AutoCloseable {
   static final String JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer";
   static final String TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
   static final String ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token";
+  static final String JWT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:jwt";
   static final String SCOPE = "https://www.googleapis.com/auth/cloud-platform";
   static final String GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token";
 
@@ -78,6 +80,13 @@ final class FakeGoogle implements AutoCloseable {
   volatile String clientEmail;
   volatile String subjectToken;
   volatile String audience;
+
+  /**
+   * When set, the STS exchange accepts a JWT subject token that this accepts (a pool provider
+   * trusting one ServiceAccount's tokens), instead of {@link #subjectToken}.
+   */
+  volatile ServiceAccountTrust subjectTrust;
+
   volatile int expiresIn = 3599;
   volatile String accessToken = "ya29.fake-access-token";
   volatile String stsAccessToken = "ya29.fake-sts-token";
@@ -289,6 +298,14 @@ final class FakeGoogle implements AutoCloseable {
       problem = "audience does not match";
     } else if (!List.of(String.valueOf(form.get("scope")).split(" ")).contains(SCOPE)) {
       problem = "scope lacks cloud-platform";
+    } else if (subjectTrust != null) {
+      if (!JWT_TOKEN_TYPE.equals(form.get("subject_token_type"))) {
+        problem = "subject_token_type is not a JWT";
+      } else if (subjectTrust.check(form.get("subject_token")).isPresent()) {
+        problem =
+            "subject_token refused: "
+                + subjectTrust.check(form.get("subject_token")).get().name().toLowerCase();
+      }
     } else if (!subjectToken.equals(form.get("subject_token"))) {
       problem = "subject_token is not valid";
     }

@@ -1,0 +1,194 @@
+package io.regcred.provider.ecr;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.regcred.api.v1alpha1.EcrSource;
+import io.regcred.model.Reason;
+import io.regcred.model.RegistryToken;
+import io.regcred.model.TenantIdentity;
+import io.regcred.provider.InMemorySecrets;
+import io.regcred.provider.SourceException;
+import io.regcred.provider.TenantCluster;
+import io.regcred.provider.TestTls;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * ECR with a tenant's own identity on the real API server: a real TokenRequest for the tenant's
+ * ServiceAccount, AssumeRoleWithWebIdentity at a fake STS whose role trusts exactly that
+ * ServiceAccount (subject, audience, the API server's signature), and an ECR token out. The
+ * operator's own identity (IRSA file, EKS Pod Identity) is configured and must never be used.
+ */
+class EcrTenantIdentityIT {
+
+  static final String REGION = "eu-west-1";
+  static final String TENANT_ROLE = "arn:aws:iam::123456789012:role/tenant-puller";
+  static final String OPERATOR_ROLE = "arn:aws:iam::123456789012:role/regcred-operator";
+  static final String OPERATOR_TOKEN = "operator-irsa-token-CANARY";
+  static final String SA = "puller";
+
+  @TempDir Path tmp;
+
+  private TenantCluster cluster;
+  private FakeAws aws;
+  private FakeAws operatorAgent;
+
+  @BeforeEach
+  void start() throws Exception {
+    cluster = new TenantCluster();
+    aws = FakeAws.start(REGION);
+    // The operator's own identities are valid: if the tenant path used them, they would work.
+    aws.allowWebIdentity(OPERATOR_ROLE, OPERATOR_TOKEN);
+    operatorAgent = FakeAws.start(REGION).allowPodIdentity("operator-pod-identity-CANARY");
+  }
+
+  @AfterEach
+  void stop() {
+    aws.close();
+    operatorAgent.close();
+    cluster.close();
+  }
+
+  private EcrTokenProvider provider(AwsIdentityEnv operatorIdentity) {
+    return new EcrTokenProvider(
+        new InMemorySecrets(),
+        Clock.systemUTC(),
+        new AwsEndpoints(Optional.of(aws.uri()), Optional.of(aws.uri()), Optional.of(aws.uri())),
+        TestTls.get().providerHttp(),
+        operatorIdentity);
+  }
+
+  private AwsIdentityEnv operatorIrsa() throws Exception {
+    Path file = tmp.resolve("operator-token");
+    Files.writeString(file, OPERATOR_TOKEN);
+    return AwsIdentityEnv.of(
+        Map.of(
+            AwsIdentityEnv.ROLE_ARN,
+            OPERATOR_ROLE,
+            AwsIdentityEnv.WEB_IDENTITY_TOKEN_FILE,
+            file.toString()));
+  }
+
+  private AwsIdentityEnv operatorPodIdentity() {
+    return AwsIdentityEnv.of(
+        Map.of(
+            AwsIdentityEnv.CONTAINER_FULL_URI,
+            operatorAgent.podIdentityUri().toString(),
+            AwsIdentityEnv.CONTAINER_TOKEN,
+            "operator-pod-identity-CANARY"));
+  }
+
+  private static EcrSource spec() {
+    EcrSource spec = new EcrSource();
+    spec.setRegion(REGION);
+    return spec;
+  }
+
+  @Test
+  void theTenantsServiceAccountTokenBuysAnEcrTokenAndTheOperatorsIdentityIsNeverUsed()
+      throws Exception {
+    String ns = cluster.namespaceWith("tenant-ecr", SA);
+    aws.trustServiceAccount(TENANT_ROLE, cluster.trust(ns, SA, TenantIdentity.Aws.AUDIENCE));
+
+    for (AwsIdentityEnv operatorIdentity : List.of(operatorIrsa(), operatorPodIdentity())) {
+      RegistryToken token =
+          provider(operatorIdentity)
+              .fetch(
+                  spec(),
+                  new TenantIdentity.Aws(TENANT_ROLE),
+                  cluster.supplier(ns, SA, TenantIdentity.Aws.AUDIENCE));
+
+      assertThat(token.auths()).hasSize(1);
+      assertThat(token.auths().get(0).password()).isEqualTo(aws.lastIssuedPassword());
+    }
+
+    assertThat(aws.rejections()).isEmpty();
+    assertThat(aws.webIdentityCalls())
+        .hasSize(2)
+        .allSatisfy(
+            call -> {
+              assertThat(call.roleArn()).isEqualTo(TENANT_ROLE);
+              assertThat(call.signed()).isFalse();
+              assertThat(call.webIdentityToken()).isNotEqualTo(OPERATOR_TOKEN);
+            });
+    // Every ECR call was signed with a session the tenant's web identity bought.
+    List<String> tenantKeys =
+        aws.webIdentitySessions().stream().map(FakeAws.IssuedSession::accessKeyId).toList();
+    assertThat(aws.accessKeyIds(FakeAws.Operation.ECR)).hasSize(2).allMatch(tenantKeys::contains);
+    assertThat(operatorAgent.podIdentityCalls()).isEmpty();
+  }
+
+  @Test
+  void aServiceAccountOfTheSameNameInAnotherNamespaceIsAnotherSubjectAndRefused() throws Exception {
+    String trusted = cluster.namespaceWith("tenant-ecr-a", SA);
+    String other = cluster.namespaceWith("tenant-ecr-b", SA);
+    aws.trustServiceAccount(TENANT_ROLE, cluster.trust(trusted, SA, TenantIdentity.Aws.AUDIENCE));
+
+    assertThatThrownBy(
+            () ->
+                provider(operatorIrsa())
+                    .fetch(
+                        spec(),
+                        new TenantIdentity.Aws(TENANT_ROLE),
+                        cluster.supplier(other, SA, TenantIdentity.Aws.AUDIENCE)))
+        .isInstanceOfSatisfying(
+            SourceException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.AccessDenied.name());
+              assertThat(e.getMessage()).contains("AssumeRoleWithWebIdentity", "AccessDenied");
+            });
+    assertThat(aws.rejections()).singleElement().asString().contains("AccessDenied");
+    assertThat(aws.calls(FakeAws.Operation.ECR)).isZero();
+  }
+
+  @Test
+  void aTokenForAnotherAudienceIsRefused() throws Exception {
+    String ns = cluster.namespaceWith("tenant-ecr", SA);
+    aws.trustServiceAccount(TENANT_ROLE, cluster.trust(ns, SA, TenantIdentity.Aws.AUDIENCE));
+
+    assertThatThrownBy(
+            () ->
+                provider(operatorIrsa())
+                    .fetch(
+                        spec(),
+                        new TenantIdentity.Aws(TENANT_ROLE),
+                        cluster.supplier(ns, SA, TenantIdentity.Azure.AUDIENCE)))
+        .isInstanceOfSatisfying(
+            SourceException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.AccessDenied.name());
+              assertThat(e.getMessage()).contains("InvalidIdentityToken");
+            });
+    assertThat(aws.calls(FakeAws.Operation.ECR)).isZero();
+  }
+
+  @Test
+  void aMissingServiceAccountIsReportedAndNothingIsSent() throws Exception {
+    String ns = cluster.namespaceWith("tenant-ecr", SA);
+
+    assertThatThrownBy(
+            () ->
+                provider(operatorIrsa())
+                    .fetch(
+                        spec(),
+                        new TenantIdentity.Aws(TENANT_ROLE),
+                        cluster.supplier(ns, "nobody", TenantIdentity.Aws.AUDIENCE)))
+        .isInstanceOfSatisfying(
+            SourceException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.CredentialUnavailable.name());
+              assertThat(e.getMessage())
+                  .isEqualTo("ServiceAccount " + ns + "/nobody does not exist");
+            });
+    assertThat(aws.webIdentityCalls()).isEmpty();
+  }
+}
