@@ -11,9 +11,15 @@ import io.regcred.provider.InMemorySecrets;
 import io.regcred.provider.SourceException;
 import io.regcred.provider.TenantCluster;
 import io.regcred.provider.TestTls;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Signature;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -148,6 +154,55 @@ class EcrTenantIdentityIT {
             });
     assertThat(aws.rejections()).singleElement().asString().contains("AccessDenied");
     assertThat(aws.calls(FakeAws.Operation.ECR)).isZero();
+  }
+
+  @Test
+  void aTokenWithTheRightClaimsNotSignedByTheApiServerIsRefused() throws Exception {
+    String ns = cluster.namespaceWith("tenant-ecr", SA);
+    aws.trustServiceAccount(TENANT_ROLE, cluster.trust(ns, SA, TenantIdentity.Aws.AUDIENCE));
+    String kid = cluster.jwks().keySet().iterator().next();
+    String forged =
+        forgedToken(kid, "system:serviceaccount:" + ns + ":" + SA, TenantIdentity.Aws.AUDIENCE);
+
+    assertThatThrownBy(
+            () ->
+                provider(operatorIrsa())
+                    .fetch(spec(), new TenantIdentity.Aws(TENANT_ROLE), () -> forged))
+        .isInstanceOfSatisfying(
+            SourceException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.AccessDenied.name());
+              assertThat(e.getMessage()).contains("InvalidIdentityToken").doesNotContain(forged);
+            });
+    assertThat(aws.calls(FakeAws.Operation.ECR)).isZero();
+  }
+
+  /** An RS256 JWT with the claims of a real one, signed by a key the API server never had. */
+  private static String forgedToken(String kid, String subject, String audience) throws Exception {
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    KeyPair key = generator.generateKeyPair();
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    long now = Instant.now().getEpochSecond();
+    String header =
+        b64.encodeToString(
+            ("{\"alg\":\"RS256\",\"kid\":\"" + kid + "\"}").getBytes(StandardCharsets.UTF_8));
+    String claims =
+        b64.encodeToString(
+            ("{\"aud\":[\""
+                    + audience
+                    + "\"],\"exp\":"
+                    + (now + 600)
+                    + ",\"iat\":"
+                    + now
+                    + ",\"sub\":\""
+                    + subject
+                    + "\"}")
+                .getBytes(StandardCharsets.UTF_8));
+    Signature rsa = Signature.getInstance("SHA256withRSA");
+    rsa.initSign(key.getPrivate());
+    rsa.update((header + "." + claims).getBytes(StandardCharsets.US_ASCII));
+    return header + "." + claims + "." + b64.encodeToString(rsa.sign());
   }
 
   @Test
