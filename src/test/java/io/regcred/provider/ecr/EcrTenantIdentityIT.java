@@ -1,7 +1,7 @@
 package io.regcred.provider.ecr;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.regcred.api.v1alpha1.EcrSource;
 import io.regcred.model.Reason;
@@ -23,6 +23,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -99,6 +100,17 @@ class EcrTenantIdentityIT {
     return spec;
   }
 
+  /** The failure of a fetch with this test's tenant identity and {@code token}. */
+  private SourceException fetchFails(Supplier<String> token) {
+    SourceException e =
+        catchThrowableOfType(
+            SourceException.class,
+            () ->
+                provider(operatorIrsa()).fetch(spec(), new TenantIdentity.Aws(TENANT_ROLE), token));
+    assertThat(e).as("fetch should fail").isNotNull();
+    return e;
+  }
+
   @Test
   void theTenantsServiceAccountTokenBuysAnEcrTokenAndTheOperatorsIdentityIsNeverUsed()
       throws Exception {
@@ -139,19 +151,9 @@ class EcrTenantIdentityIT {
     String other = cluster.namespaceWith("tenant-ecr-b", SA);
     aws.trustServiceAccount(TENANT_ROLE, cluster.trust(trusted, SA, TenantIdentity.Aws.AUDIENCE));
 
-    assertThatThrownBy(
-            () ->
-                provider(operatorIrsa())
-                    .fetch(
-                        spec(),
-                        new TenantIdentity.Aws(TENANT_ROLE),
-                        cluster.supplier(other, SA, TenantIdentity.Aws.AUDIENCE)))
-        .isInstanceOfSatisfying(
-            SourceException.class,
-            e -> {
-              assertThat(e.reason()).isEqualTo(Reason.AccessDenied.name());
-              assertThat(e.getMessage()).contains("AssumeRoleWithWebIdentity", "AccessDenied");
-            });
+    SourceException e = fetchFails(cluster.supplier(other, SA, TenantIdentity.Aws.AUDIENCE));
+    assertThat(e.reason()).isEqualTo(Reason.AccessDenied.name());
+    assertThat(e.getMessage()).contains("AssumeRoleWithWebIdentity", "AccessDenied");
     assertThat(aws.rejections()).singleElement().asString().contains("AccessDenied");
     assertThat(aws.calls(FakeAws.Operation.ECR)).isZero();
   }
@@ -164,16 +166,9 @@ class EcrTenantIdentityIT {
     String forged =
         forgedToken(kid, "system:serviceaccount:" + ns + ":" + SA, TenantIdentity.Aws.AUDIENCE);
 
-    assertThatThrownBy(
-            () ->
-                provider(operatorIrsa())
-                    .fetch(spec(), new TenantIdentity.Aws(TENANT_ROLE), () -> forged))
-        .isInstanceOfSatisfying(
-            SourceException.class,
-            e -> {
-              assertThat(e.reason()).isEqualTo(Reason.AccessDenied.name());
-              assertThat(e.getMessage()).contains("InvalidIdentityToken").doesNotContain(forged);
-            });
+    SourceException e = fetchFails(() -> forged);
+    assertThat(e.reason()).isEqualTo(Reason.AccessDenied.name());
+    assertThat(e.getMessage()).contains("InvalidIdentityToken").doesNotContain(forged);
     assertThat(aws.calls(FakeAws.Operation.ECR)).isZero();
   }
 
@@ -210,19 +205,9 @@ class EcrTenantIdentityIT {
     String ns = cluster.namespaceWith("tenant-ecr", SA);
     aws.trustServiceAccount(TENANT_ROLE, cluster.trust(ns, SA, TenantIdentity.Aws.AUDIENCE));
 
-    assertThatThrownBy(
-            () ->
-                provider(operatorIrsa())
-                    .fetch(
-                        spec(),
-                        new TenantIdentity.Aws(TENANT_ROLE),
-                        cluster.supplier(ns, SA, TenantIdentity.Azure.AUDIENCE)))
-        .isInstanceOfSatisfying(
-            SourceException.class,
-            e -> {
-              assertThat(e.reason()).isEqualTo(Reason.AccessDenied.name());
-              assertThat(e.getMessage()).contains("InvalidIdentityToken");
-            });
+    SourceException e = fetchFails(cluster.supplier(ns, SA, TenantIdentity.Azure.AUDIENCE));
+    assertThat(e.reason()).isEqualTo(Reason.AccessDenied.name());
+    assertThat(e.getMessage()).contains("InvalidIdentityToken");
     assertThat(aws.calls(FakeAws.Operation.ECR)).isZero();
   }
 
@@ -230,20 +215,9 @@ class EcrTenantIdentityIT {
   void aMissingServiceAccountIsReportedAndNothingIsSent() throws Exception {
     String ns = cluster.namespaceWith("tenant-ecr", SA);
 
-    assertThatThrownBy(
-            () ->
-                provider(operatorIrsa())
-                    .fetch(
-                        spec(),
-                        new TenantIdentity.Aws(TENANT_ROLE),
-                        cluster.supplier(ns, "nobody", TenantIdentity.Aws.AUDIENCE)))
-        .isInstanceOfSatisfying(
-            SourceException.class,
-            e -> {
-              assertThat(e.reason()).isEqualTo(Reason.CredentialUnavailable.name());
-              assertThat(e.getMessage())
-                  .isEqualTo("ServiceAccount " + ns + "/nobody does not exist");
-            });
+    SourceException e = fetchFails(cluster.supplier(ns, "nobody", TenantIdentity.Aws.AUDIENCE));
+    assertThat(e.reason()).isEqualTo(Reason.CredentialUnavailable.name());
+    assertThat(e.getMessage()).isEqualTo("ServiceAccount " + ns + "/nobody does not exist");
     assertThat(aws.webIdentityCalls()).isEmpty();
   }
 }

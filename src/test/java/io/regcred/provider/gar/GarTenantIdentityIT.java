@@ -1,7 +1,7 @@
 package io.regcred.provider.gar;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.regcred.api.v1alpha1.GarSource;
 import io.regcred.model.Reason;
@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -69,6 +70,18 @@ class GarTenantIdentityIT {
     return spec;
   }
 
+  /** The failure of a fetch with this test's tenant identity and {@code token}. */
+  private SourceException fetchFails(Supplier<String> token) {
+    SourceException e =
+        catchThrowableOfType(
+            SourceException.class,
+            () ->
+                provider.fetch(
+                    spec(), new TenantIdentity.Google(AUDIENCE, Optional.empty()), token));
+    assertThat(e).as("fetch should fail").isNotNull();
+    return e;
+  }
+
   @Test
   void theTenantsServiceAccountTokenBuysAnAccessTokenAndTheOperatorsIdentityIsNeverUsed()
       throws Exception {
@@ -118,18 +131,9 @@ class GarTenantIdentityIT {
     String other = cluster.namespaceWith("tenant-gar-b", SA);
     google.subjectTrust = cluster.trust(trusted, SA, AUDIENCE);
 
-    assertThatThrownBy(
-            () ->
-                provider.fetch(
-                    spec(),
-                    new TenantIdentity.Google(AUDIENCE, Optional.empty()),
-                    cluster.supplier(other, SA, AUDIENCE)))
-        .isInstanceOfSatisfying(
-            SourceException.class,
-            e -> {
-              assertThat(e.reason()).isEqualTo(Reason.AccessDenied.name());
-              assertThat(e.getMessage()).contains("invalid_grant");
-            });
+    SourceException e = fetchFails(cluster.supplier(other, SA, AUDIENCE));
+    assertThat(e.reason()).isEqualTo(Reason.AccessDenied.name());
+    assertThat(e.getMessage()).contains("invalid_grant");
     assertThat(google.problems).containsExactly("subject_token refused: subject");
   }
 
@@ -138,15 +142,8 @@ class GarTenantIdentityIT {
     String ns = cluster.namespaceWith("tenant-gar", SA);
     google.subjectTrust = cluster.trust(ns, SA, AUDIENCE);
 
-    assertThatThrownBy(
-            () ->
-                provider.fetch(
-                    spec(),
-                    new TenantIdentity.Google(AUDIENCE, Optional.empty()),
-                    cluster.supplier(ns, SA, TenantIdentity.Aws.AUDIENCE)))
-        .isInstanceOfSatisfying(
-            SourceException.class,
-            e -> assertThat(e.reason()).isEqualTo(Reason.AccessDenied.name()));
+    SourceException e = fetchFails(cluster.supplier(ns, SA, TenantIdentity.Aws.AUDIENCE));
+    assertThat(e.reason()).isEqualTo(Reason.AccessDenied.name());
     assertThat(google.problems).containsExactly("subject_token refused: audience");
   }
 
@@ -154,19 +151,9 @@ class GarTenantIdentityIT {
   void aMissingServiceAccountIsReportedAndNothingIsSent() throws Exception {
     String ns = cluster.namespaceWith("tenant-gar", SA);
 
-    assertThatThrownBy(
-            () ->
-                provider.fetch(
-                    spec(),
-                    new TenantIdentity.Google(AUDIENCE, Optional.empty()),
-                    cluster.supplier(ns, "nobody", AUDIENCE)))
-        .isInstanceOfSatisfying(
-            SourceException.class,
-            e -> {
-              assertThat(e.reason()).isEqualTo(Reason.CredentialUnavailable.name());
-              assertThat(e.getMessage())
-                  .isEqualTo("ServiceAccount " + ns + "/nobody does not exist");
-            });
+    SourceException e = fetchFails(cluster.supplier(ns, "nobody", AUDIENCE));
+    assertThat(e.reason()).isEqualTo(Reason.CredentialUnavailable.name());
+    assertThat(e.getMessage()).isEqualTo("ServiceAccount " + ns + "/nobody does not exist");
     assertThat(google.stsCalls.get()).isZero();
   }
 }
