@@ -182,11 +182,7 @@ public final class AcrTokenProvider implements TokenProvider {
     if (badServer.isPresent()) {
       throw new SourceException(Reason.InvalidSpec, badServer.get());
     }
-    Optional<String> problem = identity.problem();
-    if (problem.isPresent()) {
-      throw new SourceException(Reason.InvalidSpec, problem.get());
-    }
-    TenantTokenSupplier tokens = new TenantTokenSupplier(serviceAccountToken);
+    TenantTokenSupplier tokens = TenantTokenSupplier.of(identity, serviceAccountToken);
     TokenCredential credential =
         AcrTenantCredentials.credential(
             settings.authorityHost(spec.getCloud()), entraHttp, retryOptions(), identity, tokens);

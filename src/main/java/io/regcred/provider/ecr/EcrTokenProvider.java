@@ -182,12 +182,8 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
           "with the ServiceAccount's own identity, spec.source.ecr takes no credentialsSecretRef,"
               + " roleArn or externalId");
     }
-    Optional<String> problem = identity.problem();
-    if (problem.isPresent()) {
-      throw new SourceException(Reason.InvalidSpec, problem.get());
-    }
     Region region = region(spec);
-    TenantTokenSupplier tokens = new TenantTokenSupplier(serviceAccountToken);
+    TenantTokenSupplier tokens = TenantTokenSupplier.of(identity, serviceAccountToken);
     try (Resources resources = new Resources()) {
       SdkHttpClient httpClient = resources.add(httpClient(http));
       StsClient sts = resources.add(anonymousSts(region, httpClient));

@@ -185,11 +185,7 @@ public final class GarTokenProvider implements TokenProvider {
     if (badServers.isPresent()) {
       throw new SourceException(Reason.InvalidSpec, badServers.get());
     }
-    Optional<String> problem = identity.problem();
-    if (problem.isPresent()) {
-      throw new SourceException(Reason.InvalidSpec, problem.get());
-    }
-    TenantTokenSupplier tokens = new TenantTokenSupplier(serviceAccountToken);
+    TenantTokenSupplier tokens = TenantTokenSupplier.of(identity, serviceAccountToken);
     GoogleCredentials base =
         GarTenantCredentials.credentials(endpoints, transport, identity, tokens);
     String step = TOKEN_STEP + " (workload identity federation of the ServiceAccount)";

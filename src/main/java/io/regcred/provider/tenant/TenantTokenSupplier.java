@@ -1,6 +1,7 @@
 package io.regcred.provider.tenant;
 
 import io.regcred.model.Reason;
+import io.regcred.model.TenantIdentity;
 import io.regcred.provider.Causes;
 import io.regcred.provider.SourceException;
 import java.util.Optional;
@@ -17,8 +18,21 @@ public final class TenantTokenSupplier implements Supplier<String> {
   private final Supplier<String> tokens;
   private final AtomicReference<SourceException> failure = new AtomicReference<>();
 
-  public TenantTokenSupplier(Supplier<String> tokens) {
+  private TenantTokenSupplier(Supplier<String> tokens) {
     this.tokens = tokens;
+  }
+
+  /**
+   * The supplier of tokens for {@code identity}, once its fields are known to be usable: nothing is
+   * asked of the API server or the cloud for an identity the tenant may not name.
+   */
+  public static TenantTokenSupplier of(TenantIdentity identity, Supplier<String> tokens)
+      throws SourceException {
+    Optional<String> problem = identity.problem();
+    if (problem.isPresent()) {
+      throw new SourceException(Reason.InvalidSpec, problem.get());
+    }
+    return new TenantTokenSupplier(tokens);
   }
 
   @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.regcred.api.v1alpha1.EcrSource;
+import io.regcred.api.v1alpha1.SecretReference;
 import io.regcred.model.Reason;
 import io.regcred.model.RegistryToken;
 import io.regcred.model.TenantIdentity;
@@ -23,7 +24,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -209,6 +212,41 @@ class EcrTenantIdentityIT {
     assertThat(e.reason()).isEqualTo(Reason.AccessDenied.name());
     assertThat(e.getMessage()).contains("InvalidIdentityToken");
     assertThat(aws.calls(FakeAws.Operation.ECR)).isZero();
+  }
+
+  @Test
+  void whatATenantMayNotNameIsRefusedBeforeAnyTokenIsAskedFor() throws Exception {
+    AtomicInteger tokensAskedFor = new AtomicInteger();
+    Supplier<String> counting =
+        () -> {
+          tokensAskedFor.incrementAndGet();
+          return "never-sent";
+        };
+    EcrSource withKeys = spec();
+    withKeys.setCredentialsSecretRef(new SecretReference("aws-keys"));
+    EcrSource chained = spec();
+    chained.setRoleArn(OPERATOR_ROLE);
+
+    for (var fetch :
+        List.<ThrowingCallable>of(
+            () ->
+                provider(operatorIrsa())
+                    .fetch(
+                        spec(),
+                        new TenantIdentity.Aws("arn:aws:iam::123456789012:user/admin"),
+                        counting),
+            () ->
+                provider(operatorIrsa())
+                    .fetch(withKeys, new TenantIdentity.Aws(TENANT_ROLE), counting),
+            () ->
+                provider(operatorIrsa())
+                    .fetch(chained, new TenantIdentity.Aws(TENANT_ROLE), counting))) {
+      SourceException e = catchThrowableOfType(SourceException.class, fetch);
+      assertThat(e).isNotNull();
+      assertThat(e.reason()).isEqualTo(Reason.InvalidSpec.name());
+    }
+    assertThat(tokensAskedFor.get()).isZero();
+    assertThat(aws.webIdentityCalls()).isEmpty();
   }
 
   @Test
