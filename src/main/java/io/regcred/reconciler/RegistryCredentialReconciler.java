@@ -480,9 +480,10 @@ public class RegistryCredentialReconciler
    * pool has as many threads for each credential reconciled at once), so that a full pass can serve
    * namespaces that turn up while it runs before its own remaining ones: a namespace created during
    * the rotation of thousands gets its Secret in the time of a few writes, not of the whole pass.
-   * Those newcomers are the marked namespaces the credential targets that are not in the pass at
-   * all; the other marks (the echo of a write, a change to a namespace already written) stay for
-   * the next pass, which looks at just those.
+   * Those newcomers are the marked namespaces the credential targets that the pass did not start
+   * with and does not still have ahead of it (a new namespace is marked again when its
+   * ServiceAccount appears, and served again); the marks of the pass's own namespaces (the echo of
+   * a write, a change after it) stay for the next pass, which looks at just those.
    */
   private Synced syncAll(
       RegistryCredential credential,
@@ -491,7 +492,8 @@ public class RegistryCredentialReconciler
       RegistryToken token,
       String sourceHash) {
     String name = credential.getMetadata().getName();
-    Set<String> inPass = new HashSet<>(namespaces);
+    Set<String> original = Set.copyOf(namespaces);
+    Set<String> ahead = ConcurrentHashMap.newKeySet();
     java.util.ArrayDeque<String> queue = new java.util.ArrayDeque<>(namespaces);
     Set<String> newcomers = new HashSet<>();
     var completions = new ExecutorCompletionService<NamespaceSync.Result>(fanOut);
@@ -504,23 +506,29 @@ public class RegistryCredentialReconciler
               caches.takeMarked(
                   name,
                   ns ->
-                      !inPass.contains(ns)
+                      !original.contains(ns)
+                          && !ahead.contains(ns)
                           && caches
                               .namespace(ns)
                               .map(NamespaceView::of)
                               .filter(v -> TargetSelection.targets(credential, v, deniedNamespaces))
                               .isPresent())) {
             newcomers.add(ns);
-            inPass.add(ns);
+            ahead.add(ns);
             queue.addFirst(ns);
           }
         }
         while (!queue.isEmpty() && inFlight < writeThreads) {
           String ns = queue.pollFirst();
           completions.submit(
-              () ->
-                  namespaceSync.sync(
-                      credential, ns, ManagedSecret.desired(credential, ns, token, sourceHash)));
+              () -> {
+                try {
+                  return namespaceSync.sync(
+                      credential, ns, ManagedSecret.desired(credential, ns, token, sourceHash));
+                } finally {
+                  ahead.remove(ns);
+                }
+              });
           inFlight++;
         }
         Future<NamespaceSync.Result> done =
