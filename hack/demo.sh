@@ -2,7 +2,7 @@
 # make demo / make demo-down. A single-node cluster (hack/node.sh: etcd, kube-apiserver,
 # controller-manager, scheduler, kubelet, containerd, a private docker-registry), the operator run
 # the way production runs it (its own process, the shipped RBAC, its ServiceAccount's token), a
-# sample RegistryCredential, and the proof: a Pod naming no pull Secret runs from the private image
+# sample ClusterRegistryCredential, and the proof: a Pod naming no pull Secret runs from the private image
 # in a selected namespace, the kubelet is refused (401) outside the selection, and after the robot
 # account's password is rotated at the registry and in the source Secret, a new Pod pulls with the
 # new password while the old one is refused. Everything stays up for kubectl until `make demo-down`.
@@ -126,7 +126,7 @@ up() {
   k apply -k crds >/dev/null
   k create namespace "$ns" --dry-run=client -o yaml | k apply -f - >/dev/null
   k apply -k config/rbac >/dev/null
-  k wait --for=condition=Established crd/registrycredentials.regcred.io --timeout=30s >/dev/null
+  k wait --for=condition=Established crd/clusterregistrycredentials.regcred.io --timeout=30s >/dev/null
 
   step "starting regcred-operator as its own process, with its ServiceAccount's token (not admin)"
   operator_kubeconfig
@@ -149,9 +149,9 @@ up() {
   for team in team-a team-b team-c sandbox outside; do wait_default_sa "$team"; done
   echo "their default ServiceAccounts come from the controller-manager"
 
-  cat >"$state/registrycredential.yaml" <<EOF
+  cat >"$state/clusterregistrycredential.yaml" <<EOF
 apiVersion: regcred.io/v1alpha1
-kind: RegistryCredential
+kind: ClusterRegistryCredential
 metadata: {name: demo}
 spec:
   source:
@@ -166,16 +166,16 @@ spec:
     caBundle: |
 $(sed 's/^/      /' "$node_dir/pki/ca.crt")
 EOF
-  step "kubectl apply -f .demo/registrycredential.yaml"
-  cat "$state/registrycredential.yaml"
-  k apply -f "$state/registrycredential.yaml" >/dev/null
+  step "kubectl apply -f .demo/clusterregistrycredential.yaml"
+  cat "$state/clusterregistrycredential.yaml"
+  k apply -f "$state/clusterregistrycredential.yaml" >/dev/null
   k wait --for=condition=Ready regcred/demo --timeout=90s >/dev/null ||
-    fail "the RegistryCredential did not become Ready"
+    fail "the ClusterRegistryCredential did not become Ready"
   k wait --for=condition=Verified regcred/demo --timeout=60s >/dev/null ||
     fail "the registry did not accept the credential (condition Verified)"
 
-  step "kubectl get regcred"
-  k get regcred
+  step "kubectl get cregcred"
+  k get cregcred
   step "kubectl get secrets -A -l app.kubernetes.io/managed-by=regcred-operator"
   k get secrets -A -l app.kubernetes.io/managed-by=regcred-operator
   step "ServiceAccount imagePullSecrets"
@@ -202,12 +202,12 @@ EOF
   step "the operator explains the refused pull on the credential (status.pullFailures)"
   local explained=""
   for _ in $(seq 60); do
-    explained=$(k get regcred demo -o jsonpath='{.status.pullFailures[?(@.pod=="hello")].cause}')
+    explained=$(k get cregcred demo -o jsonpath='{.status.pullFailures[?(@.pod=="hello")].cause}')
     [[ -n $explained ]] && break
     sleep 0.5
   done
   [[ $explained == NamespaceNotTargeted ]] || fail "no pull-failure report for outside/hello"
-  k get regcred demo -o jsonpath='{range .status.pullFailures[*]}{.namespace}/{.pod}: {.cause}{"\n"}  {.message}{"\n"}{end}'
+  k get cregcred demo -o jsonpath='{range .status.pullFailures[*]}{.namespace}/{.pod}: {.cause}{"\n"}  {.message}{"\n"}{end}'
 
   step "rotation: a new password for demo-robot at the registry, then in the source Secret"
   (umask 077 && cp "$robot_password" "$state/old-password")
@@ -239,7 +239,7 @@ EOF
   touch "$state/ready"
   step "demo is running. Try:
   export KUBECONFIG=$state/kubeconfig
-  kubectl get regcred
+  kubectl get cregcred
   kubectl create namespace team-d && kubectl label namespace team-d regcred.io/pull=true
   kubectl get sa default -n team-d -o yaml        # imagePullSecrets: regcred
   kubectl get secret regcred -n team-d

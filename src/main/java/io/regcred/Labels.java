@@ -8,7 +8,7 @@ public final class Labels {
 
   public static final String MANAGED_BY_VALUE = "regcred-operator";
 
-  /** The RegistryCredential that owns a written Secret. */
+  /** The ClusterRegistryCredential that owns a written Secret. */
   public static final String CREDENTIAL = "regcred.io/credential";
 
   /** The label selector for the managed-Secret informer. */

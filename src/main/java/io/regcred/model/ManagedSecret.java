@@ -8,8 +8,8 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.regcred.Annotations;
 import io.regcred.Labels;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.DeletionPolicy;
-import io.regcred.api.v1alpha1.RegistryCredential;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -85,7 +85,7 @@ public final class ManagedSecret {
    * this credential decide. Anything else is someone else's. A Secret we may not update in place
    * (another type, immutable) is reported, never rewritten in a loop.
    */
-  public static Claim claim(Secret existing, RegistryCredential credential) {
+  public static Claim claim(Secret existing, ClusterRegistryCredential credential) {
     ObjectMeta meta = existing.getMetadata();
     OwnerReference controller =
         meta.getOwnerReferences() == null
@@ -111,7 +111,7 @@ public final class ManagedSecret {
    * Whether the operator may delete this Secret when it is no longer wanted: only with our
    * controller owner reference. Labels alone can be put on any Secret by whoever may write it.
    */
-  public static boolean removable(Secret existing, RegistryCredential credential) {
+  public static boolean removable(Secret existing, ClusterRegistryCredential credential) {
     var owners = existing.getMetadata().getOwnerReferences();
     return owners != null
         && owners.stream()
@@ -138,7 +138,7 @@ public final class ManagedSecret {
    * exactly when this does (with the credential's spec, which has its own generation).
    */
   public static String fingerprint(
-      RegistryCredential credential, RegistryToken token, String sourceHash) {
+      ClusterRegistryCredential credential, RegistryToken token, String sourceHash) {
     return sha256(
         String.join(
             "\n",
@@ -150,7 +150,10 @@ public final class ManagedSecret {
   }
 
   public static Secret desired(
-      RegistryCredential credential, String namespace, RegistryToken token, String sourceHash) {
+      ClusterRegistryCredential credential,
+      String namespace,
+      RegistryToken token,
+      String sourceHash) {
     String json = DockerConfigJson.render(token.auths());
     Map<String, String> annotations = new LinkedHashMap<>();
     annotations.put(Annotations.CONTENT_HASH, sha256(json));
@@ -322,7 +325,7 @@ public final class ManagedSecret {
   }
 
   /** The credential as controller owner; it never blocks the credential's deletion. */
-  static OwnerReference controllerReference(RegistryCredential credential) {
+  static OwnerReference controllerReference(ClusterRegistryCredential credential) {
     return new OwnerReferenceBuilder()
         .withApiVersion(credential.getApiVersion())
         .withKind(credential.getKind())

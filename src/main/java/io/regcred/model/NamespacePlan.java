@@ -2,7 +2,7 @@ package io.regcred.model;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.model.ManagedSecret.Claim;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +44,7 @@ public record NamespacePlan(String namespace, SecretStep secret, List<AccountEdi
    * @param serviceAccounts the namespace's ServiceAccounts
    */
   public static NamespacePlan plan(
-      RegistryCredential credential,
+      ClusterRegistryCredential credential,
       Secret desired,
       Optional<Secret> found,
       List<ServiceAccount> serviceAccounts) {
@@ -71,7 +71,9 @@ public record NamespacePlan(String namespace, SecretStep secret, List<AccountEdi
 
   /** Our entry added to selected ServiceAccounts, removed from ones no longer selected. */
   static List<AccountEdit> accountEdits(
-      RegistryCredential credential, String secretName, List<ServiceAccount> serviceAccounts) {
+      ClusterRegistryCredential credential,
+      String secretName,
+      List<ServiceAccount> serviceAccounts) {
     var target = credential.getSpec().getTarget().getServiceAccounts();
     List<AccountEdit> edits = new ArrayList<>();
     for (ServiceAccount sa : serviceAccounts) {

@@ -1,8 +1,8 @@
 package io.regcred.model;
 
 import io.fabric8.kubernetes.api.model.Secret;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.DeletionPolicy;
-import io.regcred.api.v1alpha1.RegistryCredential;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -24,7 +24,7 @@ public final class PrunePlan {
    * @param active namespaces that exist and are not terminating
    */
   public static List<Secret> prunable(
-      RegistryCredential credential,
+      ClusterRegistryCredential credential,
       Collection<Secret> ours,
       Set<String> targets,
       Set<String> landed,

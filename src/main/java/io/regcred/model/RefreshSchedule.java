@@ -1,6 +1,6 @@
 package io.regcred.model;
 
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -137,7 +137,8 @@ public final class RefreshSchedule {
   }
 
   /** When a token must be replaced; empty for credentials that do not expire. */
-  public static Optional<Instant> refreshTime(RegistryCredential credential, RegistryToken token) {
+  public static Optional<Instant> refreshTime(
+      ClusterRegistryCredential credential, RegistryToken token) {
     return token
         .expiresAt()
         .map(
@@ -149,7 +150,7 @@ public final class RefreshSchedule {
                     jitterFor(credential.getMetadata().getUid() + token.issuedAt())));
   }
 
-  private static Optional<Duration> beforeExpiry(RegistryCredential credential) {
+  private static Optional<Duration> beforeExpiry(ClusterRegistryCredential credential) {
     var refresh = credential.getSpec().getRefresh();
     if (refresh == null || refresh.getBeforeExpiry() == null) {
       return Optional.empty();

@@ -35,7 +35,9 @@ public final class TargetSelection {
 
   /** Whether a credential (of any completeness) targets this one namespace. */
   public static boolean targets(
-      io.regcred.api.v1alpha1.RegistryCredential credential, NamespaceView ns, Set<String> denied) {
+      io.regcred.api.v1alpha1.ClusterRegistryCredential credential,
+      NamespaceView ns,
+      Set<String> denied) {
     return credential.getSpec() != null
         && credential.getSpec().getTarget() != null
         && targets(credential.getSpec().getTarget().getNamespaces(), ns, denied);

@@ -3,7 +3,7 @@ package io.regcred.model;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.regcred.Annotations;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -39,7 +39,10 @@ public final class TokenState {
 
   /** The state Secret for a freshly fetched token, owned by the credential. */
   public static Secret toSecret(
-      String namespace, RegistryCredential credential, RegistryToken token, String sourceHash) {
+      String namespace,
+      ClusterRegistryCredential credential,
+      RegistryToken token,
+      String sourceHash) {
     String json = DockerConfigJson.render(token.auths());
     return new SecretBuilder()
         .withNewMetadata()
@@ -66,7 +69,7 @@ public final class TokenState {
    */
   public static Optional<RegistryToken> read(
       Secret stored,
-      RegistryCredential credential,
+      ClusterRegistryCredential credential,
       String sourceKind,
       String sourceHash,
       Instant now) {

@@ -1,14 +1,14 @@
 package io.regcred.provider;
 
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.model.RegistryToken;
 
-/** Fetches (or reads) the credential a RegistryCredential's source describes. */
+/** Fetches (or reads) the credential a ClusterRegistryCredential's source describes. */
 public interface TokenProvider {
 
   /** Whether this provider serves the credential's source kind. */
-  boolean supports(RegistryCredential credential);
+  boolean supports(ClusterRegistryCredential credential);
 
   /** One fetch. Implementations are called once per rotation, whatever the number of namespaces. */
-  RegistryToken fetch(RegistryCredential credential) throws SourceException;
+  RegistryToken fetch(ClusterRegistryCredential credential) throws SourceException;
 }

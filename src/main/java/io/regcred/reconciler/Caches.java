@@ -16,7 +16,7 @@ import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMap
 import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.regcred.Labels;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.Source;
 import io.regcred.model.ManagedSecret;
 import io.regcred.model.NamespaceView;
@@ -43,10 +43,10 @@ public class Caches implements ClusterView, SourceSecrets {
 
   private final KubernetesClient client;
   private final String sourceNamespace;
-  private final InformerEventSource<Namespace, RegistryCredential> namespaces;
-  private final InformerEventSource<ServiceAccount, RegistryCredential> serviceAccounts;
-  private final InformerEventSource<Secret, RegistryCredential> managedSecrets;
-  private final InformerEventSource<Secret, RegistryCredential> sourceSecrets;
+  private final InformerEventSource<Namespace, ClusterRegistryCredential> namespaces;
+  private final InformerEventSource<ServiceAccount, ClusterRegistryCredential> serviceAccounts;
+  private final InformerEventSource<Secret, ClusterRegistryCredential> managedSecrets;
+  private final InformerEventSource<Secret, ClusterRegistryCredential> sourceSecrets;
   private final NamespaceMarks marks;
 
   /** Labelled Secrets per page of the managed-Secret informer's list (up to 1 MiB each). */
@@ -60,7 +60,7 @@ public class Caches implements ClusterView, SourceSecrets {
   private static final String BY_CREDENTIAL = "credential";
 
   public Caches(
-      EventSourceContext<RegistryCredential> context,
+      EventSourceContext<ClusterRegistryCredential> context,
       String sourceNamespace,
       Set<String> deniedNamespaces) {
     this.client = context.getClient();
@@ -70,7 +70,8 @@ public class Caches implements ClusterView, SourceSecrets {
     this.namespaces =
         new InformerEventSource<>(
             marked(
-                    InformerEventSourceConfiguration.from(Namespace.class, RegistryCredential.class)
+                    InformerEventSourceConfiguration.from(
+                            Namespace.class, ClusterRegistryCredential.class)
                         .withName("namespaces"),
                     new NamespaceToCredentialsMapper(
                         primaries::list, this::credentialsWithSecretsIn, deniedNamespaces),
@@ -87,7 +88,7 @@ public class Caches implements ClusterView, SourceSecrets {
         new InformerEventSource<>(
             marked(
                     InformerEventSourceConfiguration.from(
-                            ServiceAccount.class, RegistryCredential.class)
+                            ServiceAccount.class, ClusterRegistryCredential.class)
                         .withName("serviceaccounts")
                         .withItemStore(new TrimmingItemStore<>(PullSecretEdit::observed)),
                     new ServiceAccountToCredentialsMapper(
@@ -104,7 +105,8 @@ public class Caches implements ClusterView, SourceSecrets {
     this.managedSecrets =
         new InformerEventSource<>(
             marked(
-                    InformerEventSourceConfiguration.from(Secret.class, RegistryCredential.class)
+                    InformerEventSourceConfiguration.from(
+                            Secret.class, ClusterRegistryCredential.class)
                         .withName("managed-secrets")
                         .withLabelSelector(Labels.MANAGED_SELECTOR)
                         // Anyone who can write a Secret can put our label on it: the cache keeps
@@ -124,7 +126,7 @@ public class Caches implements ClusterView, SourceSecrets {
                 Optional.ofNullable(labels(secret).get(Labels.CREDENTIAL)).stream().toList()));
     this.sourceSecrets =
         new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Secret.class, RegistryCredential.class)
+            InformerEventSourceConfiguration.from(Secret.class, ClusterRegistryCredential.class)
                 .withName("source-secrets")
                 .withNamespaces(Set.of(sourceNamespace))
                 .withSecondaryToPrimaryMapper(
@@ -142,7 +144,7 @@ public class Caches implements ClusterView, SourceSecrets {
             context);
   }
 
-  List<EventSource<?, RegistryCredential>> eventSources() {
+  List<EventSource<?, ClusterRegistryCredential>> eventSources() {
     return List.of(namespaces, serviceAccounts, managedSecrets, sourceSecrets);
   }
 
@@ -151,9 +153,9 @@ public class Caches implements ClusterView, SourceSecrets {
    * (without data), whose events concern the credentials with that target name that target the
    * namespace.
    */
-  InformerEventSource<Secret, RegistryCredential> secretsNamed(
+  InformerEventSource<Secret, ClusterRegistryCredential> secretsNamed(
       String secretName,
-      EventSourceRetriever<RegistryCredential> retriever,
+      EventSourceRetriever<ClusterRegistryCredential> retriever,
       Set<String> deniedNamespaces) {
     var context = retriever.eventSourceContextForDynamicRegistration();
     SecondaryToPrimaryMapper<Secret> concerned =
@@ -174,7 +176,7 @@ public class Caches implements ClusterView, SourceSecrets {
                     .orElse(Set.of());
     return new InformerEventSource<>(
         marked(
-                InformerEventSourceConfiguration.from(Secret.class, RegistryCredential.class)
+                InformerEventSourceConfiguration.from(Secret.class, ClusterRegistryCredential.class)
                     .withName(ConflictWatches.sourceName(secretName))
                     .withFieldSelector(
                         new FieldSelector(new FieldSelector.Field("metadata.name", secretName)))
@@ -298,7 +300,7 @@ public class Caches implements ClusterView, SourceSecrets {
   }
 
   /** The source-namespace Secret a credential reads, if any. */
-  static Optional<String> referencedSecret(RegistryCredential credential) {
+  static Optional<String> referencedSecret(ClusterRegistryCredential credential) {
     if (credential.getSpec() == null || credential.getSpec().getSource() == null) {
       return Optional.empty();
     }

@@ -3,7 +3,7 @@ package io.regcred.reconciler;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.processing.event.EventSourceRetriever;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -31,7 +31,9 @@ final class ConflictWatches {
   private final Map<String, String> nameOf = new ConcurrentHashMap<>();
 
   private final BiFunction<
-          String, EventSourceRetriever<RegistryCredential>, EventSource<Secret, RegistryCredential>>
+          String,
+          EventSourceRetriever<ClusterRegistryCredential>,
+          EventSource<Secret, ClusterRegistryCredential>>
       watchFactory;
 
   /**
@@ -41,8 +43,8 @@ final class ConflictWatches {
   ConflictWatches(
       BiFunction<
               String,
-              EventSourceRetriever<RegistryCredential>,
-              EventSource<Secret, RegistryCredential>>
+              EventSourceRetriever<ClusterRegistryCredential>,
+              EventSource<Secret, ClusterRegistryCredential>>
           watchFactory) {
     this.watchFactory = watchFactory;
   }
@@ -56,7 +58,7 @@ final class ConflictWatches {
    * the watch of a name as the first credential blocks on it or the last one stops.
    */
   void update(
-      EventSourceRetriever<RegistryCredential> retriever,
+      EventSourceRetriever<ClusterRegistryCredential> retriever,
       String credential,
       String secretName,
       boolean blocked) {
@@ -67,7 +69,7 @@ final class ConflictWatches {
   }
 
   private synchronized void updateBlocked(
-      EventSourceRetriever<RegistryCredential> retriever,
+      EventSourceRetriever<ClusterRegistryCredential> retriever,
       String credential,
       String secretName,
       boolean blocked) {
@@ -95,7 +97,8 @@ final class ConflictWatches {
   }
 
   /** A deleted credential blocks nothing. */
-  synchronized void forget(EventSourceRetriever<RegistryCredential> retriever, String credential) {
+  synchronized void forget(
+      EventSourceRetriever<ClusterRegistryCredential> retriever, String credential) {
     String before = nameOf.get(credential);
     if (before != null) {
       release(retriever, credential, before);
@@ -103,7 +106,9 @@ final class ConflictWatches {
   }
 
   private void release(
-      EventSourceRetriever<RegistryCredential> retriever, String credential, String secretName) {
+      EventSourceRetriever<ClusterRegistryCredential> retriever,
+      String credential,
+      String secretName) {
     nameOf.remove(credential);
     Set<String> credentials = blockedOn.get(secretName);
     if (credentials == null) {

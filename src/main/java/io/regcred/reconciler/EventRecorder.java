@@ -14,10 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes core/v1 Events about a RegistryCredential. The credential is cluster-scoped, and the API
- * server accepts Events about cluster-scoped objects only in the {@code default} namespace (as for
- * Nodes); {@code kubectl describe regcred} finds them there. A repeat of the same event increases
- * its count instead of adding a new object.
+ * Writes core/v1 Events about a ClusterRegistryCredential. The credential is cluster-scoped, and
+ * the API server accepts Events about cluster-scoped objects only in the {@code default} namespace
+ * (as for Nodes); {@code kubectl describe cregcred} finds them there. A repeat of the same event
+ * increases its count instead of adding a new object.
  */
 public class EventRecorder {
 

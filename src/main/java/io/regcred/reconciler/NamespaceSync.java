@@ -6,7 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.regcred.Annotations;
 import io.regcred.Labels;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
 import io.regcred.metrics.OperatorMetrics;
 import io.regcred.model.DockerConfigJson;
@@ -77,7 +77,7 @@ public class NamespaceSync {
     }
   }
 
-  public Result sync(RegistryCredential credential, String namespace, Secret desired) {
+  public Result sync(ClusterRegistryCredential credential, String namespace, Secret desired) {
     String credentialName = credential.getMetadata().getName();
     String secretName = desired.getMetadata().getName();
     Set<String> conflicts =
@@ -236,7 +236,7 @@ public class NamespaceSync {
    * Our owner reference off a Secret that stays ({@code Retain}), read whole first so that nothing
    * else on it is lost; returns the writes made.
    */
-  public int release(RegistryCredential credential, Secret observed) {
+  public int release(ClusterRegistryCredential credential, Secret observed) {
     Secret full =
         client
             .secrets()
@@ -285,7 +285,7 @@ public class NamespaceSync {
             yield where
                 + (owner == null
                     ? " exists and is not managed by regcred-operator; left untouched"
-                    : " is not this credential's (it names RegistryCredential "
+                    : " is not this credential's (it names ClusterRegistryCredential "
                         + owner
                         + "); left untouched");
           }

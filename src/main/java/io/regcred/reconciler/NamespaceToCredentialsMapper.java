@@ -3,7 +3,7 @@ package io.regcred.reconciler;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.model.NamespaceView;
 import io.regcred.model.TargetSelection;
 import java.util.Set;
@@ -19,7 +19,7 @@ import java.util.stream.Stream;
  */
 final class NamespaceToCredentialsMapper implements SecondaryToPrimaryMapper<Namespace> {
 
-  private final Supplier<Stream<RegistryCredential>> credentials;
+  private final Supplier<Stream<ClusterRegistryCredential>> credentials;
   private final Function<String, Set<String>> credentialsWithSecretsIn;
   private final Set<String> denied;
 
@@ -29,7 +29,7 @@ final class NamespaceToCredentialsMapper implements SecondaryToPrimaryMapper<Nam
    * @param denied the operator's deny list
    */
   NamespaceToCredentialsMapper(
-      Supplier<Stream<RegistryCredential>> credentials,
+      Supplier<Stream<ClusterRegistryCredential>> credentials,
       Function<String, Set<String>> credentialsWithSecretsIn,
       Set<String> denied) {
     this.credentials = credentials;

@@ -14,7 +14,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.regcred.DaemonThreads;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.PullFailure;
 import io.regcred.metrics.OperatorMetrics;
 import io.regcred.model.ImageReference;
@@ -62,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * <p>As an event source of the controller it runs only while this replica leads; a report asks for
  * a reconcile of the credential, which writes it into {@code status.pullFailures}.
  */
-final class PullFailureWatch extends AbstractEventSource<Void, RegistryCredential> {
+final class PullFailureWatch extends AbstractEventSource<Void, ClusterRegistryCredential> {
 
   static final int QUEUE = 256;
 
@@ -94,7 +94,7 @@ final class PullFailureWatch extends AbstractEventSource<Void, RegistryCredentia
 
   private final KubernetesClient client;
   private final Caches caches;
-  private final IndexerResourceCache<RegistryCredential> credentials;
+  private final IndexerResourceCache<ClusterRegistryCredential> credentials;
   private final Set<String> deniedNamespaces;
   private final EventRecorder events;
   private final OperatorMetrics metrics;
@@ -128,7 +128,7 @@ final class PullFailureWatch extends AbstractEventSource<Void, RegistryCredentia
   PullFailureWatch(
       KubernetesClient client,
       Caches caches,
-      IndexerResourceCache<RegistryCredential> credentials,
+      IndexerResourceCache<ClusterRegistryCredential> credentials,
       Set<String> deniedNamespaces,
       EventRecorder events,
       OperatorMetrics metrics,
@@ -144,7 +144,7 @@ final class PullFailureWatch extends AbstractEventSource<Void, RegistryCredentia
   }
 
   @Override
-  public Set<Void> getSecondaryResources(RegistryCredential primary) {
+  public Set<Void> getSecondaryResources(ClusterRegistryCredential primary) {
     return Set.of();
   }
 
@@ -321,7 +321,7 @@ final class PullFailureWatch extends AbstractEventSource<Void, RegistryCredentia
     if (image.isEmpty()) {
       return;
     }
-    List<RegistryCredential> serving =
+    List<ClusterRegistryCredential> serving =
         credentials
             .list()
             .filter(
@@ -361,7 +361,7 @@ final class PullFailureWatch extends AbstractEventSource<Void, RegistryCredentia
     List<CredentialFacts> found = serving.stream().map(c -> credentialFacts(c, facts)).toList();
     java.time.Instant now = clock.instant();
     for (var finding : PullDiagnosis.diagnose(facts, report.image(), found)) {
-      Optional<RegistryCredential> credential =
+      Optional<ClusterRegistryCredential> credential =
           serving.stream()
               .filter(c -> c.getMetadata().getName().equals(finding.credential()))
               .findFirst();
@@ -438,7 +438,7 @@ final class PullFailureWatch extends AbstractEventSource<Void, RegistryCredentia
         pod.getMetadata().getNamespace(), pod.getMetadata().getName(), account, secrets);
   }
 
-  private CredentialFacts credentialFacts(RegistryCredential credential, PodFacts pod) {
+  private CredentialFacts credentialFacts(ClusterRegistryCredential credential, PodFacts pod) {
     String secretName = credential.targetSecretName();
     boolean targets =
         caches

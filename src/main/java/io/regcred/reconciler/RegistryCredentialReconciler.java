@@ -15,8 +15,8 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.DeletionPolicy;
-import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
 import io.regcred.config.OperatorConfig;
@@ -66,12 +66,12 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Reconciles a RegistryCredential: fetch the credential once, write it into every target namespace,
- * patch the selected ServiceAccounts, prune what left the target set, report status.
+ * Reconciles a ClusterRegistryCredential: fetch the credential once, write it into every target
+ * namespace, patch the selected ServiceAccounts, prune what left the target set, report status.
  */
-@ControllerConfiguration(name = "registrycredential")
+@ControllerConfiguration(name = "clusterregistrycredential")
 public class RegistryCredentialReconciler
-    implements Reconciler<RegistryCredential>, Cleaner<RegistryCredential> {
+    implements Reconciler<ClusterRegistryCredential>, Cleaner<ClusterRegistryCredential> {
 
   private static final Logger log = LoggerFactory.getLogger(RegistryCredentialReconciler.class);
 
@@ -129,8 +129,8 @@ public class RegistryCredentialReconciler
   }
 
   @Override
-  public List<EventSource<?, RegistryCredential>> prepareEventSources(
-      EventSourceContext<RegistryCredential> context) {
+  public List<EventSource<?, ClusterRegistryCredential>> prepareEventSources(
+      EventSourceContext<ClusterRegistryCredential> context) {
     caches = new Caches(context, sourceNamespace, deniedNamespaces);
     KubernetesClient client = context.getClient();
     serviceAccounts = new ServiceAccountPatcher(client);
@@ -145,7 +145,7 @@ public class RegistryCredentialReconciler
             (secretName, retriever) ->
                 caches.secretsNamed(secretName, retriever, deniedNamespaces));
     // A verification's result arrives off the reconcile thread and asks for a reconcile to show it.
-    var verified = new SimpleInboundEventSource<RegistryCredential>("verifications");
+    var verified = new SimpleInboundEventSource<ClusterRegistryCredential>("verifications");
     verifications =
         new Verifications(
             verifier,
@@ -161,15 +161,15 @@ public class RegistryCredentialReconciler
   }
 
   @Override
-  public UpdateControl<RegistryCredential> reconcile(
-      RegistryCredential credential, Context<RegistryCredential> context) {
+  public UpdateControl<ClusterRegistryCredential> reconcile(
+      ClusterRegistryCredential credential, Context<ClusterRegistryCredential> context) {
     try (var ignored = MDC.putCloseable("credential", credential.getMetadata().getName())) {
       return reconcileCredential(credential, context);
     }
   }
 
-  private UpdateControl<RegistryCredential> reconcileCredential(
-      RegistryCredential credential, Context<RegistryCredential> context) {
+  private UpdateControl<ClusterRegistryCredential> reconcileCredential(
+      ClusterRegistryCredential credential, Context<ClusterRegistryCredential> context) {
     // Gather. The marks first: an event arriving from here on is marked for the next pass.
     String name = credential.getMetadata().getName();
     Set<String> marked = caches.takeMarked(name);
@@ -344,7 +344,7 @@ public class RegistryCredentialReconciler
     // time.
     return Stream.concat(wake.map(timebase::realDelay).stream(), statusOutcome.heldFor().stream())
         .min(Duration::compareTo)
-        .map(UpdateControl.<RegistryCredential>noUpdate()::rescheduleAfter)
+        .map(UpdateControl.<ClusterRegistryCredential>noUpdate()::rescheduleAfter)
         .orElse(UpdateControl.noUpdate());
   }
 
@@ -354,8 +354,10 @@ public class RegistryCredentialReconciler
    * logs the exception; what the last pass wrote stays in place.
    */
   @Override
-  public ErrorStatusUpdateControl<RegistryCredential> updateErrorStatus(
-      RegistryCredential credential, Context<RegistryCredential> context, Exception e) {
+  public ErrorStatusUpdateControl<ClusterRegistryCredential> updateErrorStatus(
+      ClusterRegistryCredential credential,
+      Context<ClusterRegistryCredential> context,
+      Exception e) {
     // The marks this pass took are lost with it: the retry looks at every namespace.
     memories.computeIfPresent(
         credential.getMetadata().getName(), (name, memory) -> memory.passed(PassHistory.NONE));
@@ -382,7 +384,9 @@ public class RegistryCredentialReconciler
 
   /** Secrets under the target name are watched while a namespace is blocked by one of them. */
   private void watchWhileBlocked(
-      Context<RegistryCredential> context, RegistryCredential credential, boolean blocked) {
+      Context<ClusterRegistryCredential> context,
+      ClusterRegistryCredential credential,
+      boolean blocked) {
     try {
       conflictWatches.update(
           context.eventSourceRetriever(),
@@ -399,7 +403,7 @@ public class RegistryCredentialReconciler
    * What the fetch state belongs to: the source spec and the version of the source Secret it reads,
    * so that fixing either is tried at once instead of after the backoff.
    */
-  private String sourceKey(RegistryCredential credential, String sourceHash) {
+  private String sourceKey(ClusterRegistryCredential credential, String sourceHash) {
     return sourceHash
         + "/"
         + Caches.referencedSecret(credential)
@@ -409,7 +413,8 @@ public class RegistryCredentialReconciler
   }
 
   @Override
-  public DeleteControl cleanup(RegistryCredential credential, Context<RegistryCredential> context) {
+  public DeleteControl cleanup(
+      ClusterRegistryCredential credential, Context<ClusterRegistryCredential> context) {
     String name = credential.getMetadata().getName();
     boolean retain = credential.getSpec().effectiveDeletionPolicy() == DeletionPolicy.Retain;
     int done = 0;
@@ -486,7 +491,7 @@ public class RegistryCredentialReconciler
    * a write, a change after it) stay for the next pass, which looks at just those.
    */
   private Synced syncAll(
-      RegistryCredential credential,
+      ClusterRegistryCredential credential,
       List<String> namespaces,
       boolean takeNewcomers,
       RegistryToken token,
@@ -559,7 +564,10 @@ public class RegistryCredentialReconciler
   private record Pruned(int writes, Set<String> failed) {}
 
   private Pruned prune(
-      RegistryCredential credential, PassScope scope, Set<String> targets, Set<String> landed) {
+      ClusterRegistryCredential credential,
+      PassScope scope,
+      Set<String> targets,
+      Set<String> landed) {
     String name = credential.getMetadata().getName();
     // A partial pass reads the Secrets of its namespaces only, not every Secret of ours.
     List<Secret> ours =

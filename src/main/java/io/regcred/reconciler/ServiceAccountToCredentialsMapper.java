@@ -3,7 +3,7 @@ package io.regcred.reconciler;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.model.NamespaceView;
 import io.regcred.model.TargetSelection;
 import java.util.Optional;
@@ -19,12 +19,12 @@ import java.util.stream.Stream;
  */
 final class ServiceAccountToCredentialsMapper implements SecondaryToPrimaryMapper<ServiceAccount> {
 
-  private final Supplier<Stream<RegistryCredential>> credentials;
+  private final Supplier<Stream<ClusterRegistryCredential>> credentials;
   private final Function<String, Optional<NamespaceView>> namespaces;
   private final Set<String> denied;
 
   ServiceAccountToCredentialsMapper(
-      Supplier<Stream<RegistryCredential>> credentials,
+      Supplier<Stream<ClusterRegistryCredential>> credentials,
       Function<String, Optional<NamespaceView>> namespaces,
       Set<String> denied) {
     this.credentials = credentials;

@@ -4,7 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus;
 import io.regcred.model.StatusPace;
 import java.time.Duration;
@@ -57,13 +57,13 @@ final class StatusWriter {
    * held status was already decided (its Events sent), so deciding again from the written one would
    * repeat them.
    */
-  RegistryCredentialStatus latest(RegistryCredential credential) {
+  RegistryCredentialStatus latest(ClusterRegistryCredential credential) {
     Written w = written.get(credential.getMetadata().getName());
     return w == null ? credential.getStatus() : w.held().orElse(credential.getStatus());
   }
 
   /** Writes the status if it changed and the pace allows, else holds it. */
-  Outcome write(RegistryCredential credential, RegistryCredentialStatus status) {
+  Outcome write(ClusterRegistryCredential credential, RegistryCredentialStatus status) {
     String name = credential.getMetadata().getName();
     Written last = written.get(name);
     if (status.equals(credential.getStatus())) {
@@ -84,7 +84,7 @@ final class StatusWriter {
   }
 
   /** Writes at once, whatever the pace (a failed reconcile's status, written once per retry). */
-  boolean writeNow(RegistryCredential credential, RegistryCredentialStatus status) {
+  boolean writeNow(ClusterRegistryCredential credential, RegistryCredentialStatus status) {
     String name = credential.getMetadata().getName();
     if (status.equals(credential.getStatus())) {
       written.computeIfPresent(name, (k, w) -> new Written(w.atNanos(), Optional.empty()));
@@ -96,7 +96,7 @@ final class StatusWriter {
             .asJson(List.of(Map.of("op", "add", "path", "/status", "value", status)));
     try {
       client
-          .resources(RegistryCredential.class)
+          .resources(ClusterRegistryCredential.class)
           .withName(name)
           .subresource("status")
           .patch(PatchContext.of(PatchType.JSON), patch);

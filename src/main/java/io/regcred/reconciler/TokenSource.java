@@ -1,6 +1,6 @@
 package io.regcred.reconciler;
 
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.metrics.OperatorMetrics;
 import io.regcred.model.FetchState;
 import io.regcred.model.Reason;
@@ -53,7 +53,8 @@ final class TokenSource {
    */
   record Outcome(Optional<RegistryToken> token, SourceState source, FetchState fetch) {}
 
-  Outcome obtain(RegistryCredential credential, String sourceHash, FetchState fetch, Instant now) {
+  Outcome obtain(
+      ClusterRegistryCredential credential, String sourceHash, FetchState fetch, Instant now) {
     String name = credential.getMetadata().getName();
     String sourceKind = credential.getSpec().getSource().kind();
     Optional<RegistryToken> current = tokens.current(credential, sourceHash, now);
@@ -134,7 +135,7 @@ final class TokenSource {
     return token;
   }
 
-  private TokenProvider provider(RegistryCredential credential) throws SourceException {
+  private TokenProvider provider(ClusterRegistryCredential credential) throws SourceException {
     return providers.stream()
         .filter(p -> p.supports(credential))
         .findFirst()
@@ -147,7 +148,7 @@ final class TokenSource {
                         + " is not supported by this operator build"));
   }
 
-  private String describeSource(RegistryCredential credential) {
+  private String describeSource(ClusterRegistryCredential credential) {
     var source = credential.getSpec().getSource();
     if (source.getStaticSource() != null) {
       return "static credential read from Secret "

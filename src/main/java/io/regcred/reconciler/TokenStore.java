@@ -3,7 +3,7 @@ package io.regcred.reconciler;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.model.RegistryToken;
 import io.regcred.model.TokenState;
 import java.net.HttpURLConnection;
@@ -41,7 +41,8 @@ class TokenStore {
    * identity), for an earlier credential of the same name, or outside the source's lifetimes are
    * never returned.
    */
-  Optional<RegistryToken> current(RegistryCredential credential, String sourceHash, Instant now) {
+  Optional<RegistryToken> current(
+      ClusterRegistryCredential credential, String sourceHash, Instant now) {
     String name = credential.getMetadata().getName();
     Entry entry = byCredential.get(name);
     if (entry != null
@@ -63,7 +64,7 @@ class TokenStore {
   }
 
   /** Remembers a fetched token, and stores it when it expires (static sources are re-read). */
-  void remember(RegistryCredential credential, RegistryToken token, String sourceHash) {
+  void remember(ClusterRegistryCredential credential, RegistryToken token, String sourceHash) {
     byCredential.put(credential.getMetadata().getName(), new Entry(token, sourceHash));
     if (token.expiresAt().isPresent()) {
       writeState(TokenState.toSecret(namespace, credential, token, sourceHash));

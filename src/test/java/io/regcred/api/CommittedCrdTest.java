@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 /** The CRD committed in crds/ is the one the build generates from the Java types. */
 class CommittedCrdTest {
 
-  static final String FILE = "registrycredentials.regcred.io-v1.yml";
+  static final String FILE = "clusterregistrycredentials.regcred.io-v1.yml";
 
   @Test
   void committedCrdMatchesTheGeneratedOne() throws Exception {

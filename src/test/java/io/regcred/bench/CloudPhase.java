@@ -148,7 +148,7 @@ final class CloudPhase {
     }
   }
 
-  private static io.regcred.api.v1alpha1.RegistryCredential credential() {
+  private static io.regcred.api.v1alpha1.ClusterRegistryCredential credential() {
     return Credentials.named(CREDENTIAL)
         .ecr(Credentials.ecrSource(REGION, KEYS_SECRET, ACCOUNT))
         .selector(Map.of(ScaleRun.LABEL, "yes"))

@@ -10,7 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.regcred.Annotations;
 import io.regcred.KubernetesClients;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.config.OperatorConfig;
 import io.regcred.config.OperatorConfig.Setting;
 import io.regcred.it.ControlPlane;
@@ -218,7 +218,7 @@ final class ScaleRun {
       int concurrency)
       throws Exception {
     // As written by the operator, only with another owner UID: the credential does not exist yet.
-    RegistryCredential shape = credential().uid(UUID.randomUUID().toString()).build();
+    ClusterRegistryCredential shape = credential().uid(UUID.randomUUID().toString()).build();
     List<Secret> created = desired(shape, targets, "pw-1");
     Map<String, Secret> rotated =
         desired(shape, targets, "pw-2").stream()
@@ -492,10 +492,10 @@ final class ScaleRun {
     void warmFanOut(List<String> targets) throws Exception {
       audit.drain();
       long start = System.nanoTime();
-      admin.resources(RegistryCredential.class).withName(CREDENTIAL).delete();
+      admin.resources(ClusterRegistryCredential.class).withName(CREDENTIAL).delete();
       seen.awaitGone(targets, timeout(n));
       long deadline = System.nanoTime() + timeout(n).toNanos();
-      while (admin.resources(RegistryCredential.class).withName(CREDENTIAL).get() != null) {
+      while (admin.resources(ClusterRegistryCredential.class).withName(CREDENTIAL).get() != null) {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException("the credential was not deleted within " + timeout(n));
         }
@@ -541,7 +541,7 @@ final class ScaleRun {
       Latencies idle = Latencies.of(latencies);
       long statusWrites =
           onboarding.all().stream()
-              .filter(r -> r.write() && r.resource().equals("registrycredentials/status"))
+              .filter(r -> r.write() && r.resource().equals("clusterregistrycredentials/status"))
               .count();
       figures
           .put("onboardingIdleP50Ms", idle.p50())
@@ -810,7 +810,7 @@ final class ScaleRun {
 
   /** The Secrets the operator writes for a static source with this password. */
   private static List<Secret> desired(
-      RegistryCredential credential, List<String> namespaces, String password) {
+      ClusterRegistryCredential credential, List<String> namespaces, String password) {
     RegistryToken token = token(password);
     String sourceHash =
         ManagedSecret.sha256(Serialization.asJson(credential.getSpec().getSource()));

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.it.CredentialChecks;
 import java.time.Duration;
 import java.util.List;
@@ -85,8 +85,8 @@ class DeletionE2E extends OnTheNode.WithShippedOperator {
                 .withStringData(Map.of("note", "the team's own"))
                 .build())
         .create();
-    RegistryCredential credential =
-        admin.resources(RegistryCredential.class).withName(CREDENTIAL).get();
+    ClusterRegistryCredential credential =
+        admin.resources(ClusterRegistryCredential.class).withName(CREDENTIAL).get();
     for (String ns : List.of(KEPT_A, KEPT_B)) {
       assertThat(
               admin
@@ -102,10 +102,10 @@ class DeletionE2E extends OnTheNode.WithShippedOperator {
     }
 
     operator.close();
-    admin.resources(RegistryCredential.class).withName(CREDENTIAL).delete();
+    admin.resources(ClusterRegistryCredential.class).withName(CREDENTIAL).delete();
     // No operator runs the finalizer: the credential stays, and so do its Secrets.
-    RegistryCredential deleting =
-        admin.resources(RegistryCredential.class).withName(CREDENTIAL).get();
+    ClusterRegistryCredential deleting =
+        admin.resources(ClusterRegistryCredential.class).withName(CREDENTIAL).get();
     assertThat(deleting.getMetadata().getDeletionTimestamp()).isNotNull();
     assertThat(admin.secrets().inNamespace(KEPT_A).withName(CREDENTIAL).get()).isNotNull();
 
@@ -113,7 +113,7 @@ class DeletionE2E extends OnTheNode.WithShippedOperator {
     long start = System.nanoTime();
     node.kubectl(
         "patch",
-        "registrycredential",
+        "clusterregistrycredential",
         CREDENTIAL,
         "--type=json",
         "-p",
@@ -127,7 +127,8 @@ class DeletionE2E extends OnTheNode.WithShippedOperator {
                     .allMatch(
                         ns -> admin.secrets().inNamespace(ns).withName(CREDENTIAL).get() == null));
     double collected = (System.nanoTime() - start) / 1e9;
-    assertThat(admin.resources(RegistryCredential.class).withName(CREDENTIAL).get()).isNull();
+    assertThat(admin.resources(ClusterRegistryCredential.class).withName(CREDENTIAL).get())
+        .isNull();
     assertThat(admin.secrets().inNamespace(KEPT_A).withName(FOREIGN).get())
         .as("a Secret of the team's own")
         .isNotNull();

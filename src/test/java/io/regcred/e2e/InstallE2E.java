@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.it.CredentialChecks;
 import java.io.IOException;
 import java.net.URI;
@@ -295,15 +295,18 @@ class InstallE2E extends OnTheNode {
 
   /** Deletes the credential while the operator runs, so its finalizer cleans up. */
   private static void removeCredential() {
-    admin.resources(RegistryCredential.class).withName(CREDENTIAL).delete();
+    admin.resources(ClusterRegistryCredential.class).withName(CREDENTIAL).delete();
     await("the credential deleted")
         .atMost(Duration.ofSeconds(60))
-        .until(() -> admin.resources(RegistryCredential.class).withName(CREDENTIAL).get() == null);
+        .until(
+            () ->
+                admin.resources(ClusterRegistryCredential.class).withName(CREDENTIAL).get()
+                    == null);
   }
 
   @AfterEach
   void leaveNoCredential() {
-    var left = admin.resources(RegistryCredential.class).withName(CREDENTIAL).get();
+    var left = admin.resources(ClusterRegistryCredential.class).withName(CREDENTIAL).get();
     if (left != null) {
       left.getMetadata().setFinalizers(List.of());
       admin.resource(left).update();

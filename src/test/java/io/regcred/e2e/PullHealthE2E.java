@@ -8,7 +8,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.PullFailure;
 import io.regcred.it.CredentialChecks;
 import io.regcred.testing.Credentials;
@@ -166,8 +166,8 @@ class PullHealthE2E extends OnTheNode.WithShippedOperator {
         .serverSideApply();
   }
 
-  private static RegistryCredential credential(String name) {
-    return admin.resources(RegistryCredential.class).withName(name).get();
+  private static ClusterRegistryCredential credential(String name) {
+    return admin.resources(ClusterRegistryCredential.class).withName(name).get();
   }
 
   private static String verified(String name) {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The promise of the operator, kept on a real node: a static RegistryCredential selecting
+ * The promise of the operator, kept on a real node: a static ClusterRegistryCredential selecting
  * namespaces by label makes a new labelled namespace able to pull from a private registry, with
  * nothing in the Pod's spec. The controller-manager creates the namespace's {@code default}
  * ServiceAccount, the operator (its own process, with the shipped RBAC) writes the pull Secret and

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.config.OperatorConfig.Setting;
 import io.regcred.testing.OperatorProcess;
 import java.io.IOException;
@@ -63,7 +63,7 @@ final class ShippedOperator implements AutoCloseable {
     node.kubectl(
         "wait",
         "--for=condition=Established",
-        "crd/registrycredentials.regcred.io",
+        "crd/clusterregistrycredentials.regcred.io",
         "--timeout=60s");
     node.kubectl("apply", "-k", "config/rbac");
     ShippedOperator operator = new ShippedOperator(node, admin, log);
@@ -168,7 +168,7 @@ final class ShippedOperator implements AutoCloseable {
         () -> {
           if (isAlive()) {
             credentials.forEach(
-                c -> admin.resources(RegistryCredential.class).withName(c).delete());
+                c -> admin.resources(ClusterRegistryCredential.class).withName(c).delete());
             await("the credentials deleted")
                 .atMost(Duration.ofSeconds(30))
                 .until(() -> credentials.stream().allMatch(c -> credential(c) == null));
@@ -181,7 +181,7 @@ final class ShippedOperator implements AutoCloseable {
           () -> {
             if (credential(c) != null) {
               admin
-                  .resources(RegistryCredential.class)
+                  .resources(ClusterRegistryCredential.class)
                   .withName(c)
                   .edit(
                       r -> {
@@ -216,7 +216,7 @@ final class ShippedOperator implements AutoCloseable {
     }
   }
 
-  private RegistryCredential credential(String name) {
-    return admin.resources(RegistryCredential.class).withName(name).get();
+  private ClusterRegistryCredential credential(String name) {
+    return admin.resources(ClusterRegistryCredential.class).withName(name).get();
   }
 }

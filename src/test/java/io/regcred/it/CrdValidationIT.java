@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -128,7 +128,7 @@ class CrdValidationIT {
   @MethodSource("invalidSpecs")
   void rejects(String description, String spec, String expectedMessage) {
     String yaml =
-        "apiVersion: regcred.io/v1alpha1\nkind: RegistryCredential\nmetadata: {name: invalid}\nspec:\n  "
+        "apiVersion: regcred.io/v1alpha1\nkind: ClusterRegistryCredential\nmetadata: {name: invalid}\nspec:\n  "
             + spec
             + "\n";
     assertThatThrownBy(() -> client.resource(yaml).create())
@@ -142,19 +142,22 @@ class CrdValidationIT {
   void accepts(String description, String spec) {
     String name = "valid-" + Math.abs(description.hashCode());
     String yaml =
-        "apiVersion: regcred.io/v1alpha1\nkind: RegistryCredential\nmetadata: {name: "
+        "apiVersion: regcred.io/v1alpha1\nkind: ClusterRegistryCredential\nmetadata: {name: "
             + name
             + "}\nspec:\n  "
             + spec
             + "\n";
     var created =
         client
-            .resources(RegistryCredential.class)
-            .resource(client.getKubernetesSerialization().unmarshal(yaml, RegistryCredential.class))
+            .resources(ClusterRegistryCredential.class)
+            .resource(
+                client
+                    .getKubernetesSerialization()
+                    .unmarshal(yaml, ClusterRegistryCredential.class))
             .create();
     assertThat(created.getMetadata().getUid()).isNotBlank();
     // No operator runs in this class: remove the object directly.
-    client.resources(RegistryCredential.class).withName(name).delete();
+    client.resources(ClusterRegistryCredential.class).withName(name).delete();
   }
 
   static List<Arguments> validSpecs() {

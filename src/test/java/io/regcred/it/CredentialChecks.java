@@ -3,7 +3,7 @@ package io.regcred.it;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus;
 import io.regcred.model.ConditionType;
 import io.regcred.model.StatusFactory;
@@ -17,7 +17,7 @@ public final class CredentialChecks {
 
   /** Whether the credential is Ready with this many namespaces synced. */
   public static boolean ready(KubernetesClient client, String name, int synced) {
-    var c = client.resources(RegistryCredential.class).withName(name).get();
+    var c = client.resources(ClusterRegistryCredential.class).withName(name).get();
     return c != null
         && c.getStatus() != null
         && c.getStatus().getNamespaces() != null
@@ -39,7 +39,7 @@ public final class CredentialChecks {
   /** The same with a longer wait, for a credential that has many namespaces to clean up. */
   public static void deleteAndWait(
       KubernetesClient client, String name, java.time.Duration timeout) {
-    var credentials = client.resources(RegistryCredential.class);
+    var credentials = client.resources(ClusterRegistryCredential.class);
     credentials.withName(name).delete();
     org.awaitility.Awaitility.await()
         .atMost(timeout)
@@ -49,7 +49,7 @@ public final class CredentialChecks {
   /** A condition of the credential as the API server has it now. */
   public static Condition condition(KubernetesClient client, String name, ConditionType type) {
     return condition(
-        client.resources(RegistryCredential.class).withName(name).get().getStatus(), type);
+        client.resources(ClusterRegistryCredential.class).withName(name).get().getStatus(), type);
   }
 
   /** A condition of a status; fails when the status has none of that type. */

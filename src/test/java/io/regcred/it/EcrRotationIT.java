@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.model.ConditionType;
 import io.regcred.provider.ProviderHttp;
 import io.regcred.provider.ecr.AwsEndpoints;
@@ -63,12 +63,12 @@ class EcrRotationIT {
 
   @AfterEach
   void stop() {
-    for (var c : client.resources(RegistryCredential.class).list().getItems()) {
+    for (var c : client.resources(ClusterRegistryCredential.class).list().getItems()) {
       client.resource(c).delete();
     }
     await()
         .atMost(Duration.ofSeconds(20))
-        .until(() -> client.resources(RegistryCredential.class).list().getItems().isEmpty());
+        .until(() -> client.resources(ClusterRegistryCredential.class).list().getItems().isEmpty());
     operator.close();
     aws.close();
   }
@@ -132,7 +132,8 @@ class EcrRotationIT {
     assertThat(password).startsWith("ecrpw-CANARY-");
     Instant expiresAt =
         Instant.parse(first.getMetadata().getAnnotations().get("regcred.io/expires-at"));
-    var status = client.resources(RegistryCredential.class).withName("rot").get().getStatus();
+    var status =
+        client.resources(ClusterRegistryCredential.class).withName("rot").get().getStatus();
     assertThat(Instant.parse(status.getExpiresAt()))
         .isEqualTo(expiresAt.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
     assertThat(Instant.parse(status.getNextRefreshTime())).isBefore(expiresAt);
@@ -174,7 +175,11 @@ class EcrRotationIT {
         .untilAsserted(
             () -> {
               var status =
-                  client.resources(RegistryCredential.class).withName("out").get().getStatus();
+                  client
+                      .resources(ClusterRegistryCredential.class)
+                      .withName("out")
+                      .get()
+                      .getStatus();
               assertThat(condition(status, ConditionType.SourceAvailable).getStatus())
                   .isEqualTo("False");
               assertThat(condition(status, ConditionType.SourceAvailable).getReason())
@@ -388,7 +393,7 @@ class EcrRotationIT {
             - apiGroups: ["regcred.io"]
               apiVersions: ["*"]
               operations: ["UPDATE"]
-              resources: ["registrycredentials/status"]
+              resources: ["clusterregistrycredentials/status"]
               resourceNames: ["r10"]
           validations:
           - expression: "false"
@@ -414,7 +419,7 @@ class EcrRotationIT {
               () -> {
                 try {
                   client
-                      .resources(RegistryCredential.class)
+                      .resources(ClusterRegistryCredential.class)
                       .withName("r10")
                       .subresource("status")
                       .patch(
@@ -428,7 +433,7 @@ class EcrRotationIT {
               });
       String rotationTime =
           client
-              .resources(RegistryCredential.class)
+              .resources(ClusterRegistryCredential.class)
               .withName("r10")
               .get()
               .getStatus()
@@ -446,7 +451,7 @@ class EcrRotationIT {
       assertThat(aws.calls(GET_TOKEN)).isGreaterThanOrEqualTo(4);
       assertThat(
               client
-                  .resources(RegistryCredential.class)
+                  .resources(ClusterRegistryCredential.class)
                   .withName("r10")
                   .get()
                   .getStatus()
@@ -462,11 +467,16 @@ class EcrRotationIT {
 
   private static Instant statusExpiry(String name) {
     return Instant.parse(
-        client.resources(RegistryCredential.class).withName(name).get().getStatus().getExpiresAt());
+        client
+            .resources(ClusterRegistryCredential.class)
+            .withName(name)
+            .get()
+            .getStatus()
+            .getExpiresAt());
   }
 
   private static void assertReady(String name, int synced) {
-    var status = client.resources(RegistryCredential.class).withName(name).get().getStatus();
+    var status = client.resources(ClusterRegistryCredential.class).withName(name).get().getStatus();
     assertThat(status).isNotNull();
     assertThat(condition(status, ConditionType.Ready).getStatus()).isEqualTo("True");
     assertThat(status.getNamespaces().synced()).isEqualTo(synced);
@@ -495,7 +505,7 @@ class EcrRotationIT {
       assertThat(metrics).doesNotContain(value);
       assertThat(client.v1().events().inAnyNamespace().list().getItems())
           .noneMatch(e -> String.valueOf(e.getMessage()).contains(value));
-      assertThat(client.resources(RegistryCredential.class).list().getItems())
+      assertThat(client.resources(ClusterRegistryCredential.class).list().getItems())
           .noneMatch(
               c ->
                   io.fabric8.kubernetes.client.utils.Serialization.asJson(c.getStatus())

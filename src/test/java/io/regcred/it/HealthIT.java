@@ -8,7 +8,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.testing.Credentials;
 import io.regcred.testing.Ports;
 import java.net.URI;
@@ -134,11 +134,13 @@ class HealthIT {
                   "regcred_provider_calls_total{credential=\"health\",result=\"success\",source=\"static\"}")
               .contains("regcred_token_expiry_seconds{credential=\"health\"} NaN")
               .contains("operator_sdk_");
-          admin.resources(RegistryCredential.class).withName("health").delete();
+          admin.resources(ClusterRegistryCredential.class).withName("health").delete();
           await()
               .atMost(Duration.ofSeconds(30))
               .until(
-                  () -> admin.resources(RegistryCredential.class).withName("health").get() == null);
+                  () ->
+                      admin.resources(ClusterRegistryCredential.class).withName("health").get()
+                          == null);
         }
       }
     }

@@ -12,7 +12,7 @@ import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.regcred.KubernetesClients;
 import io.regcred.Labels;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.testing.Credentials;
 import java.time.Duration;
 import java.util.Map;
@@ -137,7 +137,7 @@ class HostileObjectsIT {
                 () ->
                     assertThat(
                             client
-                                .resources(RegistryCredential.class)
+                                .resources(ClusterRegistryCredential.class)
                                 .withName("deny")
                                 .get()
                                 .getStatus()

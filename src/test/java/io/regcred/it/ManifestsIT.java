@@ -24,7 +24,7 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,7 +58,7 @@ import org.junit.jupiter.api.Test;
 class ManifestsIT {
 
   static final Path CHART = Path.of("charts/regcred-operator");
-  static final Path CRD = Path.of("crds/registrycredentials.regcred.io-v1.yml");
+  static final Path CRD = Path.of("crds/clusterregistrycredentials.regcred.io-v1.yml");
   static final String RELEASE = "regcred-operator";
   static final String CHART_NS = "regcred-chart";
   static final String KUSTOMIZE_NS = "regcred-system";
@@ -270,13 +270,16 @@ class ManifestsIT {
   @Test
   void samplesSelectNamespacesOnlyByOptInLabels() throws Exception {
     String samples = run(List.of("kubectl", "kustomize", "config/samples"), null);
-    List<RegistryCredential> credentials =
+    List<ClusterRegistryCredential> credentials =
         load(samples).stream()
-            .filter(o -> o.getKind().equals("RegistryCredential"))
-            .map(o -> Serialization.unmarshal(Serialization.asJson(o), RegistryCredential.class))
+            .filter(o -> o.getKind().equals("ClusterRegistryCredential"))
+            .map(
+                o ->
+                    Serialization.unmarshal(
+                        Serialization.asJson(o), ClusterRegistryCredential.class))
             .toList();
     assertThat(credentials).hasSize(4);
-    for (RegistryCredential c : credentials) {
+    for (ClusterRegistryCredential c : credentials) {
       var selector = c.getSpec().getTarget().getNamespaces().getSelector();
       assertThat(selector).as(c.getMetadata().getName()).isNotNull();
       List<String> keys = new ArrayList<>();

@@ -15,7 +15,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.regcred.Labels;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.config.OperatorConfig.Setting;
 import io.regcred.model.TokenState;
 import io.regcred.provider.ecr.FakeAws;
@@ -462,7 +462,7 @@ class OperatorKilledIT {
       Stream.of(secretsSeen, accountsSeen, stateSeen)
           .filter(Objects::nonNull)
           .forEach(SharedIndexInformer::close);
-      if (client.resources(RegistryCredential.class).withName(CREDENTIAL).get() != null) {
+      if (client.resources(ClusterRegistryCredential.class).withName(CREDENTIAL).get() != null) {
         if (operator == null || !operator.isAlive()) {
           operator = startOperator();
         }
@@ -470,7 +470,7 @@ class OperatorKilledIT {
           CredentialChecks.deleteAndWait(client, CREDENTIAL, Duration.ofSeconds(90));
         } finally {
           // An operator that cannot clean up must not leave the credential to later tests.
-          var left = client.resources(RegistryCredential.class).withName(CREDENTIAL).get();
+          var left = client.resources(ClusterRegistryCredential.class).withName(CREDENTIAL).get();
           if (left != null) {
             left.getMetadata().setFinalizers(List.of());
             client.resource(left).update();

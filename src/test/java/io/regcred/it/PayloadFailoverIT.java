@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.testing.Credentials;
 import io.regcred.testing.OperatorProcess;
 import io.regcred.testing.Ports;
@@ -103,7 +103,7 @@ class PayloadFailoverIT {
           .atMost(Duration.ofSeconds(120))
           .until(
               () -> {
-                var c = client.resources(RegistryCredential.class).withName("ha-load").get();
+                var c = client.resources(ClusterRegistryCredential.class).withName("ha-load").get();
                 return c.getStatus() != null
                     && c.getStatus().getNamespaces() != null
                     && c.getStatus().getNamespaces().synced() == 200;
@@ -142,13 +142,13 @@ class PayloadFailoverIT {
       assertThat(get(portB, "/readyz").statusCode()).isEqualTo(200);
 
       for (String name : List.of("ha-one", "ha-two", "ha-load")) {
-        client.resources(RegistryCredential.class).withName(name).delete();
+        client.resources(ClusterRegistryCredential.class).withName(name).delete();
       }
       await()
           .atMost(Duration.ofSeconds(60))
           .until(
               () ->
-                  client.resources(RegistryCredential.class).list().getItems().stream()
+                  client.resources(ClusterRegistryCredential.class).list().getItems().stream()
                       .noneMatch(c -> c.getMetadata().getName().startsWith("ha-")));
       b.destroy();
       assertThat(b.waitFor(20, TimeUnit.SECONDS)).as("graceful stop on SIGTERM").isTrue();

@@ -9,7 +9,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.PullFailure;
 import io.regcred.testing.Credentials;
 import java.time.Duration;
@@ -226,7 +226,8 @@ class PullFailureReportIT {
   }
 
   private static List<PullFailure> failures(String credential) {
-    RegistryCredential c = client.resources(RegistryCredential.class).withName(credential).get();
+    ClusterRegistryCredential c =
+        client.resources(ClusterRegistryCredential.class).withName(credential).get();
     return c == null || c.getStatus() == null || c.getStatus().getPullFailures() == null
         ? List.of()
         : c.getStatus().getPullFailures();

@@ -29,7 +29,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.regcred.Annotations;
 import io.regcred.Labels;
 import io.regcred.OperatorMain;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.PullFailure;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
 import io.regcred.config.OperatorConfig;
@@ -104,7 +104,7 @@ class RbacIT {
    */
   static final Map<String, String> NOT_SENT =
       Map.of(
-          "get registrycredentials.regcred.io",
+          "get clusterregistrycredentials.regcred.io",
           "JOSDK re-reads the credential when removing its finalizer meets a conflict",
           "update leases.coordination.k8s.io",
           "JOSDK's start-up access check insists on it; fabric8's LeaseLock patches instead");
@@ -114,7 +114,7 @@ class RbacIT {
    * operator still converges, one retry later. It is a {@code get} next to a {@code list} of the
    * same resource, so it grants no access that {@code list} does not already give.
    */
-  static final Set<String> CONFLICT_ONLY = Set.of("get registrycredentials.regcred.io");
+  static final Set<String> CONFLICT_ONLY = Set.of("get clusterregistrycredentials.regcred.io");
 
   static KubernetesClient admin;
   static List<HasMetadata> shipped;
@@ -326,7 +326,7 @@ class RbacIT {
 
   /**
    * The test API server runs OwnerReferencesPermissionEnforcement, as OpenShift does. It asks for
-   * update on registrycredentials/finalizers only when an ownerReference blocks the owner's
+   * update on clusterregistrycredentials/finalizers only when an ownerReference blocks the owner's
    * deletion; the managed Secrets' do not, so the operator is not granted it.
    */
   @Test
@@ -438,8 +438,8 @@ class RbacIT {
             "impersonate users",
             "escalate clusterroles.rbac.authorization.k8s.io",
             "bind clusterroles.rbac.authorization.k8s.io",
-            "delete registrycredentials.regcred.io",
-            "update registrycredentials.regcred.io",
+            "delete clusterregistrycredentials.regcred.io",
+            "update clusterregistrycredentials.regcred.io",
             "delete namespaces",
             "patch namespaces",
             "delete serviceaccounts",
@@ -566,7 +566,7 @@ class RbacIT {
           "sync: finalizer, Secrets, ServiceAccounts, status, Conflict Event, Lease",
           stepTimeout,
           () -> {
-            RegistryCredential c = credential(credential);
+            ClusterRegistryCredential c = credential(credential);
             assertThat(c.getMetadata().getFinalizers()).isNotEmpty();
             for (String ns : List.of("rbac-a", "rbac-b")) {
               assertThat(ownedBy(secret(ns, secretName), c)).as("Secret in %s", ns).isTrue();
@@ -640,7 +640,7 @@ class RbacIT {
             assertThat(pullSecrets("rbac-b")).doesNotContain(secretName);
           });
 
-      admin.resources(RegistryCredential.class).withName(credential).delete();
+      admin.resources(ClusterRegistryCredential.class).withName(credential).delete();
       step(
           step,
           "delete: clean-up, finalizer removed",
@@ -685,7 +685,7 @@ class RbacIT {
 
   /** Leaves nothing of a run behind, whatever the operator managed to do. */
   static void cleanUp(String credential, String secretName, String source, String lease) {
-    var c = admin.resources(RegistryCredential.class).withName(credential);
+    var c = admin.resources(ClusterRegistryCredential.class).withName(credential);
     if (c.get() != null) {
       c.edit(
           r -> {
@@ -717,15 +717,15 @@ class RbacIT {
         .build();
   }
 
-  static RegistryCredential credential(String name) {
-    return admin.resources(RegistryCredential.class).withName(name).get();
+  static ClusterRegistryCredential credential(String name) {
+    return admin.resources(ClusterRegistryCredential.class).withName(name).get();
   }
 
   static Secret secret(String ns, String name) {
     return admin.secrets().inNamespace(ns).withName(name).get();
   }
 
-  static boolean ownedBy(Secret secret, RegistryCredential credential) {
+  static boolean ownedBy(Secret secret, ClusterRegistryCredential credential) {
     return secret != null
         && Labels.MANAGED_BY_VALUE.equals(secret.getMetadata().getLabels().get(Labels.MANAGED_BY))
         && secret.getMetadata().getOwnerReferences().stream()

@@ -10,7 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.model.RefreshSchedule;
 import io.regcred.model.RegistryToken;
 import io.regcred.provider.ProviderHttp;
@@ -139,13 +139,13 @@ class RefreshScheduleIT {
     watches.forEach(Watch::close);
     timeouts.shutdownNow();
     for (Lifetime l : Lifetime.values()) {
-      client.resources(RegistryCredential.class).withName(l.credential()).delete();
+      client.resources(ClusterRegistryCredential.class).withName(l.credential()).delete();
     }
     await()
         .atMost(Duration.ofSeconds(20))
         .until(
             () ->
-                client.resources(RegistryCredential.class).list().getItems().stream()
+                client.resources(ClusterRegistryCredential.class).list().getItems().stream()
                     .noneMatch(c -> c.getMetadata().getName().startsWith("r1-")));
     if (operator != null) {
       operator.close();
@@ -367,7 +367,7 @@ class RefreshScheduleIT {
   private void credential(Lifetime l) {
     client
         .resource(
-            "apiVersion: regcred.io/v1alpha1\nkind: RegistryCredential\nmetadata: {name: "
+            "apiVersion: regcred.io/v1alpha1\nkind: ClusterRegistryCredential\nmetadata: {name: "
                 + l.credential()
                 + "}\nspec:\n  source: {ecr: {region: eu-west-1, registryIds: [\""
                 + l.registryId
@@ -385,12 +385,12 @@ class RefreshScheduleIT {
   private TokenProvider recording(SimulatedTime time, TokenProvider provider) {
     return new TokenProvider() {
       @Override
-      public boolean supports(RegistryCredential credential) {
+      public boolean supports(ClusterRegistryCredential credential) {
         return provider.supports(credential);
       }
 
       @Override
-      public RegistryToken fetch(RegistryCredential credential) throws SourceException {
+      public RegistryToken fetch(ClusterRegistryCredential credential) throws SourceException {
         time.hold();
         var released = new java.util.concurrent.atomic.AtomicBoolean();
         Runnable release =

@@ -8,7 +8,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.testing.Credentials;
 import java.time.Duration;
 import java.util.Map;
@@ -67,10 +67,12 @@ class RegistryPullIT {
       assertThat(stale.exitCode()).as("old Secret content must stop working").isNotZero();
 
       // Leave nothing for the next test class's operator to adopt.
-      client.resources(RegistryCredential.class).withName("pull").delete();
+      client.resources(ClusterRegistryCredential.class).withName("pull").delete();
       await()
           .atMost(Duration.ofSeconds(20))
-          .until(() -> client.resources(RegistryCredential.class).withName("pull").get() == null);
+          .until(
+              () ->
+                  client.resources(ClusterRegistryCredential.class).withName("pull").get() == null);
     }
   }
 

@@ -12,7 +12,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.model.DockerConfigJson;
 import io.regcred.model.RegistryAuth;
 import io.regcred.testing.Credentials;
@@ -100,7 +100,11 @@ class SecretsNeverEchoedIT {
                         .contains(second));
         seen.add(
             Serialization.asJson(
-                client.resources(RegistryCredential.class).withName("canary").get().getStatus()));
+                client
+                    .resources(ClusterRegistryCredential.class)
+                    .withName("canary")
+                    .get()
+                    .getStatus()));
         seen.add(operator.main().metrics().scrape());
 
         CredentialChecks.deleteAndWait(client, "canary");
@@ -128,7 +132,7 @@ class SecretsNeverEchoedIT {
   }
 
   private static List<String> failedNamespaces(KubernetesClient client) {
-    var c = client.resources(RegistryCredential.class).withName("canary").get();
+    var c = client.resources(ClusterRegistryCredential.class).withName("canary").get();
     if (c == null || c.getStatus() == null || c.getStatus().getFailures() == null) {
       return List.of();
     }

@@ -18,8 +18,8 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.DeletionPolicy;
-import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.model.ConditionType;
 import io.regcred.testing.Credentials;
 import java.time.Duration;
@@ -223,7 +223,11 @@ class StaticSourceIT {
         .untilAsserted(
             () -> {
               var status =
-                  client.resources(RegistryCredential.class).withName("conf").get().getStatus();
+                  client
+                      .resources(ClusterRegistryCredential.class)
+                      .withName("conf")
+                      .get()
+                      .getStatus();
               assertThat(status).isNotNull();
               assertThat(status.getNamespaces().synced()).isEqualTo(1);
               assertThat(status.getFailures())
@@ -262,7 +266,11 @@ class StaticSourceIT {
         .untilAsserted(
             () -> {
               var status =
-                  client.resources(RegistryCredential.class).withName("miss").get().getStatus();
+                  client
+                      .resources(ClusterRegistryCredential.class)
+                      .withName("miss")
+                      .get()
+                      .getStatus();
               assertThat(condition(status, ConditionType.SourceAvailable).getStatus())
                   .isEqualTo("False");
               assertThat(condition(status, ConditionType.SourceAvailable).getReason())
@@ -456,7 +464,7 @@ class StaticSourceIT {
   }
 
   private void assertReady(String name, int targeted, int synced) {
-    var status = client.resources(RegistryCredential.class).withName(name).get().getStatus();
+    var status = client.resources(ClusterRegistryCredential.class).withName(name).get().getStatus();
     assertThat(status).as("status of %s", name).isNotNull();
     assertThat(condition(status, ConditionType.Ready).getStatus()).isEqualTo("True");
     assertThat(status.getNamespaces().targeted()).isEqualTo(targeted);
@@ -517,7 +525,7 @@ class StaticSourceIT {
     v.put(
         "credential",
         client
-            .resources(RegistryCredential.class)
+            .resources(ClusterRegistryCredential.class)
             .withName(credential)
             .get()
             .getMetadata()
@@ -533,7 +541,7 @@ class StaticSourceIT {
             e ->
                 String.valueOf(e.getMessage()).contains(marker)
                     || String.valueOf(e.getReason()).contains(marker));
-    assertThat(client.resources(RegistryCredential.class).list().getItems())
+    assertThat(client.resources(ClusterRegistryCredential.class).list().getItems())
         .noneMatch(
             c ->
                 io.fabric8.kubernetes.client.utils.Serialization.asJson(c.getStatus())

@@ -11,7 +11,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.Counter;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.model.ConditionType;
 import io.regcred.testing.Credentials;
 import java.time.Duration;
@@ -50,7 +50,7 @@ class TargetedWorkIT {
       serviceAccount(client, ns, "default");
     }
     operator = RunningOperator.start(TestCluster.newAdminClient(), OPERATOR_NS);
-    RegistryCredential credential =
+    ClusterRegistryCredential credential =
         Credentials.named(CREDENTIAL)
             .staticSource("targeted-src", "r.test")
             .selector(LABEL)
@@ -197,7 +197,11 @@ class TargetedWorkIT {
   }
 
   private static String secretName() {
-    return client.resources(RegistryCredential.class).withName(CREDENTIAL).get().targetSecretName();
+    return client
+        .resources(ClusterRegistryCredential.class)
+        .withName(CREDENTIAL)
+        .get()
+        .targetSecretName();
   }
 
   private static List<String> entries(String ns, String sa) {

@@ -119,7 +119,7 @@ class TenantSecretMemoryIT {
         operator
             .main()
             .operator()
-            .getRegisteredController("registrycredential")
+            .getRegisteredController("clusterregistrycredential")
             .orElseThrow()
             .getControllerHealthInfo()
             .eventSourceHealthIndicators()

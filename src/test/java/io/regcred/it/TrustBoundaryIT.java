@@ -13,7 +13,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.regcred.Annotations;
 import io.regcred.Labels;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.config.OperatorConfig;
 import io.regcred.testing.Credentials;
 import java.time.Duration;
@@ -84,7 +84,8 @@ class TrustBoundaryIT {
         .update();
     // Anything that makes the operator look again: a new namespace in the target set.
     namespace(client, "t1-late", Map.of());
-    RegistryCredential credential = client.resources(RegistryCredential.class).withName("t1").get();
+    ClusterRegistryCredential credential =
+        client.resources(ClusterRegistryCredential.class).withName("t1").get();
     credential
         .getSpec()
         .getTarget()
@@ -103,7 +104,7 @@ class TrustBoundaryIT {
                     .doesNotContain("evil");
               }
             });
-    var status = client.resources(RegistryCredential.class).withName("t1").get().getStatus();
+    var status = client.resources(ClusterRegistryCredential.class).withName("t1").get().getStatus();
     assertThat(status.getExpiresAt()).isNull();
   }
 
@@ -157,7 +158,11 @@ class TrustBoundaryIT {
         .untilAsserted(
             () -> {
               var status =
-                  client.resources(RegistryCredential.class).withName("t3").get().getStatus();
+                  client
+                      .resources(ClusterRegistryCredential.class)
+                      .withName("t3")
+                      .get()
+                      .getStatus();
               assertThat(status).isNotNull();
               assertThat(status.getFailures())
                   .extracting(f -> f.namespace() + "=" + f.reason())
@@ -244,7 +249,7 @@ class TrustBoundaryIT {
         .doesNotContain(Annotations.OBSERVED_FINGERPRINT);
     assertThat(written.getMetadata().getOwnerReferences())
         .singleElement()
-        .satisfies(o -> assertThat(o.getKind()).isEqualTo("RegistryCredential"));
+        .satisfies(o -> assertThat(o.getKind()).isEqualTo("ClusterRegistryCredential"));
   }
 
   /** T2: kube-system is on the operator's deny list: neither its labels nor its name reach it. */

@@ -9,7 +9,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.model.ConditionType;
 import io.regcred.testing.Credentials;
 import java.nio.file.Files;
@@ -86,7 +86,7 @@ class VerificationIT {
         String everything =
             String.join("\n", logs.lines())
                 + Serialization.asJson(
-                    client.resources(RegistryCredential.class).withName(NAME).get())
+                    client.resources(ClusterRegistryCredential.class).withName(NAME).get())
                 + Serialization.asJson(client.v1().events().inNamespace("default").list())
                 + operator.main().metrics().scrape();
         assertThat(everything).doesNotContain(good).doesNotContain(wrong);
@@ -96,7 +96,8 @@ class VerificationIT {
     }
   }
 
-  private static RegistryCredential credential(LocalRegistry registry, boolean on, String ca) {
+  private static ClusterRegistryCredential credential(
+      LocalRegistry registry, boolean on, String ca) {
     return Credentials.named(NAME)
         .staticSource("robot", registry.host())
         .namespaces("verify-team")

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.regcred.ReadmeTables;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import java.util.Arrays;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -28,7 +28,8 @@ class ConditionTypesDocumentedTest {
   @Test
   void theConditionColumnsOfKubectlGetShowConditionsTheOperatorWrites() {
     var conditions =
-        Arrays.stream(RegistryCredential.class.getAnnotationsByType(AdditionalPrinterColumn.class))
+        Arrays.stream(
+                ClusterRegistryCredential.class.getAnnotationsByType(AdditionalPrinterColumn.class))
             .flatMap(c -> CONDITION_PATH.matcher(c.jsonPath()).results())
             .map(m -> m.group(1))
             .toList();

@@ -7,8 +7,8 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.regcred.Annotations;
 import io.regcred.Labels;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.DeletionPolicy;
-import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.testing.Credentials;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -30,7 +30,7 @@ class ManagedSecretTest {
     return Credentials.named("quay").uid("uid-1");
   }
 
-  private static RegistryCredential credential() {
+  private static ClusterRegistryCredential credential() {
     return quay().build();
   }
 
@@ -110,7 +110,7 @@ class ManagedSecretTest {
       assertThat(s.getMetadata().getOwnerReferences()).hasSize(1);
       OwnerReference owner = s.getMetadata().getOwnerReferences().get(0);
       assertThat(owner.getApiVersion()).isEqualTo("regcred.io/v1alpha1");
-      assertThat(owner.getKind()).isEqualTo("RegistryCredential");
+      assertThat(owner.getKind()).isEqualTo("ClusterRegistryCredential");
       assertThat(owner.getName()).isEqualTo("quay");
       assertThat(owner.getUid()).isEqualTo("uid-1");
       assertThat(owner.getController()).isTrue();

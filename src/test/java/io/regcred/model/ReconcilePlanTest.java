@@ -9,8 +9,8 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.regcred.Annotations;
 import io.regcred.Labels;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.DeletionPolicy;
-import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.model.NamespacePlan.Blocked;
 import io.regcred.model.NamespacePlan.Create;
 import io.regcred.model.NamespacePlan.InPlace;
@@ -43,7 +43,7 @@ class ReconcilePlanTest {
     return Credentials.named("cred").uid("uid-1");
   }
 
-  static RegistryCredential credential() {
+  static ClusterRegistryCredential credential() {
     return cred().build();
   }
 
@@ -163,7 +163,7 @@ class ReconcilePlanTest {
 
   // --- one namespace
 
-  static Secret desired(RegistryCredential c, String password) {
+  static Secret desired(ClusterRegistryCredential c, String password) {
     var token =
         new RegistryToken(
             List.of(new RegistryAuth("r.example", "u", password)),
@@ -201,7 +201,7 @@ class ReconcilePlanTest {
 
   record NamespaceCase(
       String name,
-      RegistryCredential credential,
+      ClusterRegistryCredential credential,
       Optional<Secret> found,
       List<ServiceAccount> accounts,
       Class<? extends NamespacePlan.SecretStep> step,
@@ -209,7 +209,7 @@ class ReconcilePlanTest {
 
   @Test
   void namespaceSteps() {
-    RegistryCredential c = credential();
+    ClusterRegistryCredential c = credential();
     Secret want = desired(c, "p");
     Secret foreign =
         ManagedSecret.observed(
@@ -297,7 +297,7 @@ class ReconcilePlanTest {
 
   @Test
   void anUpdateIsTheDesiredSecretAtTheFoundVersion() {
-    RegistryCredential c = credential();
+    ClusterRegistryCredential c = credential();
     NamespacePlan plan =
         NamespacePlan.plan(c, desired(c, "new"), Optional.of(stored(desired(c, "old"))), List.of());
 
@@ -308,7 +308,7 @@ class ReconcilePlanTest {
 
   // --- pruning
 
-  static Secret ours(RegistryCredential c, String ns, String name) {
+  static Secret ours(ClusterRegistryCredential c, String ns, String name) {
     Secret s = ManagedSecret.desired(c, ns, TOKEN, "h");
     s.getMetadata().setName(name);
     return ManagedSecret.observed(s);
@@ -316,7 +316,7 @@ class ReconcilePlanTest {
 
   record PruneCase(
       String name,
-      RegistryCredential credential,
+      ClusterRegistryCredential credential,
       Secret secret,
       Set<String> targets,
       Set<String> landed,
@@ -324,10 +324,10 @@ class ReconcilePlanTest {
 
   @Test
   void pruneDecisions() {
-    RegistryCredential c = credential();
-    RegistryCredential renamed = cred().secretName("new-name").build();
-    RegistryCredential retain = cred().deletionPolicy(DeletionPolicy.Retain).build();
-    RegistryCredential other = credential();
+    ClusterRegistryCredential c = credential();
+    ClusterRegistryCredential renamed = cred().secretName("new-name").build();
+    ClusterRegistryCredential retain = cred().deletionPolicy(DeletionPolicy.Retain).build();
+    ClusterRegistryCredential other = credential();
     other.getMetadata().setUid("uid-2");
     Secret labelledOnly =
         ManagedSecret.observed(

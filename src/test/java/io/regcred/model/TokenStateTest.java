@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.regcred.Annotations;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.testing.Credentials;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,7 +22,7 @@ class TokenStateTest {
           NOW.minus(Duration.ofHours(1)),
           Optional.of(NOW.plus(Duration.ofHours(11))));
 
-  private static RegistryCredential credential(String uid) {
+  private static ClusterRegistryCredential credential(String uid) {
     return Credentials.named("ecr-prod").uid(uid).build();
   }
 

@@ -7,7 +7,7 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.model.NamespaceView;
 import io.regcred.testing.Credentials;
 import java.util.List;
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /** Which credentials an event for a Namespace or a ServiceAccount wakes: only those it concerns. */
 class CredentialMappersTest {
 
-  static final List<RegistryCredential> CREDENTIALS =
+  static final List<ClusterRegistryCredential> CREDENTIALS =
       List.of(
           Credentials.named("by-name").namespaces("team-a").build(),
           Credentials.named("by-label").selector(Map.of("pull", "yes")).build(),

@@ -1,12 +1,12 @@
 package io.regcred.testing;
 
 import io.regcred.api.v1alpha1.AcrSource;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.DeletionPolicy;
 import io.regcred.api.v1alpha1.EcrSource;
 import io.regcred.api.v1alpha1.GarSource;
 import io.regcred.api.v1alpha1.NamespaceTarget;
 import io.regcred.api.v1alpha1.Refresh;
-import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialSpec;
 import io.regcred.api.v1alpha1.SecretReference;
 import io.regcred.api.v1alpha1.Selector;
@@ -21,11 +21,11 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * The one test-data builder for {@link RegistryCredential}, shared by unit tests and integration
- * tests. What is not set is left out, as a user would leave it out of a manifest, except the
- * source: by default a static source reading the Secret {@code <name>-src}, so every built
- * credential has the one source the API server requires. Server-set metadata (uid, generation) is
- * only set when asked, for pure tests that read it.
+ * The one test-data builder for {@link ClusterRegistryCredential}, shared by unit tests and
+ * integration tests. What is not set is left out, as a user would leave it out of a manifest,
+ * except the source: by default a static source reading the Secret {@code <name>-src}, so every
+ * built credential has the one source the API server requires. Server-set metadata (uid,
+ * generation) is only set when asked, for pure tests that read it.
  */
 public final class Credentials {
 
@@ -189,7 +189,7 @@ public final class Credentials {
   }
 
   /** A new credential each call, so a test may change one without touching another. */
-  public RegistryCredential build() {
+  public ClusterRegistryCredential build() {
     var target = new Target();
     target.setSecretName(secretName);
     if (namespaces != null || namespaceSelector != null || exclude != null) {
@@ -215,7 +215,7 @@ public final class Credentials {
       refresh.setBeforeExpiry(refreshBeforeExpiry);
       spec.setRefresh(refresh);
     }
-    var credential = new RegistryCredential();
+    var credential = new ClusterRegistryCredential();
     credential.getMetadata().setName(name);
     credential.getMetadata().setUid(uid);
     credential.getMetadata().setGeneration(generation);

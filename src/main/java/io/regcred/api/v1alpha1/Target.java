@@ -12,7 +12,7 @@ public class Target {
   @Pattern(Validation.DNS_SUBDOMAIN)
   @JsonPropertyDescription(
       "Name of the Secret written into each target namespace (a DNS-1123 subdomain); default: the"
-          + " RegistryCredential's name. Pods that list imagePullSecrets themselves use this name.")
+          + " ClusterRegistryCredential's name. Pods that list imagePullSecrets themselves use this name.")
   private String secretName;
 
   @Required

@@ -1,8 +1,8 @@
 package io.regcred.provider.ecr;
 
 import io.fabric8.kubernetes.api.model.Secret;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.EcrSource;
-import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.SecretReference;
 import io.regcred.model.Reason;
 import io.regcred.model.RegistryAuth;
@@ -143,12 +143,12 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
   }
 
   @Override
-  public boolean supports(RegistryCredential credential) {
+  public boolean supports(ClusterRegistryCredential credential) {
     return credential.getSpec().getSource().getEcr() != null;
   }
 
   @Override
-  public RegistryToken fetch(RegistryCredential credential) throws SourceException {
+  public RegistryToken fetch(ClusterRegistryCredential credential) throws SourceException {
     EcrSource spec = credential.getSpec().getSource().getEcr();
     Region region = region(spec);
     try (Resources resources = new Resources()) {

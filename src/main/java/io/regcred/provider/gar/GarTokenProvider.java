@@ -11,8 +11,8 @@ import com.google.auth.http.HttpTransportFactory;
 import com.google.auth.oauth2.AccessToken;
 import com.google.auth.oauth2.GoogleCredentials;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.GarSource;
-import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.model.Reason;
 import io.regcred.model.RegistryAuth;
 import io.regcred.model.RegistryToken;
@@ -138,12 +138,12 @@ public final class GarTokenProvider implements TokenProvider {
   }
 
   @Override
-  public boolean supports(RegistryCredential credential) {
+  public boolean supports(ClusterRegistryCredential credential) {
     return credential.getSpec().getSource().getGar() != null;
   }
 
   @Override
-  public RegistryToken fetch(RegistryCredential credential) throws SourceException {
+  public RegistryToken fetch(ClusterRegistryCredential credential) throws SourceException {
     GarSource spec = credential.getSpec().getSource().getGar();
     List<String> servers = spec.getServers();
     Optional<String> badServers = RegistryHosts.garServersProblem(servers);

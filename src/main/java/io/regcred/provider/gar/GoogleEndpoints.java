@@ -7,7 +7,8 @@ import java.util.Set;
 /**
  * The Google endpoints a {@code key.json} may name. Production pins Google's own ({@link
  * #google()}); tests construct the provider with their local fake's. Nothing in a
- * RegistryCredential or a source Secret can change them: a key.json only ever chooses among these.
+ * ClusterRegistryCredential or a source Secret can change them: a key.json only ever chooses among
+ * these.
  *
  * @param oauth2TokenUris accepted {@code token_uri} values of service-account keys
  * @param stsTokenUrls accepted {@code token_url} values of external accounts

@@ -1,7 +1,7 @@
 package io.regcred.provider.staticsecret;
 
 import io.fabric8.kubernetes.api.model.Secret;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.StaticSource;
 import io.regcred.model.DockerConfigJson;
 import io.regcred.model.DockerConfigJson.InvalidDockerConfig;
@@ -36,12 +36,12 @@ public final class StaticSecretProvider implements TokenProvider {
   }
 
   @Override
-  public boolean supports(RegistryCredential credential) {
+  public boolean supports(ClusterRegistryCredential credential) {
     return credential.getSpec().getSource().getStaticSource() != null;
   }
 
   @Override
-  public RegistryToken fetch(RegistryCredential credential) throws SourceException {
+  public RegistryToken fetch(ClusterRegistryCredential credential) throws SourceException {
     StaticSource spec = credential.getSpec().getSource().getStaticSource();
     Optional<String> badServer = RegistryHosts.staticServerProblem(spec.getServer());
     if (badServer.isPresent()) {

@@ -9,7 +9,7 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.it.LogCapture;
 import io.regcred.it.RunningOperator;
 import io.regcred.it.TestCluster;
@@ -109,13 +109,20 @@ class AcrOperatorIT {
           assertThat(operator.main().metrics().scrape()).doesNotContain(secret);
           assertThat(
                   io.fabric8.kubernetes.client.utils.Serialization.asJson(
-                      client.resources(RegistryCredential.class).withName("acr").get().getStatus()))
+                      client
+                          .resources(ClusterRegistryCredential.class)
+                          .withName("acr")
+                          .get()
+                          .getStatus()))
               .doesNotContain(secret);
         }
-        client.resources(RegistryCredential.class).withName("acr").delete();
+        client.resources(ClusterRegistryCredential.class).withName("acr").delete();
         await()
             .atMost(Duration.ofSeconds(20))
-            .until(() -> client.resources(RegistryCredential.class).withName("acr").get() == null);
+            .until(
+                () ->
+                    client.resources(ClusterRegistryCredential.class).withName("acr").get()
+                        == null);
       }
     }
   }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import com.microsoft.aad.msal4j.MsalEnvironment;
 import io.regcred.api.v1alpha1.AcrSource;
 import io.regcred.api.v1alpha1.AcrSource.AzureCloud;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.config.OperatorConfig;
 import io.regcred.it.LogCapture;
 import io.regcred.model.RegistryAuth;
@@ -131,7 +131,7 @@ class AcrTokenProviderTest {
   @Test
   void oneEntraCallAndOneExchangePerFetch() throws SourceException {
     AcrTokenProvider provider = provider(Map.of());
-    RegistryCredential credential = credential(spec(acr.server(), "acr-sp"));
+    ClusterRegistryCredential credential = credential(spec(acr.server(), "acr-sp"));
 
     RegistryToken first = provider.fetch(credential);
     RegistryToken second = provider.fetch(credential);
@@ -607,7 +607,8 @@ class AcrTokenProviderTest {
     AcrTokenProvider provider = provider(Map.of());
     assertThat(provider.supports(credential(spec(acr.server(), "acr-sp")))).isTrue();
 
-    RegistryCredential staticCredential = Credentials.named("acr").staticSource("x", null).build();
+    ClusterRegistryCredential staticCredential =
+        Credentials.named("acr").staticSource("x", null).build();
     assertThat(provider.supports(staticCredential)).isFalse();
   }
 
@@ -647,7 +648,7 @@ class AcrTokenProviderTest {
     return Credentials.acrSource(server, TENANT, CLIENT_ID, secretName);
   }
 
-  private static RegistryCredential credential(AcrSource acr) {
+  private static ClusterRegistryCredential credential(AcrSource acr) {
     return Credentials.named("acr").acr(acr).build();
   }
 }

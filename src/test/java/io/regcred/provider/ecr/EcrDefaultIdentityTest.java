@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.EcrSource;
-import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.model.RegistryAuth;
 import io.regcred.model.RegistryToken;
 import io.regcred.provider.InMemorySecrets;
@@ -190,7 +190,7 @@ class EcrDefaultIdentityTest {
     fake.failNext(Operation.WEB_IDENTITY, 1, 403, "AccessDenied", "not trusted");
     fake.failNext(Operation.WEB_IDENTITY, 1, 400, "ExpiredTokenException", "expired");
     EcrTokenProvider provider = provider(irsaEnv(tokenFile(WEB_TOKEN)));
-    RegistryCredential credential = ecr(ownIdentity());
+    ClusterRegistryCredential credential = ecr(ownIdentity());
 
     SourceException invalid = failure(provider, credential);
     SourceException denied = failure(provider, credential);
@@ -500,11 +500,11 @@ class EcrDefaultIdentityTest {
     return Credentials.ecrSource(REGION, null, registryIds);
   }
 
-  private static RegistryCredential ecr(EcrSource ecr) {
+  private static ClusterRegistryCredential ecr(EcrSource ecr) {
     return Credentials.named("ecr-own-identity").ecr(ecr).build();
   }
 
-  private SourceException failure(EcrTokenProvider provider, RegistryCredential credential) {
+  private SourceException failure(EcrTokenProvider provider, ClusterRegistryCredential credential) {
     SourceException e =
         catchThrowableOfType(SourceException.class, () -> provider.fetch(credential));
     assertThat(e).as("a SourceException").isNotNull();

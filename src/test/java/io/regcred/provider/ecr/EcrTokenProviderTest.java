@@ -3,8 +3,8 @@ package io.regcred.provider.ecr;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.EcrSource;
-import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.it.LogCapture;
 import io.regcred.model.RegistryAuth;
 import io.regcred.model.RegistryToken;
@@ -87,7 +87,7 @@ class EcrTokenProviderTest {
     return new EcrTokenProvider(secrets, CLOCK, endpoints, http, AwsIdentityEnv.none());
   }
 
-  private static RegistryCredential ecr(EcrSource ecr) {
+  private static ClusterRegistryCredential ecr(EcrSource ecr) {
     return Credentials.named("ecr-prod").ecr(ecr).build();
   }
 
@@ -95,7 +95,7 @@ class EcrTokenProviderTest {
     return Credentials.ecrSource(REGION, secretName, registryIds);
   }
 
-  private SourceException failure(EcrTokenProvider provider, RegistryCredential credential) {
+  private SourceException failure(EcrTokenProvider provider, ClusterRegistryCredential credential) {
     SourceException e =
         catchThrowableOfType(SourceException.class, () -> provider.fetch(credential));
     assertThat(e).as("a SourceException").isNotNull();
@@ -108,7 +108,7 @@ class EcrTokenProviderTest {
 
   @Test
   void supportsOnlyEcrSources() {
-    RegistryCredential other = Credentials.named("ecr-prod").staticSource("x", null).build();
+    ClusterRegistryCredential other = Credentials.named("ecr-prod").staticSource("x", null).build();
 
     assertThat(provider().supports(ecr(privateEcr("aws-keys")))).isTrue();
     assertThat(provider().supports(other)).isFalse();
@@ -155,7 +155,7 @@ class EcrTokenProviderTest {
   @Test
   void oneCallPerFetch() throws Exception {
     EcrTokenProvider provider = provider();
-    RegistryCredential credential = ecr(privateEcr("aws-keys", "111111111111"));
+    ClusterRegistryCredential credential = ecr(privateEcr("aws-keys", "111111111111"));
 
     for (int i = 1; i <= 3; i++) {
       provider.fetch(credential);
@@ -338,7 +338,7 @@ class EcrTokenProviderTest {
     fake.failNext(Operation.ECR, 1, 400, "InvalidParameterException", "echo " + PASSWORD_MARKER);
     fake.failNext(Operation.ECR, 1, 403, "SomethingNew", "no");
     EcrTokenProvider provider = provider();
-    RegistryCredential credential = ecr(privateEcr("aws-keys"));
+    ClusterRegistryCredential credential = ecr(privateEcr("aws-keys"));
 
     SourceException denied = failure(provider, credential);
     SourceException invalid = failure(provider, credential);

@@ -9,7 +9,7 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.Selector;
 import io.regcred.api.v1alpha1.SelectorRequirement;
 import io.regcred.api.v1alpha1.SelectorRequirement.Operator;
@@ -109,10 +109,13 @@ class GarOperatorIT {
           assertThat(logs.lines()).noneMatch(l -> l.contains(secret));
           assertThat(operator.main().metrics().scrape()).doesNotContain(secret);
         }
-        client.resources(RegistryCredential.class).withName("gar").delete();
+        client.resources(ClusterRegistryCredential.class).withName("gar").delete();
         await()
             .atMost(Duration.ofSeconds(20))
-            .until(() -> client.resources(RegistryCredential.class).withName("gar").get() == null);
+            .until(
+                () ->
+                    client.resources(ClusterRegistryCredential.class).withName("gar").get()
+                        == null);
       }
     }
   }

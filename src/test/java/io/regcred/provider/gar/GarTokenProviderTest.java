@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.auth.oauth2.GoogleCredentials;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.it.LogCapture;
 import io.regcred.model.RegistryAuth;
 import io.regcred.model.RegistryToken;
@@ -174,11 +174,11 @@ class GarTokenProviderTest {
     return key.toString();
   }
 
-  private static RegistryCredential garCredential(String secretName) {
+  private static ClusterRegistryCredential garCredential(String secretName) {
     return garCredential(secretName, SERVERS);
   }
 
-  private static RegistryCredential garCredential(String secretName, List<String> servers) {
+  private static ClusterRegistryCredential garCredential(String secretName, List<String> servers) {
     return Credentials.named("cred").gar(Credentials.garSource(secretName, servers)).build();
   }
 
@@ -194,7 +194,7 @@ class GarTokenProviderTest {
           "assertion=",
           "eyJ");
 
-  private static SourceException failure(GarTokenProvider provider, RegistryCredential c) {
+  private static SourceException failure(GarTokenProvider provider, ClusterRegistryCredential c) {
     SourceException e = catchThrowableOfType(SourceException.class, () -> provider.fetch(c));
     assertThat(e).as("fetch should fail").isNotNull();
     assertThat(e.getMessage()).isNotBlank();
@@ -219,7 +219,7 @@ class GarTokenProviderTest {
 
   @Test
   void supportsOnlyGarSources() {
-    RegistryCredential other = Credentials.named("cred").staticSource("x", null).build();
+    ClusterRegistryCredential other = Credentials.named("cred").staticSource("x", null).build();
 
     assertThat(provider().supports(garCredential("x"))).isTrue();
     assertThat(provider().supports(garCredential(null))).isTrue();
@@ -691,7 +691,7 @@ class GarTokenProviderTest {
     secrets.put("gar-key", Map.of("key.json", serviceAccountKey(google.tokenUrl(), keys)));
     for (String server :
         List.of("registry.attacker.example", "gcr.io.attacker.example", "127.0.0.1:5000")) {
-      RegistryCredential credential = garCredential("gar-key", List.of("gcr.io", server));
+      ClusterRegistryCredential credential = garCredential("gar-key", List.of("gcr.io", server));
 
       SourceException e = failure(provider(), credential);
 

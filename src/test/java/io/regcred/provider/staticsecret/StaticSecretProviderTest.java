@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.model.RegistryAuth;
 import io.regcred.model.RegistryToken;
 import io.regcred.provider.InMemorySecrets;
@@ -31,11 +31,11 @@ class StaticSecretProviderTest {
     return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static RegistryCredential staticCredential(String secretName, String server) {
+  private static ClusterRegistryCredential staticCredential(String secretName, String server) {
     return Credentials.named("cred").staticSource(secretName, server).build();
   }
 
-  private SourceException failure(RegistryCredential credential) {
+  private SourceException failure(ClusterRegistryCredential credential) {
     SourceException e =
         catchThrowableOfType(SourceException.class, () -> provider.fetch(credential));
     assertThat(e).isNotNull();
@@ -46,7 +46,7 @@ class StaticSecretProviderTest {
 
   @Test
   void supportsOnlyStaticSources() {
-    RegistryCredential ecr =
+    ClusterRegistryCredential ecr =
         Credentials.named("cred").ecr(Credentials.ecrSource("eu-west-1", null)).build();
 
     assertThat(provider.supports(staticCredential("x", null))).isTrue();

@@ -13,7 +13,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
  */
 @Group("regcred.io")
 @Version("v1alpha1")
-@ShortNames("regcred")
+@ShortNames("cregcred")
 @AdditionalPrinterColumn(
     name = "Source",
     jsonPath = ".status.sourceKind",
@@ -39,7 +39,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
-public class RegistryCredential
+public class ClusterRegistryCredential
     extends CustomResource<RegistryCredentialSpec, RegistryCredentialStatus> {
 
   /**
