@@ -46,7 +46,7 @@ fmt: ## Format the Java sources
 
 crd: ## Regenerate the CRD from the Java types into crds/
 	$(MVN) -q process-classes
-	cp target/classes/META-INF/fabric8/clusterregistrycredentials.regcred.io-v1.yml crds/
+	cp target/classes/META-INF/fabric8/clusterregistrycredentials.regcred.io-v1.yml target/classes/META-INF/fabric8/registrycredentials.regcred.io-v1.yml crds/
 
 clean: ## Remove build output
 	$(MVN) -q clean

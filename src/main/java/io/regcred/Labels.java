@@ -11,6 +11,12 @@ public final class Labels {
   /** The ClusterRegistryCredential that owns a written Secret. */
   public static final String CREDENTIAL = "regcred.io/credential";
 
+  /**
+   * The namespaced RegistryCredential that owns a written Secret (in the Secret's namespace). A
+   * label of its own, so that no Secret is ever taken for the other kind's.
+   */
+  public static final String NAMESPACED_CREDENTIAL = "regcred.io/namespaced-credential";
+
   /** The label selector for the managed-Secret informer. */
   public static final String MANAGED_SELECTOR = MANAGED_BY + "=" + MANAGED_BY_VALUE;
 

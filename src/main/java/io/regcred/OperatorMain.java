@@ -13,8 +13,8 @@ import io.regcred.provider.Providers;
 import io.regcred.provider.SourceSecrets;
 import io.regcred.provider.TokenProvider;
 import io.regcred.provider.verify.HandshakeCheck;
+import io.regcred.reconciler.ClusterRegistryCredentialReconciler;
 import io.regcred.reconciler.EventRecorder;
-import io.regcred.reconciler.RegistryCredentialReconciler;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -94,7 +94,7 @@ public final class OperatorMain implements AutoCloseable {
             });
     var events = new EventRecorder(client, clock);
     var reconciler =
-        new RegistryCredentialReconciler(
+        new ClusterRegistryCredentialReconciler(
             providers,
             events,
             metrics,

@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.regcred.Annotations;
 import io.regcred.Labels;
 import io.regcred.api.v1alpha1.ClusterRegistryCredential;
-import io.regcred.api.v1alpha1.DeletionPolicy;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -86,6 +85,11 @@ public final class ManagedSecret {
    * (another type, immutable) is reported, never rewritten in a loop.
    */
   public static Claim claim(Secret existing, ClusterRegistryCredential credential) {
+    return claim(existing, CredentialRef.of(credential));
+  }
+
+  /** {@link #claim(Secret, ClusterRegistryCredential)} for a credential of either kind. */
+  public static Claim claim(Secret existing, CredentialRef credential) {
     ObjectMeta meta = existing.getMetadata();
     OwnerReference controller =
         meta.getOwnerReferences() == null
@@ -96,8 +100,8 @@ public final class ManagedSecret {
                 .orElse(null);
     boolean ours =
         controller != null
-            ? Objects.equals(controller.getUid(), credential.getMetadata().getUid())
-            : labelledFor(existing, credential.getMetadata().getName());
+            ? Objects.equals(controller.getUid(), credential.uid())
+            : labelledFor(existing, credential.labelKey(), credential.name());
     if (!ours) {
       return Claim.FOREIGN;
     }
@@ -112,20 +116,25 @@ public final class ManagedSecret {
    * controller owner reference. Labels alone can be put on any Secret by whoever may write it.
    */
   public static boolean removable(Secret existing, ClusterRegistryCredential credential) {
+    return removable(existing, credential.getMetadata().getUid());
+  }
+
+  /** Whether the Secret has the controller owner reference of the credential with this UID. */
+  public static boolean removable(Secret existing, String credentialUid) {
     var owners = existing.getMetadata().getOwnerReferences();
     return owners != null
         && owners.stream()
             .anyMatch(
                 o ->
                     Boolean.TRUE.equals(o.getController())
-                        && Objects.equals(o.getUid(), credential.getMetadata().getUid()));
+                        && Objects.equals(o.getUid(), credentialUid));
   }
 
-  private static boolean labelledFor(Secret secret, String credentialName) {
+  private static boolean labelledFor(Secret secret, String labelKey, String credentialName) {
     var labels = secret.getMetadata().getLabels();
     return labels != null
         && Labels.MANAGED_BY_VALUE.equals(labels.get(Labels.MANAGED_BY))
-        && credentialName.equals(labels.get(Labels.CREDENTIAL));
+        && credentialName.equals(labels.get(labelKey));
   }
 
   /**
@@ -154,6 +163,12 @@ public final class ManagedSecret {
       String namespace,
       RegistryToken token,
       String sourceHash) {
+    return desired(CredentialRef.of(credential), namespace, token, sourceHash);
+  }
+
+  /** The desired Secret for a credential of either kind. */
+  public static Secret desired(
+      CredentialRef credential, String namespace, RegistryToken token, String sourceHash) {
     String json = DockerConfigJson.render(token.auths());
     Map<String, String> annotations = new LinkedHashMap<>();
     annotations.put(Annotations.CONTENT_HASH, sha256(json));
@@ -166,19 +181,12 @@ public final class ManagedSecret {
               annotations.put(Annotations.EXPIRES_AT, expiry.toString());
             });
     List<OwnerReference> owners =
-        credential.getSpec().effectiveDeletionPolicy() == DeletionPolicy.Retain
-            ? List.of()
-            : List.of(controllerReference(credential));
+        credential.retain() ? List.of() : List.of(credential.controllerReference());
     return new SecretBuilder()
         .withNewMetadata()
-        .withName(credential.targetSecretName())
+        .withName(credential.secretName())
         .withNamespace(namespace)
-        .withLabels(
-            Map.of(
-                Labels.MANAGED_BY,
-                Labels.MANAGED_BY_VALUE,
-                Labels.CREDENTIAL,
-                credential.getMetadata().getName()))
+        .withLabels(credential.labels())
         .withAnnotations(annotations)
         .withOwnerReferences(owners)
         .endMetadata()
@@ -326,14 +334,7 @@ public final class ManagedSecret {
 
   /** The credential as controller owner; it never blocks the credential's deletion. */
   static OwnerReference controllerReference(ClusterRegistryCredential credential) {
-    return new OwnerReferenceBuilder()
-        .withApiVersion(credential.getApiVersion())
-        .withKind(credential.getKind())
-        .withName(credential.getMetadata().getName())
-        .withUid(credential.getMetadata().getUid())
-        .withBlockOwnerDeletion(false)
-        .withController(true)
-        .build();
+    return CredentialRef.of(credential).controllerReference();
   }
 
   static String base64(String value) {

@@ -48,6 +48,15 @@ public record NamespacePlan(String namespace, SecretStep secret, List<AccountEdi
       Secret desired,
       Optional<Secret> found,
       List<ServiceAccount> serviceAccounts) {
+    return plan(CredentialRef.of(credential), desired, found, serviceAccounts);
+  }
+
+  /** {@link #plan(ClusterRegistryCredential, Secret, Optional, List)} for either kind. */
+  public static NamespacePlan plan(
+      CredentialRef credential,
+      Secret desired,
+      Optional<Secret> found,
+      List<ServiceAccount> serviceAccounts) {
     String namespace = desired.getMetadata().getNamespace();
     SecretStep step;
     if (found.isEmpty()) {
@@ -71,10 +80,8 @@ public record NamespacePlan(String namespace, SecretStep secret, List<AccountEdi
 
   /** Our entry added to selected ServiceAccounts, removed from ones no longer selected. */
   static List<AccountEdit> accountEdits(
-      ClusterRegistryCredential credential,
-      String secretName,
-      List<ServiceAccount> serviceAccounts) {
-    var target = credential.getSpec().getTarget().getServiceAccounts();
+      CredentialRef credential, String secretName, List<ServiceAccount> serviceAccounts) {
+    var target = credential.serviceAccounts();
     List<AccountEdit> edits = new ArrayList<>();
     for (ServiceAccount sa : serviceAccounts) {
       boolean selected =

@@ -1,6 +1,7 @@
 package io.regcred.model;
 
 import io.regcred.api.v1alpha1.ClusterRegistryCredential;
+import io.regcred.api.v1alpha1.Refresh;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -139,6 +140,15 @@ public final class RefreshSchedule {
   /** When a token must be replaced; empty for credentials that do not expire. */
   public static Optional<Instant> refreshTime(
       ClusterRegistryCredential credential, RegistryToken token) {
+    return refreshTime(credential.getSpec().getRefresh(), credential.getMetadata().getUid(), token);
+  }
+
+  /**
+   * When a token must be replaced, for a credential of either kind with this refresh setting and
+   * UID (which spreads refreshes of many credentials apart).
+   */
+  public static Optional<Instant> refreshTime(
+      Refresh refresh, String credentialUid, RegistryToken token) {
     return token
         .expiresAt()
         .map(
@@ -146,12 +156,11 @@ public final class RefreshSchedule {
                 nextRefresh(
                     token.issuedAt(),
                     expires,
-                    beforeExpiry(credential),
-                    jitterFor(credential.getMetadata().getUid() + token.issuedAt())));
+                    beforeExpiry(refresh),
+                    jitterFor(credentialUid + token.issuedAt())));
   }
 
-  private static Optional<Duration> beforeExpiry(ClusterRegistryCredential credential) {
-    var refresh = credential.getSpec().getRefresh();
+  private static Optional<Duration> beforeExpiry(Refresh refresh) {
     if (refresh == null || refresh.getBeforeExpiry() == null) {
       return Optional.empty();
     }

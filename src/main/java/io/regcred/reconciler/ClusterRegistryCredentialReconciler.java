@@ -70,10 +70,11 @@ import org.slf4j.MDC;
  * namespace, patch the selected ServiceAccounts, prune what left the target set, report status.
  */
 @ControllerConfiguration(name = "clusterregistrycredential")
-public class RegistryCredentialReconciler
+public class ClusterRegistryCredentialReconciler
     implements Reconciler<ClusterRegistryCredential>, Cleaner<ClusterRegistryCredential> {
 
-  private static final Logger log = LoggerFactory.getLogger(RegistryCredentialReconciler.class);
+  private static final Logger log =
+      LoggerFactory.getLogger(ClusterRegistryCredentialReconciler.class);
 
   private final Function<SourceSecrets, List<TokenProvider>> providerFactory;
   private final EventRecorder events;
@@ -96,7 +97,7 @@ public class RegistryCredentialReconciler
 
   private TokenStore tokens;
   private TokenSource tokenSource;
-  private StatusWriter statusWriter;
+  private StatusWriter<ClusterRegistryCredential> statusWriter;
 
   private Caches caches;
   private NamespaceSync namespaceSync;
@@ -105,7 +106,7 @@ public class RegistryCredentialReconciler
   private Verifications verifications;
   private PullFailureWatch pullFailures;
 
-  public RegistryCredentialReconciler(
+  public ClusterRegistryCredentialReconciler(
       Function<SourceSecrets, List<TokenProvider>> providerFactory,
       EventRecorder events,
       OperatorMetrics metrics,
@@ -136,7 +137,12 @@ public class RegistryCredentialReconciler
     serviceAccounts = new ServiceAccountPatcher(client);
     namespaceSync = new NamespaceSync(client, caches, serviceAccounts, metrics);
     tokens = new TokenStore(client, stateNamespace);
-    statusWriter = new StatusWriter(client, System::nanoTime);
+    statusWriter =
+        new StatusWriter<>(
+            client,
+            ClusterRegistryCredential.class,
+            c -> c.getMetadata().getName(),
+            System::nanoTime);
     tokenSource =
         new TokenSource(
             tokens, List.copyOf(providerFactory.apply(caches)), metrics, clock, sourceNamespace);

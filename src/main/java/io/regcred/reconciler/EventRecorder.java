@@ -26,10 +26,9 @@ public class EventRecorder {
 
   private final KubernetesClient client;
 
-  /** Where Events about cluster-scoped objects must live. */
+  /** Where Events about cluster-scoped objects must live; others live in their object's. */
   public static final String EVENT_NAMESPACE = "default";
 
-  private final String namespace = EVENT_NAMESPACE;
   private final Clock clock;
 
   public EventRecorder(KubernetesClient client, Clock clock) {
@@ -53,6 +52,8 @@ public class EventRecorder {
                 .substring(0, 16);
     String now =
         DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS));
+    String objectNamespace = about.getMetadata().getNamespace();
+    String namespace = objectNamespace == null ? EVENT_NAMESPACE : objectNamespace;
     try {
       var events = client.v1().events().inNamespace(namespace);
       Event existing = events.withName(name).get();
@@ -74,6 +75,7 @@ public class EventRecorder {
                           .withApiVersion(about.getApiVersion())
                           .withKind(about.getKind())
                           .withName(about.getMetadata().getName())
+                          .withNamespace(objectNamespace)
                           .withUid(about.getMetadata().getUid())
                           .withResourceVersion(about.getMetadata().getResourceVersion())
                           .build())

@@ -9,6 +9,7 @@ import io.regcred.Labels;
 import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
 import io.regcred.metrics.OperatorMetrics;
+import io.regcred.model.CredentialRef;
 import io.regcred.model.DockerConfigJson;
 import io.regcred.model.ManagedSecret;
 import io.regcred.model.ManagedSecret.Claim;
@@ -78,7 +79,12 @@ public class NamespaceSync {
   }
 
   public Result sync(ClusterRegistryCredential credential, String namespace, Secret desired) {
-    String credentialName = credential.getMetadata().getName();
+    return sync(CredentialRef.of(credential), namespace, desired);
+  }
+
+  /** {@link #sync(ClusterRegistryCredential, String, Secret)} for a credential of either kind. */
+  public Result sync(CredentialRef credential, String namespace, Secret desired) {
+    String credentialName = credential.key();
     String secretName = desired.getMetadata().getName();
     Set<String> conflicts =
         knownConflicts.computeIfAbsent(credentialName, k -> ConcurrentHashMap.newKeySet());
@@ -237,19 +243,24 @@ public class NamespaceSync {
    * else on it is lost; returns the writes made.
    */
   public int release(ClusterRegistryCredential credential, Secret observed) {
+    return release(credential.getMetadata().getUid(), observed);
+  }
+
+  /** {@link #release(ClusterRegistryCredential, Secret)} by the credential's UID. */
+  public int release(String credentialUid, Secret observed) {
     Secret full =
         client
             .secrets()
             .inNamespace(observed.getMetadata().getNamespace())
             .withName(observed.getMetadata().getName())
             .get();
-    if (full == null || !ManagedSecret.removable(full, credential)) {
+    if (full == null || !ManagedSecret.removable(full, credentialUid)) {
       return 0;
     }
     full.getMetadata()
         .setOwnerReferences(
             full.getMetadata().getOwnerReferences().stream()
-                .filter(o -> !credential.getMetadata().getUid().equals(o.getUid()))
+                .filter(o -> !credentialUid.equals(o.getUid()))
                 .toList());
     client.resource(full).update();
     return 1;
@@ -282,12 +293,19 @@ public class NamespaceSync {
                   + " again";
           default -> {
             String owner = labels == null ? null : labels.get(Labels.CREDENTIAL);
+            String namespaced = labels == null ? null : labels.get(Labels.NAMESPACED_CREDENTIAL);
             yield where
-                + (owner == null
-                    ? " exists and is not managed by regcred-operator; left untouched"
-                    : " is not this credential's (it names ClusterRegistryCredential "
+                + (owner != null
+                    ? " is not this credential's (it names ClusterRegistryCredential "
                         + owner
-                        + "); left untouched");
+                        + "); left untouched"
+                    : namespaced != null
+                        ? " is not this credential's (it names RegistryCredential "
+                            + namespace
+                            + "/"
+                            + namespaced
+                            + "); left untouched"
+                        : " exists and is not managed by regcred-operator; left untouched");
           }
         };
     return new Result(

@@ -1,10 +1,10 @@
 package io.regcred.reconciler;
 
+import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus;
 import io.regcred.model.StatusPace;
 import java.time.Duration;
@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * of onboardings costs one status write, not one each. A refused write is logged and reported to
  * the caller, never thrown: the refresh a reconcile scheduled must not be lost with it.
  */
-final class StatusWriter {
+final class StatusWriter<T extends CustomResource<?, RegistryCredentialStatus>> {
 
   private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
 
@@ -40,6 +41,8 @@ final class StatusWriter {
   private record Written(long atNanos, Optional<RegistryCredentialStatus> held) {}
 
   private final KubernetesClient client;
+  private final Class<T> type;
+  private final Function<T, String> key;
   private final LongSupplier nanoTime;
   private final Map<String, Written> written = new ConcurrentHashMap<>();
 
@@ -47,8 +50,11 @@ final class StatusWriter {
    * @param nanoTime real, monotonic time: the pace protects the API server, whatever clock the
    *     operator's decisions read
    */
-  StatusWriter(KubernetesClient client, LongSupplier nanoTime) {
+  StatusWriter(
+      KubernetesClient client, Class<T> type, Function<T, String> key, LongSupplier nanoTime) {
     this.client = client;
+    this.type = type;
+    this.key = key;
     this.nanoTime = nanoTime;
   }
 
@@ -57,14 +63,14 @@ final class StatusWriter {
    * held status was already decided (its Events sent), so deciding again from the written one would
    * repeat them.
    */
-  RegistryCredentialStatus latest(ClusterRegistryCredential credential) {
-    Written w = written.get(credential.getMetadata().getName());
+  RegistryCredentialStatus latest(T credential) {
+    Written w = written.get(key.apply(credential));
     return w == null ? credential.getStatus() : w.held().orElse(credential.getStatus());
   }
 
   /** Writes the status if it changed and the pace allows, else holds it. */
-  Outcome write(ClusterRegistryCredential credential, RegistryCredentialStatus status) {
-    String name = credential.getMetadata().getName();
+  Outcome write(T credential, RegistryCredentialStatus status) {
+    String name = key.apply(credential);
     Written last = written.get(name);
     if (status.equals(credential.getStatus())) {
       if (last != null && last.held().isPresent()) {
@@ -84,8 +90,8 @@ final class StatusWriter {
   }
 
   /** Writes at once, whatever the pace (a failed reconcile's status, written once per retry). */
-  boolean writeNow(ClusterRegistryCredential credential, RegistryCredentialStatus status) {
-    String name = credential.getMetadata().getName();
+  boolean writeNow(T credential, RegistryCredentialStatus status) {
+    String name = key.apply(credential);
     if (status.equals(credential.getStatus())) {
       written.computeIfPresent(name, (k, w) -> new Written(w.atNanos(), Optional.empty()));
       return true;
@@ -95,9 +101,10 @@ final class StatusWriter {
             .getKubernetesSerialization()
             .asJson(List.of(Map.of("op", "add", "path", "/status", "value", status)));
     try {
-      client
-          .resources(ClusterRegistryCredential.class)
-          .withName(name)
+      var resources = client.resources(type);
+      String namespace = credential.getMetadata().getNamespace();
+      (namespace == null ? resources : resources.inNamespace(namespace))
+          .withName(credential.getMetadata().getName())
           .subresource("status")
           .patch(PatchContext.of(PatchType.JSON), patch);
       credential.setStatus(status);

@@ -390,6 +390,16 @@ class RefreshScheduleIT {
       }
 
       @Override
+      public boolean supports(io.regcred.api.v1alpha1.Source source) {
+        return provider.supports(source);
+      }
+
+      @Override
+      public RegistryToken fetch(io.regcred.api.v1alpha1.Source source) {
+        throw new UnsupportedOperationException("this test's credentials are fetched whole");
+      }
+
+      @Override
       public RegistryToken fetch(ClusterRegistryCredential credential) throws SourceException {
         time.hold();
         var released = new java.util.concurrent.atomic.AtomicBoolean();

@@ -2,12 +2,12 @@ package io.regcred.testing;
 
 import io.regcred.api.v1alpha1.AcrSource;
 import io.regcred.api.v1alpha1.ClusterRegistryCredential;
+import io.regcred.api.v1alpha1.ClusterRegistryCredentialSpec;
 import io.regcred.api.v1alpha1.DeletionPolicy;
 import io.regcred.api.v1alpha1.EcrSource;
 import io.regcred.api.v1alpha1.GarSource;
 import io.regcred.api.v1alpha1.NamespaceTarget;
 import io.regcred.api.v1alpha1.Refresh;
-import io.regcred.api.v1alpha1.RegistryCredentialSpec;
 import io.regcred.api.v1alpha1.SecretReference;
 import io.regcred.api.v1alpha1.Selector;
 import io.regcred.api.v1alpha1.ServiceAccountTarget;
@@ -205,7 +205,7 @@ public final class Credentials {
       accounts.setSelector(serviceAccounts.getSelector());
       target.setServiceAccounts(accounts);
     }
-    var spec = new RegistryCredentialSpec();
+    var spec = new ClusterRegistryCredentialSpec();
     spec.setSource(source.get());
     spec.setTarget(target);
     spec.setDeletionPolicy(deletionPolicy);

@@ -40,7 +40,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
 public class ClusterRegistryCredential
-    extends CustomResource<RegistryCredentialSpec, RegistryCredentialStatus> {
+    extends CustomResource<ClusterRegistryCredentialSpec, RegistryCredentialStatus> {
 
   /**
    * The Secret name written into target namespaces: {@code spec.target.secretName}, else the

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
 
 /** What to fetch, where to write it, and when to refresh it. */
-public class RegistryCredentialSpec {
+public class ClusterRegistryCredentialSpec {
 
   @Required
   @JsonPropertyDescription(

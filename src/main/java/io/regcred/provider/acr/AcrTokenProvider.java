@@ -19,7 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.microsoft.aad.msal4j.MsalServiceException;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.regcred.api.v1alpha1.AcrSource;
-import io.regcred.api.v1alpha1.ClusterRegistryCredential;
+import io.regcred.api.v1alpha1.Source;
 import io.regcred.model.Reason;
 import io.regcred.model.RegistryAuth;
 import io.regcred.model.RegistryToken;
@@ -136,13 +136,13 @@ public final class AcrTokenProvider implements TokenProvider {
   }
 
   @Override
-  public boolean supports(ClusterRegistryCredential credential) {
-    return credential.getSpec().getSource().getAcr() != null;
+  public boolean supports(Source source) {
+    return source.getAcr() != null;
   }
 
   @Override
-  public RegistryToken fetch(ClusterRegistryCredential credential) throws SourceException {
-    AcrSource spec = credential.getSpec().getSource().getAcr();
+  public RegistryToken fetch(Source source) throws SourceException {
+    AcrSource spec = source.getAcr();
     // Checked before any token exists: the exchange sends the Entra token to this server.
     Optional<String> badServer =
         RegistryHosts.acrServerProblem(

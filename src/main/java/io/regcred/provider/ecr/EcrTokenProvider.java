@@ -1,9 +1,9 @@
 package io.regcred.provider.ecr;
 
 import io.fabric8.kubernetes.api.model.Secret;
-import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.EcrSource;
 import io.regcred.api.v1alpha1.SecretReference;
+import io.regcred.api.v1alpha1.Source;
 import io.regcred.model.Reason;
 import io.regcred.model.RegistryAuth;
 import io.regcred.model.RegistryToken;
@@ -143,13 +143,13 @@ public final class EcrTokenProvider implements TokenProvider, AutoCloseable {
   }
 
   @Override
-  public boolean supports(ClusterRegistryCredential credential) {
-    return credential.getSpec().getSource().getEcr() != null;
+  public boolean supports(Source source) {
+    return source.getEcr() != null;
   }
 
   @Override
-  public RegistryToken fetch(ClusterRegistryCredential credential) throws SourceException {
-    EcrSource spec = credential.getSpec().getSource().getEcr();
+  public RegistryToken fetch(Source source) throws SourceException {
+    EcrSource spec = source.getEcr();
     Region region = region(spec);
     try (Resources resources = new Resources()) {
       SdkHttpClient httpClient = resources.add(httpClient(http));

@@ -11,8 +11,8 @@ import com.google.auth.http.HttpTransportFactory;
 import com.google.auth.oauth2.AccessToken;
 import com.google.auth.oauth2.GoogleCredentials;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import io.regcred.api.v1alpha1.GarSource;
+import io.regcred.api.v1alpha1.Source;
 import io.regcred.model.Reason;
 import io.regcred.model.RegistryAuth;
 import io.regcred.model.RegistryToken;
@@ -138,13 +138,13 @@ public final class GarTokenProvider implements TokenProvider {
   }
 
   @Override
-  public boolean supports(ClusterRegistryCredential credential) {
-    return credential.getSpec().getSource().getGar() != null;
+  public boolean supports(Source source) {
+    return source.getGar() != null;
   }
 
   @Override
-  public RegistryToken fetch(ClusterRegistryCredential credential) throws SourceException {
-    GarSource spec = credential.getSpec().getSource().getGar();
+  public RegistryToken fetch(Source source) throws SourceException {
+    GarSource spec = source.getGar();
     List<String> servers = spec.getServers();
     Optional<String> badServers = RegistryHosts.garServersProblem(servers);
     if (badServers.isPresent()) {

@@ -1,7 +1,7 @@
 package io.regcred.provider.staticsecret;
 
 import io.fabric8.kubernetes.api.model.Secret;
-import io.regcred.api.v1alpha1.ClusterRegistryCredential;
+import io.regcred.api.v1alpha1.Source;
 import io.regcred.api.v1alpha1.StaticSource;
 import io.regcred.model.DockerConfigJson;
 import io.regcred.model.DockerConfigJson.InvalidDockerConfig;
@@ -36,13 +36,13 @@ public final class StaticSecretProvider implements TokenProvider {
   }
 
   @Override
-  public boolean supports(ClusterRegistryCredential credential) {
-    return credential.getSpec().getSource().getStaticSource() != null;
+  public boolean supports(Source source) {
+    return source.getStaticSource() != null;
   }
 
   @Override
-  public RegistryToken fetch(ClusterRegistryCredential credential) throws SourceException {
-    StaticSource spec = credential.getSpec().getSource().getStaticSource();
+  public RegistryToken fetch(Source source) throws SourceException {
+    StaticSource spec = source.getStaticSource();
     Optional<String> badServer = RegistryHosts.staticServerProblem(spec.getServer());
     if (badServer.isPresent()) {
       throw new SourceException(Reason.InvalidSpec, badServer.get());
