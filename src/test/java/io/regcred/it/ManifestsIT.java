@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
@@ -58,7 +59,13 @@ import org.junit.jupiter.api.Test;
 class ManifestsIT {
 
   static final Path CHART = Path.of("charts/regcred-operator");
-  static final Path CRD = Path.of("crds/clusterregistrycredentials.regcred.io-v1.yml");
+
+  /** The generated CRDs, one per kind, committed to crds/ and copied to the chart. */
+  static final List<Path> CRDS =
+      List.of(
+          Path.of("crds/clusterregistrycredentials.regcred.io-v1.yml"),
+          Path.of("crds/registrycredentials.regcred.io-v1.yml"));
+
   static final String RELEASE = "regcred-operator";
   static final String CHART_NS = "regcred-chart";
   static final String KUSTOMIZE_NS = "regcred-system";
@@ -98,17 +105,20 @@ class ManifestsIT {
   void chartCrdIsTheGeneratedCrd() throws IOException {
     try (Stream<Path> files = Files.list(CHART.resolve("crds"))) {
       assertThat(files.map(p -> p.getFileName().toString()))
-          .containsExactly(CRD.getFileName().toString());
+          .containsExactlyInAnyOrderElementsOf(
+              CRDS.stream().map(p -> p.getFileName().toString()).toList());
     }
-    assertThat(Files.mismatch(CRD, CHART.resolve("crds").resolve(CRD.getFileName())))
-        .as(
-            "charts/regcred-operator/crds/ must be a copy of "
-                + CRD
-                + ": cp "
-                + CRD
-                + " "
-                + CHART.resolve("crds"))
-        .isEqualTo(-1L);
+    for (Path crd : CRDS) {
+      assertThat(Files.mismatch(crd, CHART.resolve("crds").resolve(crd.getFileName())))
+          .as(
+              "charts/regcred-operator/crds/ must be a copy of "
+                  + crd
+                  + ": cp "
+                  + crd
+                  + " "
+                  + CHART.resolve("crds"))
+          .isEqualTo(-1L);
+    }
   }
 
   @Test
@@ -161,8 +171,7 @@ class ManifestsIT {
     assertThat(one(chart, ClusterRoleBinding.class).getSubjects())
         .singleElement()
         .satisfies(s -> assertThat(s.getNamespace()).isEqualTo(CHART_NS));
-    assertThat(one(chart, CustomResourceDefinition.class).getSpec())
-        .isEqualTo(one(kustomize, CustomResourceDefinition.class).getSpec());
+    assertThat(crds(chart)).isEqualTo(crds(kustomize)).hasSize(CRDS.size());
 
     Deployment chartDeployment = one(chart, Deployment.class);
     Deployment kustomizeDeployment = one(kustomize, Deployment.class);
@@ -386,6 +395,15 @@ class ManifestsIT {
     List<T> found = objects.stream().filter(type::isInstance).map(type::cast).toList();
     assertThat(found).as(type.getSimpleName()).hasSize(1);
     return found.get(0);
+  }
+
+  /** CustomResourceDefinition name to its spec. */
+  static Map<String, CustomResourceDefinitionSpec> crds(List<HasMetadata> objects) {
+    return objects.stream()
+        .filter(CustomResourceDefinition.class::isInstance)
+        .map(CustomResourceDefinition.class::cast)
+        .collect(
+            Collectors.toMap(c -> c.getMetadata().getName(), CustomResourceDefinition::getSpec));
   }
 
   /** ClusterRole name to its rules. */
