@@ -59,6 +59,8 @@ class ManifestsIT {
 
   static final Path CHART = Path.of("charts/regcred-operator");
   static final Path CRD = Path.of("crds/clusterregistrycredentials.regcred.io-v1.yml");
+
+  static final Path NAMESPACED_CRD = Path.of("crds/registrycredentials.regcred.io-v1.yml");
   static final String RELEASE = "regcred-operator";
   static final String CHART_NS = "regcred-chart";
   static final String KUSTOMIZE_NS = "regcred-system";
@@ -98,17 +100,20 @@ class ManifestsIT {
   void chartCrdIsTheGeneratedCrd() throws IOException {
     try (Stream<Path> files = Files.list(CHART.resolve("crds"))) {
       assertThat(files.map(p -> p.getFileName().toString()))
-          .containsExactly(CRD.getFileName().toString());
+          .containsExactlyInAnyOrder(
+              CRD.getFileName().toString(), NAMESPACED_CRD.getFileName().toString());
     }
-    assertThat(Files.mismatch(CRD, CHART.resolve("crds").resolve(CRD.getFileName())))
-        .as(
-            "charts/regcred-operator/crds/ must be a copy of "
-                + CRD
-                + ": cp "
-                + CRD
-                + " "
-                + CHART.resolve("crds"))
-        .isEqualTo(-1L);
+    for (Path crd : List.of(CRD, NAMESPACED_CRD)) {
+      assertThat(Files.mismatch(crd, CHART.resolve("crds").resolve(crd.getFileName())))
+          .as(
+              "charts/regcred-operator/crds/ must be a copy of "
+                  + crd
+                  + ": cp "
+                  + crd
+                  + " "
+                  + CHART.resolve("crds"))
+          .isEqualTo(-1L);
+    }
   }
 
   @Test
