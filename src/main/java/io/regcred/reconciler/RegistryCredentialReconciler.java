@@ -68,6 +68,12 @@ public class RegistryCredentialReconciler
    */
   static final Duration RECHECK_EVERY = Duration.ofMinutes(5);
 
+  /**
+   * How soon a failed write or a conflict is looked at again: no event reports a foreign Secret
+   * going away (only our labelled ones are watched).
+   */
+  static final Duration RETRY_SYNC_AFTER = Duration.ofSeconds(30);
+
   private final TenantSources sources;
   private final Supplier<ClusterView> view;
   private final NamespacedTriggers triggers;
@@ -280,7 +286,11 @@ public class RegistryCredentialReconciler
                 nextRefresh,
                 nextAttempt,
                 verifications.dueAgain(key),
-                Optional.of(now.plus(RECHECK_EVERY))));
+                Optional.of(
+                    now.plus(
+                        report != null && !report.failures().isEmpty()
+                            ? RETRY_SYNC_AFTER
+                            : RECHECK_EVERY))));
     return Stream.concat(wake.map(timebase::realDelay).stream(), written.heldFor().stream())
         .min(Duration::compareTo)
         .map(UpdateControl.<RegistryCredential>noUpdate()::rescheduleAfter)

@@ -154,7 +154,7 @@ class NamespacedCredentialIT {
         .untilAsserted(
             () ->
                 assertThat(eventsIn("own-a", "pull"))
-                    .anySatisfy(e -> assertThat(e).startsWith("Synced")));
+                    .anySatisfy(e -> assertThat(e).startsWith("AllNamespacesSynced")));
 
     delete("own-a", "pull");
     await()
@@ -303,7 +303,7 @@ class NamespacedCredentialIT {
     await()
         .atMost(Duration.ofSeconds(15))
         .untilAsserted(
-            () -> assertThat(syncedReason("foreign", "mine")).isEqualTo(Reason.SyncFailed.name()));
+            () -> assertThat(syncedReason("foreign", "mine")).isEqualTo(Reason.Conflict.name()));
     Secret theirs = client.secrets().inNamespace("foreign").withName("theirs").get();
     assertThat(theirs.getType()).isEqualTo("kubernetes.io/basic-auth");
     assertThat(pullSecrets("foreign", "default")).isEmpty();
