@@ -126,7 +126,8 @@ up() {
   k apply -k crds >/dev/null
   k create namespace "$ns" --dry-run=client -o yaml | k apply -f - >/dev/null
   k apply -k config/rbac >/dev/null
-  k wait --for=condition=Established crd/clusterregistrycredentials.regcred.io --timeout=30s >/dev/null
+  k wait --for=condition=Established crd/clusterregistrycredentials.regcred.io \
+    crd/registrycredentials.regcred.io --timeout=30s >/dev/null
 
   step "starting regcred-operator as its own process, with its ServiceAccount's token (not admin)"
   operator_kubeconfig
@@ -169,9 +170,9 @@ EOF
   step "kubectl apply -f .demo/clusterregistrycredential.yaml"
   cat "$state/clusterregistrycredential.yaml"
   k apply -f "$state/clusterregistrycredential.yaml" >/dev/null
-  k wait --for=condition=Ready regcred/demo --timeout=90s >/dev/null ||
+  k wait --for=condition=Ready cregcred/demo --timeout=90s >/dev/null ||
     fail "the ClusterRegistryCredential did not become Ready"
-  k wait --for=condition=Verified regcred/demo --timeout=60s >/dev/null ||
+  k wait --for=condition=Verified cregcred/demo --timeout=60s >/dev/null ||
     fail "the registry did not accept the credential (condition Verified)"
 
   step "kubectl get cregcred"
@@ -236,10 +237,49 @@ EOF
   wait_running team-a hello-rotated
   k -n team-a get pod hello-rotated -o wide
 
+  step "tenant self-service: carol edits namespace team-self (the built-in role edit, nothing more)"
+  namespace team-self
+  wait_default_sa team-self
+  k -n team-self create rolebinding carol-edit --clusterrole=edit --user=carol@example.test \
+    --dry-run=client -o yaml | k apply -f - >/dev/null
+  local as_carol=(--as=carol@example.test)
+  for _ in $(seq 100); do # the controller-manager aggregates the shipped rules into edit
+    [[ $(k -n team-self auth can-i create registrycredentials.regcred.io "${as_carol[@]}") == yes ]] && break
+    sleep 0.2
+  done
+  echo "carol may create a RegistryCredential in team-self: $(k -n team-self auth can-i create registrycredentials.regcred.io "${as_carol[@]}")"
+  echo "in team-a: $(k -n team-a auth can-i create registrycredentials.regcred.io "${as_carol[@]}" || true)"
+  echo "a ClusterRegistryCredential: $(k auth can-i create clusterregistrycredentials.regcred.io "${as_carol[@]}" || true)"
+  k -n team-self create secret generic team-login --type=kubernetes.io/basic-auth \
+    --from-literal=username=demo-robot --from-file=password="$robot_password" \
+    --dry-run=client -o yaml | k apply "${as_carol[@]}" -f - >/dev/null
+  cat >"$state/registrycredential.yaml" <<EOF
+apiVersion: regcred.io/v1alpha1
+kind: RegistryCredential
+metadata: {name: team-pull, namespace: team-self}
+spec:
+  source:                  # only Secrets and ServiceAccounts of team-self can be named
+    static: {secretRef: {name: team-login}, server: "$registry"}
+  verification:
+    caBundle: |
+$(sed 's/^/      /' "$node_dir/pki/ca.crt")
+EOF
+  step "kubectl apply --as=carol@example.test -f .demo/registrycredential.yaml"
+  cat "$state/registrycredential.yaml" | sed '/caBundle/,$d'
+  k apply "${as_carol[@]}" -f "$state/registrycredential.yaml" >/dev/null
+  k -n team-self wait --for=condition=Ready regcred/team-pull --timeout=90s >/dev/null ||
+    fail "the namespaced RegistryCredential did not become Ready"
+  k -n team-self get regcred "${as_carol[@]}"
+  step "a Pod in team-self pulls with the team's own credential"
+  pod team-self
+  wait_running team-self hello
+  k -n team-self get pod hello -o wide
+
   touch "$state/ready"
   step "demo is running. Try:
   export KUBECONFIG=$state/kubeconfig
   kubectl get cregcred
+  kubectl get regcred -A                           # the namespaced ones
   kubectl create namespace team-d && kubectl label namespace team-d regcred.io/pull=true
   kubectl get sa default -n team-d -o yaml        # imagePullSecrets: regcred
   kubectl get secret regcred -n team-d

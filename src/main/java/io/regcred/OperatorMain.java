@@ -12,11 +12,16 @@ import io.regcred.model.Timebase;
 import io.regcred.provider.Providers;
 import io.regcred.provider.SourceSecrets;
 import io.regcred.provider.TokenProvider;
+import io.regcred.provider.tenant.TenantSources;
 import io.regcred.provider.verify.HandshakeCheck;
 import io.regcred.reconciler.ClusterRegistryCredentialReconciler;
 import io.regcred.reconciler.EventRecorder;
+import io.regcred.reconciler.NamespacedTriggers;
+import io.regcred.reconciler.RegistryCredentialReconciler;
 import java.time.Clock;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -93,6 +98,8 @@ public final class OperatorMain implements AutoCloseable {
               }
             });
     var events = new EventRecorder(client, clock);
+    var namespacedTriggers = new NamespacedTriggers();
+    var verifier = HandshakeCheck.standard();
     var reconciler =
         new ClusterRegistryCredentialReconciler(
             providers,
@@ -100,10 +107,26 @@ public final class OperatorMain implements AutoCloseable {
             metrics,
             timebase,
             fanOut,
-            HandshakeCheck.standard(),
+            verifier,
             verifyPool,
+            namespacedTriggers,
             config);
     operator.register(reconciler);
+    // Registered second: it reads the caches the cluster kind's reconciler has just made.
+    Set<String> closedToTenants = new HashSet<>(config.deniedNamespaces());
+    closedToTenants.add(config.namespace());
+    closedToTenants.add(config.sourceNamespace());
+    operator.register(
+        new RegistryCredentialReconciler(
+            new TenantSources(client, providers),
+            reconciler::view,
+            namespacedTriggers,
+            events,
+            metrics,
+            timebase,
+            closedToTenants,
+            verifier,
+            verifyPool));
     this.health =
         config.httpPort() > 0
             ? new HealthServer(

@@ -29,7 +29,8 @@ import java.util.TreeMap;
 public final class ManagedSecret {
 
   /** Label keys the operator owns on a written Secret. */
-  static final List<String> OWN_LABELS = List.of(Labels.MANAGED_BY, Labels.CREDENTIAL);
+  static final List<String> OWN_LABELS =
+      List.of(Labels.MANAGED_BY, Labels.CREDENTIAL, Labels.NAMESPACED_CREDENTIAL);
 
   /** Annotation keys the operator owns on a written Secret. */
   static final List<String> OWN_ANNOTATIONS =

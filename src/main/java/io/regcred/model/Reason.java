@@ -18,7 +18,8 @@ public enum Reason {
   ProviderUnavailable("the source failed or throttled (HTTP 5xx or 429); retried with backoff"),
   ProviderUnreachable(
       "no answer from the source's endpoint (DNS, TLS, timeout); retried with backoff"),
-  SourceSecretNotFound("the Secret the spec names is not in the operator's source namespace"),
+  SourceSecretNotFound(
+      "the Secret the spec names is not in the source namespace (the operator's, or a namespaced credential's own)"),
   SourceSecretInvalid(
       "the source Secret lacks a key or holds something that cannot be read (bad JSON, a key.json naming hosts or files the operator does not allow)"),
   SourceNotSupported("this build of the operator has no provider for the source kind"),
@@ -34,7 +35,7 @@ public enum Reason {
   SecretImmutable(
       "the Secret under the target name is this credential's but immutable; delete it and it is written again"),
   NamespaceDenied(
-      "the credential names a namespace on the operator's deny list (REGCRED_DENIED_NAMESPACES)"),
+      "the credential names a namespace on the operator's deny list (REGCRED_DENIED_NAMESPACES), or a namespaced credential lives in one or in the operator's own"),
   Forbidden(
       "the API server refused a write (RBAC, or an admission webhook or policy, named in the message)"),
   NotFound("an object disappeared while it was written; retried"),

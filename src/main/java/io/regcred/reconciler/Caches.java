@@ -62,7 +62,8 @@ public class Caches implements ClusterView, SourceSecrets {
   public Caches(
       EventSourceContext<ClusterRegistryCredential> context,
       String sourceNamespace,
-      Set<String> deniedNamespaces) {
+      Set<String> deniedNamespaces,
+      NamespacedTriggers namespaced) {
     this.client = context.getClient();
     this.sourceNamespace = sourceNamespace;
     var primaries = context.getPrimaryCache();
@@ -91,10 +92,12 @@ public class Caches implements ClusterView, SourceSecrets {
                             ServiceAccount.class, ClusterRegistryCredential.class)
                         .withName("serviceaccounts")
                         .withItemStore(new TrimmingItemStore<>(PullSecretEdit::observed)),
-                    new ServiceAccountToCredentialsMapper(
-                        primaries::list,
-                        name -> namespace(name).map(NamespaceView::of),
-                        deniedNamespaces),
+                    alsoTelling(
+                        new ServiceAccountToCredentialsMapper(
+                            primaries::list,
+                            name -> namespace(name).map(NamespaceView::of),
+                            deniedNamespaces),
+                        namespaced::serviceAccountChanged),
                     sa -> sa.getMetadata().getNamespace(),
                     (now, before) ->
                         !Objects.equals(now.getImagePullSecrets(), before.getImagePullSecrets())
@@ -114,7 +117,7 @@ public class Caches implements ClusterView, SourceSecrets {
                         // what tenants write.
                         .withItemStore(new TrimmingItemStore<>(ManagedSecret::observed))
                         .withInformerListLimit(MANAGED_LIST_PAGE),
-                    Caches::credentialOf,
+                    alsoTelling(Caches::credentialOf, namespaced::secretChanged),
                     secret -> secret.getMetadata().getNamespace(),
                     (now, before) -> true)
                 .build(),
@@ -206,6 +209,15 @@ public class Caches implements ClusterView, SourceSecrets {
         .withOnAddFilter(marking.onAdd())
         .withOnUpdateFilter(marking.onUpdate(relevant))
         .withOnDeleteFilter(marking.onDelete());
+  }
+
+  /** The mapper, telling the namespaced kind of each event it maps too. */
+  private static <R extends HasMetadata> SecondaryToPrimaryMapper<R> alsoTelling(
+      SecondaryToPrimaryMapper<R> mapper, java.util.function.Consumer<R> namespaced) {
+    return resource -> {
+      namespaced.accept(resource);
+      return mapper.toPrimaryResourceIDs(resource);
+    };
   }
 
   /** The namespaces events were seen for since the credential's last pass; clears them. */

@@ -88,6 +88,7 @@ public class ClusterRegistryCredentialReconciler
   private final int writeThreads;
   private final RegistryCheck verifier;
   private final ExecutorService verifyPool;
+  private final NamespacedTriggers namespacedTriggers;
 
   /** How often a pass waiting on its writes looks for newcomers to serve first. */
   private static final Duration NEWCOMER_CHECK = Duration.ofMillis(20);
@@ -114,7 +115,9 @@ public class ClusterRegistryCredentialReconciler
       ExecutorService fanOut,
       RegistryCheck verifier,
       ExecutorService verifyPool,
+      NamespacedTriggers namespacedTriggers,
       OperatorConfig config) {
+    this.namespacedTriggers = namespacedTriggers;
     this.providerFactory = providerFactory;
     this.events = events;
     this.metrics = metrics;
@@ -132,7 +135,7 @@ public class ClusterRegistryCredentialReconciler
   @Override
   public List<EventSource<?, ClusterRegistryCredential>> prepareEventSources(
       EventSourceContext<ClusterRegistryCredential> context) {
-    caches = new Caches(context, sourceNamespace, deniedNamespaces);
+    caches = new Caches(context, sourceNamespace, deniedNamespaces, namespacedTriggers);
     KubernetesClient client = context.getClient();
     serviceAccounts = new ServiceAccountPatcher(client);
     namespaceSync = new NamespaceSync(client, caches, serviceAccounts, metrics);
@@ -164,6 +167,11 @@ public class ClusterRegistryCredentialReconciler
             client, caches, context.getPrimaryCache(), deniedNamespaces, events, metrics, clock);
     return Stream.concat(caches.eventSources().stream(), Stream.of(verified, pullFailures))
         .toList();
+  }
+
+  /** The caches, shared with the namespaced kind's reconciler (once events sources exist). */
+  public ClusterView view() {
+    return caches;
   }
 
   @Override

@@ -15,6 +15,8 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +49,14 @@ final class TokenSource {
   }
 
   /**
+   * For namespaced credentials, which bring their own fetcher and keep their own tokens: only
+   * {@link #obtain(Request, FetchState, Instant)} applies.
+   */
+  static TokenSource forRequests(OperatorMetrics metrics, Clock clock) {
+    return new TokenSource(null, List.of(), metrics, clock, null);
+  }
+
+  /**
    * @param token the token to write, if there is one
    * @param source the source as status shows it
    * @param fetch the fetch history after this pass
@@ -55,11 +65,49 @@ final class TokenSource {
 
   Outcome obtain(
       ClusterRegistryCredential credential, String sourceHash, FetchState fetch, Instant now) {
-    String name = credential.getMetadata().getName();
-    String sourceKind = credential.getSpec().getSource().kind();
     Optional<RegistryToken> current = tokens.current(credential, sourceHash, now);
-    Optional<Instant> currentRefresh =
-        current.flatMap(t -> RefreshSchedule.refreshTime(credential, t));
+    return obtain(
+        new Request(
+            credential.getMetadata().getName(),
+            credential.getSpec().getSource().kind(),
+            describeSource(credential),
+            current,
+            t -> RefreshSchedule.refreshTime(credential, t),
+            () -> provider(credential).fetch(credential),
+            t -> tokens.remember(credential, t, sourceHash)),
+        fetch,
+        now);
+  }
+
+  /** One call to a source, for a credential of either kind. */
+  @FunctionalInterface
+  interface Fetcher {
+    RegistryToken fetch() throws SourceException;
+  }
+
+  /**
+   * What deciding on a credential's token needs.
+   *
+   * @param key the credential's key (for logs and metrics)
+   * @param current the token in hand for this source spec, if any
+   * @param refreshTime when a token must be replaced
+   * @param remember keeps a fetched token
+   */
+  record Request(
+      String key,
+      String sourceKind,
+      String description,
+      Optional<RegistryToken> current,
+      Function<RegistryToken, Optional<Instant>> refreshTime,
+      Fetcher fetcher,
+      Consumer<RegistryToken> remember) {}
+
+  /** The token of a pass for a credential of either kind: at most one call to its source. */
+  Outcome obtain(Request request, FetchState fetch, Instant now) {
+    String name = request.key();
+    String sourceKind = request.sourceKind();
+    Optional<RegistryToken> current = request.current();
+    Optional<Instant> currentRefresh = current.flatMap(request.refreshTime());
 
     // Decide on the token, then carry the decision out: at most one call to the source.
     TokenDecision decision = TokenDecision.decide(current, currentRefresh, fetch, now);
@@ -67,12 +115,12 @@ final class TokenSource {
     SourceState source;
     if (decision instanceof TokenDecision.Reuse reuse) {
       token = Optional.of(reuse.token());
-      source = SourceState.available(describeSource(credential), reuse.token().expiresAt());
+      source = SourceState.available(request.description(), reuse.token().expiresAt());
     } else if (decision instanceof TokenDecision.Fetch) {
       try {
-        RegistryToken fetched = usable(sourceKind, provider(credential).fetch(credential));
+        RegistryToken fetched = usable(sourceKind, request.fetcher().fetch());
         metrics.providerCall(sourceKind, name, true);
-        tokens.remember(credential, fetched, sourceHash);
+        request.remember().accept(fetched);
         fetch = FetchState.fresh(fetch.sourceKey());
         if (fetched.expiresAt().isPresent()) {
           log.info(
@@ -81,10 +129,10 @@ final class TokenSource {
               sourceKind,
               fetched.expiresAt().get());
         } else {
-          log.debug("read credential={} source={}", name, sourceKind); // every pass, from cache
+          log.debug("read credential={} source={}", name, sourceKind); // every pass
         }
         token = Optional.of(fetched);
-        source = SourceState.available(describeSource(credential), fetched.expiresAt());
+        source = SourceState.available(request.description(), fetched.expiresAt());
       } catch (SourceException e) {
         metrics.providerCall(sourceKind, name, false);
         log.warn(

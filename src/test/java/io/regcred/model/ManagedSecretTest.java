@@ -349,6 +349,62 @@ class ManagedSecretTest {
     }
   }
 
+  /** A namespaced credential of the same name, in namespace ns. */
+  private static CredentialRef namespacedQuay(String uid, boolean retain) {
+    return new CredentialRef(
+        "ns/quay",
+        "quay",
+        "regcred.io/v1alpha1",
+        "RegistryCredential",
+        uid,
+        Labels.NAMESPACED_CREDENTIAL,
+        "quay",
+        null,
+        retain);
+  }
+
+  @Test
+  void aSecretOfOneKindIsNeverClaimedByTheOtherKindsCredentialOfTheSameName() {
+    Secret clusterRetained =
+        stored(
+            ManagedSecret.desired(
+                quay().deletionPolicy(DeletionPolicy.Retain).build(), "ns", token("p"), "h"));
+    Secret namespacedRetained =
+        stored(ManagedSecret.desired(namespacedQuay("uid-n", true), "ns", token("p"), "h"));
+
+    assertThat(namespacedRetained.getMetadata().getLabels())
+        .containsEntry(Labels.NAMESPACED_CREDENTIAL, "quay")
+        .doesNotContainKey(Labels.CREDENTIAL);
+    // Labels alone decide without an owner: each kind reads only its own label.
+    assertThat(
+            ManagedSecret.claim(
+                ManagedSecret.observed(clusterRetained), namespacedQuay("uid-n", true)))
+        .isEqualTo(ManagedSecret.Claim.FOREIGN);
+    assertThat(ManagedSecret.claim(ManagedSecret.observed(namespacedRetained), credential()))
+        .isEqualTo(ManagedSecret.Claim.FOREIGN);
+    assertThat(
+            ManagedSecret.claim(
+                ManagedSecret.observed(namespacedRetained), namespacedQuay("uid-other", true)))
+        .as("the cache keeps the namespaced label, so a retained Secret stays claimable")
+        .isEqualTo(ManagedSecret.Claim.OURS);
+    // With an owner, the UID decides.
+    Secret namespacedOwned =
+        stored(ManagedSecret.desired(namespacedQuay("uid-n", false), "ns", token("p"), "h"));
+    assertThat(namespacedOwned.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(o -> assertThat(o.getKind()).isEqualTo("RegistryCredential"));
+    assertThat(
+            ManagedSecret.claim(
+                ManagedSecret.observed(namespacedOwned), namespacedQuay("uid-other", false)))
+        .isEqualTo(ManagedSecret.Claim.FOREIGN);
+    assertThat(
+            ManagedSecret.upToDate(
+                ManagedSecret.observed(namespacedOwned),
+                ManagedSecret.desired(namespacedQuay("uid-n", false), "ns", token("p"), "h")))
+        .as("what the cache keeps compares equal to what is desired: no write loop")
+        .isTrue();
+  }
+
   @Test
   void onlySecretsWithOurOwnerReferenceAreRemovable() {
     Secret ours = ManagedSecret.desired(credential(), "ns", token("p"), "h");

@@ -1,0 +1,406 @@
+package io.regcred.it;
+
+import static io.regcred.it.Fixtures.basicAuthSecret;
+import static io.regcred.it.Fixtures.namespace;
+import static io.regcred.it.Fixtures.serviceAccount;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.regcred.Labels;
+import io.regcred.api.v1alpha1.LocalEcrSource;
+import io.regcred.api.v1alpha1.LocalSecretReference;
+import io.regcred.api.v1alpha1.LocalSource;
+import io.regcred.api.v1alpha1.LocalStaticSource;
+import io.regcred.api.v1alpha1.LocalTarget;
+import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.api.v1alpha1.RegistryCredentialSpec;
+import io.regcred.api.v1alpha1.ServiceAccountTarget;
+import io.regcred.model.ConditionType;
+import io.regcred.model.Reason;
+import io.regcred.model.StatusFactory;
+import io.regcred.model.TenantIdentity;
+import io.regcred.provider.ServiceAccountTrust;
+import io.regcred.provider.TestTls;
+import io.regcred.provider.TokenProvider;
+import io.regcred.provider.ecr.AwsEndpoints;
+import io.regcred.provider.ecr.AwsIdentityEnv;
+import io.regcred.provider.ecr.EcrTokenProvider;
+import io.regcred.provider.ecr.FakeAws;
+import io.regcred.provider.staticsecret.StaticSecretProvider;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The namespaced RegistryCredential on a real API server: it reads its own namespace's Secret or
+ * its own ServiceAccount's identity (a real TokenRequest, exchanged at a fake STS that trusts
+ * exactly that ServiceAccount), writes only its own namespace, and can reach neither another
+ * namespace nor the operator's own identity by any field.
+ */
+class NamespacedCredentialIT {
+
+  static final String OPERATOR_NS = "regcred-tenancy";
+  static final String REGION = "eu-west-1";
+  static final String SERVER = "registry.example.test:5000";
+  static final String TENANT_ROLE = "arn:aws:iam::123456789012:role/team-puller";
+  static final String OPERATOR_ROLE = "arn:aws:iam::123456789012:role/regcred-operator";
+  static final String OPERATOR_TOKEN = "operator-irsa-token-CANARY";
+
+  static KubernetesClient client;
+  static RunningOperator operator;
+  static FakeAws aws;
+  static LogCapture logs;
+
+  @BeforeAll
+  static void startOperator() throws Exception {
+    logs = new LogCapture();
+    client = TestCluster.newAdminClient();
+    namespace(client, OPERATOR_NS, Map.of());
+    serviceAccount(client, OPERATOR_NS, "regcred-operator");
+    aws = FakeAws.start(REGION);
+    // The operator's own identity works at the fake: were it ever used, the fetch would succeed.
+    aws.allowWebIdentity(OPERATOR_ROLE, OPERATOR_TOKEN);
+    Path tokenFile = Files.createTempFile("operator-token", "");
+    Files.writeString(tokenFile, OPERATOR_TOKEN);
+    AwsIdentityEnv operatorIdentity =
+        AwsIdentityEnv.of(
+            Map.of(
+                AwsIdentityEnv.ROLE_ARN,
+                OPERATOR_ROLE,
+                AwsIdentityEnv.WEB_IDENTITY_TOKEN_FILE,
+                tokenFile.toString()));
+    var endpoints =
+        new AwsEndpoints(Optional.of(aws.uri()), Optional.of(aws.uri()), Optional.of(aws.uri()));
+    operator =
+        RunningOperator.start(
+            TestCluster.newAdminClient(),
+            OPERATOR_NS,
+            secrets ->
+                List.<TokenProvider>of(
+                    new StaticSecretProvider(secrets, Clock.systemUTC()),
+                    new EcrTokenProvider(
+                        secrets,
+                        Clock.systemUTC(),
+                        endpoints,
+                        TestTls.get().providerHttp(),
+                        operatorIdentity)));
+  }
+
+  @AfterAll
+  static void stopOperator() {
+    operator.close();
+    aws.close();
+    client.close();
+    logs.close();
+  }
+
+  @Test
+  void aStaticCredentialWritesOnlyItsOwnNamespaceAndPatchesItsServiceAccount() {
+    namespace(client, "own-a", Map.of());
+    namespace(client, "own-b", Map.of());
+    serviceAccount(client, "own-a", "default");
+    serviceAccount(client, "own-b", "default");
+    client.resource(basicAuthSecret("own-a", "creds", "robot", "pw-own-a")).create();
+    client.resource(basicAuthSecret("own-b", "creds", "robot", "pw-own-b-CANARY")).create();
+
+    create(staticCredential("own-a", "pull", "creds"));
+
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> {
+              assertThat(ready("own-a", "pull")).isTrue();
+              assertThat(pullSecrets("own-a", "default")).containsExactly("pull");
+            });
+    Secret written = client.secrets().inNamespace("own-a").withName("pull").get();
+    assertThat(CredentialChecks.dockerConfig(written))
+        .contains("pw-own-a")
+        .doesNotContain("CANARY");
+    assertThat(written.getMetadata().getLabels())
+        .containsEntry(Labels.NAMESPACED_CREDENTIAL, "pull")
+        .doesNotContainKey(Labels.CREDENTIAL);
+    assertThat(written.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(o -> assertThat(o.getKind()).isEqualTo("RegistryCredential"));
+    // Nothing written for it anywhere else; the other namespace's ServiceAccount is untouched.
+    assertThat(
+            client
+                .secrets()
+                .inAnyNamespace()
+                .withLabel(Labels.NAMESPACED_CREDENTIAL, "pull")
+                .list()
+                .getItems())
+        .extracting(s -> s.getMetadata().getNamespace())
+        .containsExactly("own-a");
+    assertThat(pullSecrets("own-b", "default")).isEmpty();
+    // Its Events live where its namespace's users look.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(eventsIn("own-a", "pull"))
+                    .anySatisfy(e -> assertThat(e).startsWith("AllNamespacesSynced")));
+
+    delete("own-a", "pull");
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> {
+              assertThat(client.secrets().inNamespace("own-a").withName("pull").get()).isNull();
+              assertThat(pullSecrets("own-a", "default")).isEmpty();
+            });
+    assertThat(String.join("\n", logs.lines())).doesNotContain("pw-own-a");
+  }
+
+  @Test
+  void aSecretOfAnotherNamespaceCannotBeNamedEvenWithAFieldTheSchemaDoesNotHave() {
+    namespace(client, "other-a", Map.of());
+    namespace(client, "other-b", Map.of());
+    serviceAccount(client, "other-a", "default");
+    client.resource(basicAuthSecret("other-b", "creds", "robot", "pw-other-b-CANARY")).create();
+
+    // A crafted object naming the other namespace: the API server drops the unknown field.
+    var crafted =
+        Serialization.unmarshal(
+            Serialization.asJson(staticCredential("other-a", "steal", "creds")),
+            GenericKubernetesResource.class);
+    @SuppressWarnings("unchecked")
+    var secretRef =
+        (Map<String, Object>)
+            ((Map<String, Object>)
+                    ((Map<String, Object>)
+                            ((Map<String, Object>) crafted.getAdditionalProperties().get("spec"))
+                                .get("source"))
+                        .get("static"))
+                .get("secretRef");
+    secretRef.put("namespace", "other-b");
+    client.resource(crafted).create();
+    assertThat(Serialization.asJson(registry("other-a").withName("steal").get().getSpec()))
+        .doesNotContain("other-b");
+
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () ->
+                assertThat(readyReason("other-a", "steal"))
+                    .isEqualTo(Reason.SourceSecretNotFound.name()));
+    assertThat(client.secrets().inNamespace("other-a").withName("steal").get()).isNull();
+    assertThat(client.secrets().inNamespace("other-b").withName("steal").get()).isNull();
+    assertThat(Serialization.asJson(registry("other-a").withName("steal").get().getStatus()))
+        .doesNotContain("CANARY");
+    delete("other-a", "steal");
+  }
+
+  @Test
+  void theSchemaRefusesACloudSourceWithoutTheNamespacesOwnIdentity() {
+    namespace(client, "noid", Map.of());
+    var ecr = new LocalEcrSource();
+    ecr.setRegion(REGION);
+    var source = new LocalSource();
+    source.setEcr(ecr);
+    var neither = credential("noid", "operators", source);
+    var refused =
+        catchThrowableOfType(
+            KubernetesClientException.class, () -> registry("noid").resource(neither).create());
+    assertThat(refused.getCode()).isEqualTo(422);
+    assertThat(refused.getMessage()).contains("exactly one of serviceAccountName");
+
+    ecr.setServiceAccountName("puller"); // without the role to exchange its token for
+    refused =
+        catchThrowableOfType(
+            KubernetesClientException.class, () -> registry("noid").resource(neither).create());
+    assertThat(refused.getMessage()).contains("serviceAccountName needs roleArn");
+    assertThat(aws.webIdentityCalls()).noneMatch(c -> c.roleArn().equals(OPERATOR_ROLE));
+  }
+
+  @Test
+  void aServiceAccountsOwnIdentityBuysTheTokenAndTheOperatorsIsNeverUsed() throws Exception {
+    namespace(client, "wi-a", Map.of());
+    serviceAccount(client, "wi-a", "puller");
+    serviceAccount(client, "wi-a", "default");
+    var jwks = ServiceAccountTrust.jwks(client.raw("/openid/v1/jwks"));
+    aws.trustServiceAccount(
+        TENANT_ROLE, ServiceAccountTrust.of(jwks, "wi-a", "puller", TenantIdentity.Aws.AUDIENCE));
+
+    create(ecrCredential("wi-a", "ecr", "puller"));
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              assertThat(ready("wi-a", "ecr")).isTrue();
+              assertThat(pullSecrets("wi-a", "default")).containsExactly("ecr");
+            });
+    Secret written = client.secrets().inNamespace("wi-a").withName("ecr").get();
+    assertThat(CredentialChecks.dockerConfig(written)).contains(aws.lastIssuedPassword());
+    assertThat(aws.webIdentityCalls())
+        .isNotEmpty()
+        .allSatisfy(
+            call -> {
+              assertThat(call.roleArn()).isEqualTo(TENANT_ROLE);
+              assertThat(call.webIdentityToken()).isNotEqualTo(OPERATOR_TOKEN);
+            });
+    delete("wi-a", "ecr");
+  }
+
+  @Test
+  void aServiceAccountOfTheSameNameElsewhereIsNotTrustedAndNothingIsWritten() {
+    namespace(client, "wi-b", Map.of());
+    serviceAccount(client, "wi-b", "puller");
+    // The role trusts only wi-a's puller (or none yet): wi-b's is another subject.
+    create(ecrCredential("wi-b", "ecr", "puller"));
+
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> assertThat(readyReason("wi-b", "ecr")).isEqualTo(Reason.AccessDenied.name()));
+    assertThat(client.secrets().inNamespace("wi-b").withName("ecr").get()).isNull();
+    delete("wi-b", "ecr");
+  }
+
+  @Test
+  void theOperatorsOwnNamespaceIsClosedSoItsServiceAccountCannotBeBorrowed() {
+    int before = aws.webIdentityCalls().size();
+    create(ecrCredential(OPERATOR_NS, "borrow", "regcred-operator"));
+
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () ->
+                assertThat(readyReason(OPERATOR_NS, "borrow"))
+                    .isEqualTo(Reason.NamespaceDenied.name()));
+    assertThat(aws.webIdentityCalls()).hasSize(before);
+    assertThat(client.secrets().inNamespace(OPERATOR_NS).withName("borrow").get()).isNull();
+    delete(OPERATOR_NS, "borrow");
+  }
+
+  @Test
+  void aForeignSecretUnderTheTargetNameIsLeftAlone() {
+    namespace(client, "foreign", Map.of());
+    serviceAccount(client, "foreign", "default");
+    client.resource(basicAuthSecret("foreign", "creds", "robot", "pw-foreign")).create();
+    client.resource(basicAuthSecret("foreign", "theirs", "someone", "their-pw")).create();
+
+    var credential = staticCredential("foreign", "mine", "creds");
+    credential.getSpec().getTarget().setSecretName("theirs");
+    create(credential);
+
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> assertThat(syncedReason("foreign", "mine")).isEqualTo(Reason.Conflict.name()));
+    Secret theirs = client.secrets().inNamespace("foreign").withName("theirs").get();
+    assertThat(theirs.getType()).isEqualTo("kubernetes.io/basic-auth");
+    assertThat(pullSecrets("foreign", "default")).isEmpty();
+    delete("foreign", "mine");
+    assertThat(client.secrets().inNamespace("foreign").withName("theirs").get()).isNotNull();
+  }
+
+  // --- helpers
+
+  private static RegistryCredential staticCredential(String ns, String name, String secret) {
+    var stat = new LocalStaticSource();
+    stat.setSecretRef(new LocalSecretReference(secret));
+    stat.setServer(SERVER);
+    var source = new LocalSource();
+    source.setStaticSource(stat);
+    return credential(ns, name, source);
+  }
+
+  private static RegistryCredential ecrCredential(String ns, String name, String sa) {
+    var ecr = new LocalEcrSource();
+    ecr.setRegion(REGION);
+    ecr.setServiceAccountName(sa);
+    ecr.setRoleArn(TENANT_ROLE);
+    var source = new LocalSource();
+    source.setEcr(ecr);
+    return credential(ns, name, source);
+  }
+
+  private static RegistryCredential credential(String ns, String name, LocalSource source) {
+    var spec = new RegistryCredentialSpec();
+    spec.setSource(source);
+    var target = new LocalTarget();
+    var accounts = new ServiceAccountTarget();
+    accounts.setNames(List.of("default"));
+    target.setServiceAccounts(accounts);
+    spec.setTarget(target);
+    var credential = new RegistryCredential();
+    credential.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
+    credential.setSpec(spec);
+    return credential;
+  }
+
+  private static void create(RegistryCredential credential) {
+    registry(credential.getMetadata().getNamespace()).resource(credential).create();
+  }
+
+  private static void delete(String ns, String name) {
+    registry(ns).withName(name).delete();
+    await().atMost(Duration.ofSeconds(30)).until(() -> registry(ns).withName(name).get() == null);
+  }
+
+  private static io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<
+          RegistryCredential,
+          io.fabric8.kubernetes.api.model.KubernetesResourceList<RegistryCredential>,
+          io.fabric8.kubernetes.client.dsl.Resource<RegistryCredential>>
+      registry(String ns) {
+    return client.resources(RegistryCredential.class).inNamespace(ns);
+  }
+
+  private static boolean ready(String ns, String name) {
+    return "True"
+        .equals(condition(ns, name, ConditionType.Ready).map(c -> c.getStatus()).orElse(""));
+  }
+
+  private static String readyReason(String ns, String name) {
+    return condition(ns, name, ConditionType.Ready).map(c -> c.getReason()).orElse("");
+  }
+
+  private static String syncedReason(String ns, String name) {
+    return condition(ns, name, ConditionType.Synced).map(c -> c.getReason()).orElse("");
+  }
+
+  private static Optional<io.fabric8.kubernetes.api.model.Condition> condition(
+      String ns, String name, ConditionType type) {
+    var c = registry(ns).withName(name).get();
+    return c == null || c.getStatus() == null
+        ? Optional.empty()
+        : StatusFactory.find(c.getStatus(), type);
+  }
+
+  private static List<String> pullSecrets(String ns, String sa) {
+    var account = client.serviceAccounts().inNamespace(ns).withName(sa).get();
+    return account.getImagePullSecrets() == null
+        ? List.of()
+        : account.getImagePullSecrets().stream().map(LocalObjectReference::getName).toList();
+  }
+
+  private static List<String> eventsIn(String ns, String name) {
+    return client
+        .v1()
+        .events()
+        .inNamespace(ns)
+        .withField("involvedObject.name", name)
+        .list()
+        .getItems()
+        .stream()
+        .map(e -> e.getReason() + ": " + e.getMessage())
+        .toList();
+  }
+}
