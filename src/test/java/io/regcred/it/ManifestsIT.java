@@ -153,8 +153,8 @@ class ManifestsIT {
         .isEqualTo(one(kustomize, ValidatingAdmissionPolicy.class).getSpec());
     assertThat(one(chart, ValidatingAdmissionPolicyBinding.class).getSpec())
         .isEqualTo(one(kustomize, ValidatingAdmissionPolicyBinding.class).getSpec());
-    // The same Roles with the same rules: the Lease's in the operator's namespace, the Events'
-    // in "default" whatever the operator's namespace.
+    // The same Role with the same rules: the Lease's, in the operator's namespace only (Events
+    // are written under the ClusterRole, in every namespace).
     assertThat(roles(chart))
         .isEqualTo(
             roles(kustomize).entrySet().stream()
@@ -162,8 +162,7 @@ class ManifestsIT {
                     Collectors.toMap(
                         e -> e.getKey().replace(KUSTOMIZE_NS + "/", CHART_NS + "/"),
                         Map.Entry::getValue)))
-        .containsOnlyKeys(
-            "Role/" + CHART_NS + "/regcred-operator", "Role/default/regcred-operator-events");
+        .containsOnlyKeys("Role/" + CHART_NS + "/regcred-operator");
     assertThat(bindings(chart))
         .isEqualTo(
             bindings(kustomize).entrySet().stream()

@@ -13,13 +13,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.regcred.api.v1alpha1.ClusterRegistryCredential;
-import io.regcred.api.v1alpha1.LocalSecretReference;
-import io.regcred.api.v1alpha1.LocalSource;
-import io.regcred.api.v1alpha1.LocalStaticSource;
 import io.regcred.api.v1alpha1.RegistryCredential;
-import io.regcred.api.v1alpha1.RegistryCredentialSpec;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus;
 import io.regcred.testing.Credentials;
+import io.regcred.testing.NamespacedCredentials;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -152,7 +149,7 @@ class TenantRolesIT {
       try (KubernetesClient tenant = as(user)) {
         var credentials = tenant.resources(RegistryCredential.class);
         RegistryCredential created =
-            credentials.resource(registryCredential(HOME, user + "-quay")).create();
+            credentials.resource(credential(HOME, user + "-quay")).create();
         assertThat(credentials.inNamespace(HOME).withName(user + "-quay").get()).isNotNull();
         assertThat(credentials.inNamespace(HOME).list().getItems())
             .extracting(c -> c.getMetadata().getName())
@@ -172,15 +169,14 @@ class TenantRolesIT {
         await().atMost(Duration.ofSeconds(10)).until(() -> admin.resource(created).get() == null);
 
         // deletecollection, as `kubectl delete regcred --all` sends it
-        credentials.resource(registryCredential(HOME, user + "-a")).create();
+        credentials.resource(credential(HOME, user + "-a")).create();
         credentials.inNamespace(HOME).delete();
         assertThat(admin.resources(RegistryCredential.class).inNamespace(HOME).list().getItems())
             .extracting(c -> c.getMetadata().getName())
             .doesNotContain(user + "-a");
 
         // Not in a namespace they are not bound in, and never the cluster-scoped kind.
-        assertForbidden(
-            () -> credentials.resource(registryCredential(OTHER, user + "-x")).create());
+        assertForbidden(() -> credentials.resource(credential(OTHER, user + "-x")).create());
         assertForbidden(() -> credentials.inNamespace(OTHER).list());
         assertForbidden(
             () ->
@@ -213,7 +209,7 @@ class TenantRolesIT {
   @Test
   void clusterWideEditorsGetNoClusterRegistryCredentials() {
     try (KubernetesClient editor = as(CLUSTER_EDITOR)) {
-      var credential = editor.resource(registryCredential(OTHER, "cleo-quay")).create();
+      var credential = editor.resource(credential(OTHER, "cleo-quay")).create();
       editor.resource(credential).delete();
       assertForbidden(
           () ->
@@ -238,15 +234,14 @@ class TenantRolesIT {
 
   @Test
   void viewersReadRegistryCredentialsAndWriteNothing() {
-    RegistryCredential existing =
-        admin.resource(registryCredential(HOME, "viewed")).serverSideApply();
+    RegistryCredential existing = admin.resource(credential(HOME, "viewed")).serverSideApply();
     try (KubernetesClient viewer = as(VIEWER)) {
       var credentials = viewer.resources(RegistryCredential.class);
       assertThat(credentials.inNamespace(HOME).withName("viewed").get()).isNotNull();
       assertThat(credentials.inNamespace(HOME).list().getItems())
           .extracting(c -> c.getMetadata().getName())
           .contains("viewed");
-      assertForbidden(() -> credentials.resource(registryCredential(HOME, "mine")).create());
+      assertForbidden(() -> credentials.resource(credential(HOME, "mine")).create());
       assertForbidden(
           () ->
               credentials
@@ -276,19 +271,10 @@ class TenantRolesIT {
   // --- helpers -----------------------------------------------------------------------------
 
   /** A static-source credential; what it reads does not matter here, only who may write it. */
-  static RegistryCredential registryCredential(String namespace, String name) {
-    var staticSource = new LocalStaticSource();
-    staticSource.setSecretRef(new LocalSecretReference("quay-robot"));
-    staticSource.setServer("quay.io");
-    var source = new LocalSource();
-    source.setStaticSource(staticSource);
-    var spec = new RegistryCredentialSpec();
-    spec.setSource(source);
-    var credential = new RegistryCredential();
-    credential.getMetadata().setNamespace(namespace);
-    credential.getMetadata().setName(name);
-    credential.setSpec(spec);
-    return credential;
+  static RegistryCredential credential(String namespace, String name) {
+    return NamespacedCredentials.named(namespace, name)
+        .staticSource("quay-robot", "quay.io")
+        .build();
   }
 
   /** A RoleBinding in {@link #HOME} from the user to one of the built-in ClusterRoles. */
