@@ -196,6 +196,18 @@ class TenantRolesIT {
         assertThat(allowed(user, verb, "clusterregistrycredentials", "")).as(verb).isFalse();
       }
       assertThat(allowed(user, "get", "registrycredentials/status", HOME)).isTrue();
+      // What a RegistryCredential does for them they may already do by hand in their namespace:
+      // read and write its Secrets and ServiceAccounts, and request a ServiceAccount's token.
+      for (String[] byHand :
+          List.of(
+              new String[] {"get", "secrets"},
+              new String[] {"create", "secrets"},
+              new String[] {"patch", "serviceaccounts"},
+              new String[] {"create", "serviceaccounts/token"})) {
+        assertThat(allowed(user, "", byHand[0], byHand[1], HOME))
+            .as("%s may %s %s", user, byHand[0], byHand[1])
+            .isTrue();
+      }
       for (String verb : List.of("update", "patch")) {
         assertThat(allowed(user, verb, "registrycredentials/status", HOME)).as(verb).isFalse();
       }
@@ -308,6 +320,11 @@ class TenantRolesIT {
 
   /** The API server's authorizer on one request of the user (resource may name a subresource). */
   static boolean allowed(String user, String verb, String resource, String namespace) {
+    return allowed(user, "regcred.io", verb, resource, namespace);
+  }
+
+  static boolean allowed(
+      String user, String group, String verb, String resource, String namespace) {
     String[] parts = resource.split("/", 2);
     return admin
         .authorization()
@@ -319,7 +336,7 @@ class TenantRolesIT {
                 .withUser(user)
                 .withGroups("system:authenticated")
                 .withNewResourceAttributes()
-                .withGroup("regcred.io")
+                .withGroup(group)
                 .withResource(parts[0])
                 .withSubresource(parts.length > 1 ? parts[1] : null)
                 .withVerb(verb)
