@@ -13,7 +13,6 @@ import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
-import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
@@ -42,7 +41,6 @@ import io.regcred.provider.ServiceAccountTrust;
 import io.regcred.provider.SourceSecrets;
 import io.regcred.provider.TestTls;
 import io.regcred.provider.TokenProvider;
-import io.regcred.provider.ecr.AwsEndpoints;
 import io.regcred.provider.ecr.AwsIdentityEnv;
 import io.regcred.provider.ecr.EcrTokenProvider;
 import io.regcred.provider.ecr.FakeAws;
@@ -950,14 +948,12 @@ class RbacIT {
    * client, trusting the test CA).
    */
   static List<TokenProvider> providers(SourceSecrets secrets) {
-    var endpoints =
-        new AwsEndpoints(Optional.of(aws.uri()), Optional.of(aws.uri()), Optional.of(aws.uri()));
     return List.of(
         new StaticSecretProvider(secrets, Clock.systemUTC()),
         new EcrTokenProvider(
             secrets,
             Clock.systemUTC(),
-            endpoints,
+            aws.endpoints(),
             TestTls.get().providerHttp(),
             AwsIdentityEnv.of(Map.of())));
   }
@@ -1030,55 +1026,23 @@ class RbacIT {
 
   /** The authorizer's answer for the operator's ServiceAccount on one core/v1 request. */
   static boolean operatorMay(String verb, String resource, String namespace) {
-    return admin
-        .authorization()
-        .v1()
-        .subjectAccessReview()
-        .create(
-            new SubjectAccessReviewBuilder()
-                .withNewSpec()
-                .withUser(USER)
-                .withGroups(GROUPS)
-                .withNewResourceAttributes()
-                .withGroup("")
-                .withResource(resource)
-                .withVerb(verb)
-                .withNamespace(namespace)
-                .endResourceAttributes()
-                .endSpec()
-                .build())
-        .getStatus()
-        .getAllowed();
+    return Authorizer.allows(admin, USER, GROUPS, verb, "", resource, namespace);
   }
 
   /** RBAC changes reach the authorizer through an informer: wait until it answers as expected. */
   static void awaitAllowed(Grant grant, boolean allowed) {
-    String[] resource = grant.policy().getResources().get(0).split("/", 2);
-    var review =
-        new SubjectAccessReviewBuilder()
-            .withNewSpec()
-            .withUser(USER)
-            .withGroups(GROUPS)
-            .withNewResourceAttributes()
-            .withGroup(grant.policy().getApiGroups().get(0))
-            .withResource(resource[0])
-            .withSubresource(resource.length > 1 ? resource[1] : null)
-            .withVerb(grant.verb())
-            .withNamespace(grant.namespace() == null ? "" : grant.namespace())
-            .endResourceAttributes()
-            .endSpec()
-            .build();
     await()
         .atMost(Duration.ofSeconds(10))
         .until(
             () ->
-                admin
-                        .authorization()
-                        .v1()
-                        .subjectAccessReview()
-                        .create(review)
-                        .getStatus()
-                        .getAllowed()
+                Authorizer.allows(
+                        admin,
+                        USER,
+                        GROUPS,
+                        grant.verb(),
+                        grant.policy().getApiGroups().get(0),
+                        grant.policy().getResources().get(0),
+                        grant.namespace() == null ? "" : grant.namespace())
                     == allowed);
   }
 

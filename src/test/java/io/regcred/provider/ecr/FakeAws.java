@@ -31,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -185,6 +186,11 @@ public final class FakeAws implements AutoCloseable {
 
   public URI uri() {
     return URI.create(scheme + "://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  /** ECR, ECR Public and STS all at this fake, as the operator's endpoint overrides set them. */
+  public AwsEndpoints endpoints() {
+    return new AwsEndpoints(Optional.of(uri()), Optional.of(uri()), Optional.of(uri()));
   }
 
   /** Accepts long-term keys. */
