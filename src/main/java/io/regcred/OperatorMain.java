@@ -126,7 +126,8 @@ public final class OperatorMain implements AutoCloseable {
             timebase,
             closedToTenants,
             verifier,
-            verifyPool));
+            verifyPool,
+            config.namespace()));
     this.health =
         config.httpPort() > 0
             ? new HealthServer(

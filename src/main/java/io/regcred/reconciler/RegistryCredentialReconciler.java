@@ -86,21 +86,24 @@ public class RegistryCredentialReconciler
   private final ExecutorService verifyPool;
   private final TokenSource tokenSource;
 
-  /** Per credential key (namespace/name): its token and fetch history, in memory only. */
+  /**
+   * Per credential key (namespace/name): its token and fetch history. Expiring tokens are also
+   * stored in the operator's namespace ({@link TokenStore}), never read back from the tenant's.
+   */
   private final Map<String, Memory> memories = new ConcurrentHashMap<>();
 
-  private record Memory(String sourceHash, Optional<RegistryToken> token, FetchState fetch) {
-    static Memory fresh(String sourceHash) {
-      return new Memory(sourceHash, Optional.empty(), FetchState.fresh(sourceHash));
-    }
-  }
+  private record Memory(String sourceHash, Optional<RegistryToken> token, FetchState fetch) {}
 
+  private final String stateNamespace;
+  private TokenStore tokens;
   private NamespaceSync namespaceSync;
   private StatusWriter<RegistryCredential> statusWriter;
   private Verifications verifications;
 
   /**
    * @param view the cluster kind's caches, once they exist
+   * @param stateNamespace the operator's namespace, where expiring tokens are stored across
+   *     restarts
    * @param deniedNamespaces namespaces where no namespaced credential acts: the operator's deny
    *     list and its own and source namespaces (a credential there could name the operator's own
    *     ServiceAccount)
@@ -114,7 +117,9 @@ public class RegistryCredentialReconciler
       Timebase timebase,
       Set<String> deniedNamespaces,
       RegistryCheck verifier,
-      ExecutorService verifyPool) {
+      ExecutorService verifyPool,
+      String stateNamespace) {
+    this.stateNamespace = stateNamespace;
     this.sources = sources;
     this.view = view;
     this.triggers = triggers;
@@ -132,6 +137,7 @@ public class RegistryCredentialReconciler
   public List<EventSource<?, RegistryCredential>> prepareEventSources(
       EventSourceContext<RegistryCredential> context) {
     KubernetesClient client = context.getClient();
+    tokens = new TokenStore(client, stateNamespace);
     namespaceSync =
         new NamespaceSync(client, view.get(), new ServiceAccountPatcher(client), metrics);
     statusWriter =
@@ -194,13 +200,18 @@ public class RegistryCredentialReconciler
               0);
     } else {
       String sourceHash = ManagedSecret.sha256(Serialization.asJson(spec.getSource()));
+      CredentialRef ref = CredentialRef.of(credential);
+      boolean expiring = !"static".equals(sourceKind); // a static source is read anew each time
       Memory memory = memories.get(key);
       if (memory == null || !memory.sourceHash().equals(sourceHash)) {
-        memory = Memory.fresh(sourceHash); // a changed source never reuses the old token
+        // After a start (or a changed source): the stored token of this source spec, if any.
+        memory =
+            new Memory(
+                sourceHash,
+                expiring ? tokens.stored(ref, sourceKind, sourceHash, now) : Optional.empty(),
+                FetchState.fresh(sourceHash));
       }
-      // A static source is read anew each time, like the cluster kind's.
-      Optional<RegistryToken> current =
-          "static".equals(sourceKind) ? Optional.empty() : memory.token();
+      Optional<RegistryToken> current = expiring ? memory.token() : Optional.empty();
       var remembered = new java.util.concurrent.atomic.AtomicReference<>(current);
       TokenSource.Outcome obtained =
           tokenSource.obtain(
@@ -213,7 +224,10 @@ public class RegistryCredentialReconciler
                       RefreshSchedule.refreshTime(
                           spec.getRefresh(), credential.getMetadata().getUid(), t),
                   () -> sources.fetch(namespace, spec.getSource()),
-                  t -> remembered.set(Optional.of(t))),
+                  t -> {
+                    remembered.set(Optional.of(t));
+                    tokens.store(ref, t, sourceHash);
+                  }),
               memory.fetch(),
               now);
       memories.put(key, new Memory(sourceHash, remembered.get(), obtained.fetch()));
@@ -224,7 +238,6 @@ public class RegistryCredentialReconciler
 
       // Execute: the one Secret and the ServiceAccounts of this namespace.
       if (token.isPresent()) {
-        CredentialRef ref = CredentialRef.of(credential);
         NamespaceSync.Result result =
             namespaceSync.sync(
                 ref, namespace, ManagedSecret.desired(ref, namespace, token.get(), sourceHash));
@@ -354,6 +367,7 @@ public class RegistryCredentialReconciler
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(10));
     }
     memories.remove(key);
+    tokens.forgetNamespaced(key);
     namespaceSync.forget(key);
     verifications.forget(key);
     statusWriter.forget(key);

@@ -66,6 +66,8 @@ class NamespacedCredentialIT {
   static FakeAws aws;
   static LogCapture logs;
 
+  static Path tokenFile;
+
   @BeforeAll
   static void startOperator() throws Exception {
     logs = new LogCapture();
@@ -75,8 +77,12 @@ class NamespacedCredentialIT {
     aws = FakeAws.start(REGION);
     // The operator's own identity works at the fake: were it ever used, the fetch would succeed.
     aws.allowWebIdentity(OPERATOR_ROLE, OPERATOR_TOKEN);
-    Path tokenFile = Files.createTempFile("operator-token", "");
+    tokenFile = Files.createTempFile("operator-token", "");
     Files.writeString(tokenFile, OPERATOR_TOKEN);
+    operator = startAnOperator();
+  }
+
+  static RunningOperator startAnOperator() {
     AwsIdentityEnv operatorIdentity =
         AwsIdentityEnv.of(
             Map.of(
@@ -86,19 +92,18 @@ class NamespacedCredentialIT {
                 tokenFile.toString()));
     var endpoints =
         new AwsEndpoints(Optional.of(aws.uri()), Optional.of(aws.uri()), Optional.of(aws.uri()));
-    operator =
-        RunningOperator.start(
-            TestCluster.newAdminClient(),
-            OPERATOR_NS,
-            secrets ->
-                List.<TokenProvider>of(
-                    new StaticSecretProvider(secrets, Clock.systemUTC()),
-                    new EcrTokenProvider(
-                        secrets,
-                        Clock.systemUTC(),
-                        endpoints,
-                        TestTls.get().providerHttp(),
-                        operatorIdentity)));
+    return RunningOperator.start(
+        TestCluster.newAdminClient(),
+        OPERATOR_NS,
+        secrets ->
+            List.<TokenProvider>of(
+                new StaticSecretProvider(secrets, Clock.systemUTC()),
+                new EcrTokenProvider(
+                    secrets,
+                    Clock.systemUTC(),
+                    endpoints,
+                    TestTls.get().providerHttp(),
+                    operatorIdentity)));
   }
 
   @AfterAll
@@ -256,6 +261,53 @@ class NamespacedCredentialIT {
               assertThat(call.webIdentityToken()).isNotEqualTo(OPERATOR_TOKEN);
             });
     delete("wi-a", "ecr");
+  }
+
+  @Test
+  void aRestartedOperatorReusesTheStoredTokenInsteadOfAskingTheCloudAgain() {
+    namespace(client, "wi-r", Map.of());
+    serviceAccount(client, "wi-r", "puller");
+    serviceAccount(client, "wi-r", "default");
+    var jwks = ServiceAccountTrust.jwks(client.raw("/openid/v1/jwks"));
+    aws.trustServiceAccount(
+        TENANT_ROLE, ServiceAccountTrust.of(jwks, "wi-r", "puller", TenantIdentity.Aws.AUDIENCE));
+    create(ecrCredential("wi-r", "ecr", "puller"));
+    await().atMost(Duration.ofSeconds(20)).until(() -> ready("wi-r", "ecr"));
+    String version =
+        client
+            .secrets()
+            .inNamespace("wi-r")
+            .withName("ecr")
+            .get()
+            .getMetadata()
+            .getResourceVersion();
+    int exchanges = aws.webIdentityCalls().size();
+
+    operator.close();
+    operator = startAnOperator();
+    // The new operator has reconciled the credential once its state shows in its metrics.
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> operator.main().metrics().scrape().contains("credential=\"wi-r/ecr\""));
+
+    assertThat(aws.webIdentityCalls())
+        .as("no new token exchange after the restart")
+        .hasSize(exchanges);
+    assertThat(
+            client
+                .secrets()
+                .inNamespace("wi-r")
+                .withName("ecr")
+                .get()
+                .getMetadata()
+                .getResourceVersion())
+        .as("the Secret is not rewritten")
+        .isEqualTo(version);
+
+    delete("wi-r", "ecr");
+    assertThat(client.secrets().inNamespace(OPERATOR_NS).list().getItems())
+        .as("its token state goes with it")
+        .noneMatch(s -> s.getMetadata().getName().startsWith("regcred-token-ns-"));
   }
 
   @Test
