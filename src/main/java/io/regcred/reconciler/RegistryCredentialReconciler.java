@@ -39,6 +39,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -138,8 +139,10 @@ public class RegistryCredentialReconciler
       EventSourceContext<RegistryCredential> context) {
     KubernetesClient client = context.getClient();
     tokens = new TokenStore(client, stateNamespace);
-    namespaceSync =
-        new NamespaceSync(client, view.get(), new ServiceAccountPatcher(client), metrics);
+    // JOSDK prepares event sources in registration order: the cluster kind's caches exist.
+    ClusterView caches =
+        Objects.requireNonNull(view.get(), "the cluster kind's reconciler is registered first");
+    namespaceSync = new NamespaceSync(client, caches, new ServiceAccountPatcher(client), metrics);
     statusWriter =
         new StatusWriter<>(
             client, RegistryCredential.class, RegistryCredential::key, System::nanoTime);
