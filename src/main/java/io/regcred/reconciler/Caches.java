@@ -286,7 +286,8 @@ public class Caches implements ClusterView, SourceSecrets {
         ResourceID.fromResource(observed), observed, previous);
   }
 
-  private List<Secret> managedSecretsIn(String namespace) {
+  @Override
+  public List<Secret> managedSecretsIn(String namespace) {
     return managedSecrets.byIndex(Cache.NAMESPACE_INDEX, namespace);
   }
 

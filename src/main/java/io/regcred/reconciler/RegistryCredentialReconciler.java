@@ -15,6 +15,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.regcred.Labels;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
@@ -245,13 +246,14 @@ public class RegistryCredentialReconciler
             namespaceSync.sync(
                 ref, namespace, ManagedSecret.desired(ref, namespace, token.get(), sourceHash));
         rotated = result.rotated();
+        int writes = result.writes() + pruneOtherNames(credential);
         report =
             new SyncReport(
                 1,
                 result.ok() ? 1 : 0,
                 result.ok() ? List.of() : List.of(result.failure()),
                 result.rotated(),
-                result.writes());
+                writes);
         if (result.writes() > 0 || !result.ok()) {
           log.info(
               "reconciled credential={} synced={} writes={}", key, result.ok(), result.writes());
@@ -311,6 +313,34 @@ public class RegistryCredentialReconciler
         .min(Duration::compareTo)
         .map(UpdateControl.<RegistryCredential>noUpdate()::rescheduleAfter)
         .orElse(UpdateControl.noUpdate());
+  }
+
+  /**
+   * Our Secrets of this credential under another name than the target's (the name was changed),
+   * with our ServiceAccount entries for them: only those with its controller owner reference.
+   */
+  private int pruneOtherNames(RegistryCredential credential) {
+    String name = credential.getMetadata().getName();
+    String uid = credential.getMetadata().getUid();
+    int writes = 0;
+    for (Secret secret : view.get().managedSecretsIn(credential.getMetadata().getNamespace())) {
+      var labels = secret.getMetadata().getLabels();
+      if (labels != null
+          && name.equals(labels.get(Labels.NAMESPACED_CREDENTIAL))
+          && !secret.getMetadata().getName().equals(credential.targetSecretName())
+          && ManagedSecret.removable(secret, uid)) {
+        try {
+          writes += namespaceSync.remove(secret);
+          log.info(
+              "pruned secret credential={} secret={}",
+              credential.key(),
+              secret.getMetadata().getName());
+        } catch (KubernetesClientException e) {
+          log.warn("prune failed credential={} reason={}", credential.key(), ApiErrors.describe(e));
+        }
+      }
+    }
+    return writes;
   }
 
   /** As for the cluster kind: the kind of error in Ready, never its message; retried. */

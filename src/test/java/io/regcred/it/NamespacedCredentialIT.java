@@ -161,12 +161,25 @@ class NamespacedCredentialIT {
                 assertThat(eventsIn("own-a", "pull"))
                     .anySatisfy(e -> assertThat(e).startsWith("AllNamespacesSynced")));
 
+    // A new target name: the Secret under the old one goes, with its ServiceAccount entry.
+    var renamed = registry("own-a").withName("pull").get();
+    renamed.getSpec().getTarget().setSecretName("pull-renamed");
+    registry("own-a").resource(renamed).update();
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> {
+              assertThat(pullSecrets("own-a", "default")).containsExactly("pull-renamed");
+              assertThat(client.secrets().inNamespace("own-a").withName("pull").get()).isNull();
+            });
+
     delete("own-a", "pull");
     await()
         .atMost(Duration.ofSeconds(15))
         .untilAsserted(
             () -> {
-              assertThat(client.secrets().inNamespace("own-a").withName("pull").get()).isNull();
+              assertThat(client.secrets().inNamespace("own-a").withName("pull-renamed").get())
+                  .isNull();
               assertThat(pullSecrets("own-a", "default")).isEmpty();
             });
     assertThat(String.join("\n", logs.lines())).doesNotContain("pw-own-a");
