@@ -376,9 +376,11 @@ public class RegistryCredentialReconciler
   public DeleteControl cleanup(RegistryCredential credential, Context<RegistryCredential> context) {
     String key = credential.key();
     String namespace = credential.getMetadata().getNamespace();
+    // The schema requires a spec; an object from before that rule is cleaned up as Delete.
     boolean retain =
-        credential.getSpec().effectiveDeletionPolicy()
-            == io.regcred.api.v1alpha1.DeletionPolicy.Retain;
+        credential.getSpec() != null
+            && credential.getSpec().effectiveDeletionPolicy()
+                == io.regcred.api.v1alpha1.DeletionPolicy.Retain;
     Optional<Secret> ours =
         view.get()
             .managedSecret(namespace, credential.targetSecretName())

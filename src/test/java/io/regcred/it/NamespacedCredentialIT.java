@@ -376,6 +376,61 @@ class NamespacedCredentialIT {
     assertThat(client.secrets().inNamespace("foreign").withName("theirs").get()).isNotNull();
   }
 
+  @Test
+  void changesToAServiceAccountThatDoNotConcernTheCredentialDoNotWakeIt() throws Exception {
+    namespace(client, "flap", Map.of());
+    serviceAccount(client, "flap", "default");
+    client.resource(basicAuthSecret("flap", "creds", "robot", "pw-flap")).create();
+    create(staticCredential("flap", "pull", "creds"));
+    await().atMost(Duration.ofSeconds(15)).until(() -> ready("flap", "pull"));
+    await().pollDelay(Duration.ofSeconds(1)).until(() -> true); // settled
+    double before = sourceReads("flap/pull");
+
+    // An annotation changes nothing a credential reads: no reconcile, no read of its source.
+    for (int i = 0; i < 20; i++) {
+      int n = i;
+      client
+          .serviceAccounts()
+          .inNamespace("flap")
+          .withName("default")
+          .edit(
+              sa -> {
+                sa.getMetadata().setAnnotations(Map.of("flap", String.valueOf(n)));
+                return sa;
+              });
+      Thread.sleep(100);
+    }
+    // A label does matter (a selector could pick it): that one is looked at.
+    client
+        .serviceAccounts()
+        .inNamespace("flap")
+        .withName("default")
+        .edit(
+            sa -> {
+              sa.getMetadata().setLabels(Map.of("marker", "1"));
+              return sa;
+            });
+    await().atMost(Duration.ofSeconds(10)).until(() -> sourceReads("flap/pull") > before);
+    await().pollDelay(Duration.ofSeconds(1)).until(() -> true);
+    assertThat(sourceReads("flap/pull") - before)
+        .as("reads of the source Secret")
+        .isLessThanOrEqualTo(2);
+    delete("flap", "pull");
+  }
+
+  /** How often the operator has read (fetched) the credential's source. */
+  private static double sourceReads(String key) {
+    return operator
+        .main()
+        .metrics()
+        .scrape()
+        .lines()
+        .filter(l -> l.startsWith("regcred_provider_calls_total{"))
+        .filter(l -> l.contains("credential=\"" + key + "\""))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
+  }
+
   // --- helpers
 
   private static RegistryCredential staticCredential(String ns, String name, String secret) {
