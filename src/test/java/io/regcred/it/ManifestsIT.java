@@ -143,17 +143,25 @@ class ManifestsIT {
     assertThat(kindsAndNames(chart, CORE_KINDS)).isEqualTo(kindsAndNames(kustomize, CORE_KINDS));
     assertThat(kindsAndNames(chart, Set.of("ServiceMonitor", "PrometheusRule"))).isEmpty();
 
-    // The operator's ClusterRole, and the namespace labeller's that the admission policy names.
+    // The operator's ClusterRole, the namespace labeller's that the admission policy names, and
+    // those aggregated to the built-in admin, edit and view roles (by the same labels).
     assertThat(clusterRoles(chart))
         .isEqualTo(clusterRoles(kustomize))
-        .containsOnlyKeys("regcred-operator", "regcred-operator-namespace-labeller");
+        .containsOnlyKeys(
+            "regcred-operator",
+            "regcred-operator-namespace-labeller",
+            "regcred-operator-edit",
+            "regcred-operator-view");
+    assertThat(aggregationLabels(chart))
+        .isEqualTo(aggregationLabels(kustomize))
+        .containsOnlyKeys("regcred-operator-edit", "regcred-operator-view");
     // The same admission policy: kustomize's defaults are the chart's default values.
     assertThat(one(chart, ValidatingAdmissionPolicy.class).getSpec())
         .isEqualTo(one(kustomize, ValidatingAdmissionPolicy.class).getSpec());
     assertThat(one(chart, ValidatingAdmissionPolicyBinding.class).getSpec())
         .isEqualTo(one(kustomize, ValidatingAdmissionPolicyBinding.class).getSpec());
-    // The same Roles with the same rules: the Lease's in the operator's namespace, the Events'
-    // in "default" whatever the operator's namespace.
+    // The same Role with the same rules: the Lease's, in the operator's namespace only (Events
+    // are written under the ClusterRole, in every namespace).
     assertThat(roles(chart))
         .isEqualTo(
             roles(kustomize).entrySet().stream()
@@ -161,8 +169,7 @@ class ManifestsIT {
                     Collectors.toMap(
                         e -> e.getKey().replace(KUSTOMIZE_NS + "/", CHART_NS + "/"),
                         Map.Entry::getValue)))
-        .containsOnlyKeys(
-            "Role/" + CHART_NS + "/regcred-operator", "Role/default/regcred-operator-events");
+        .containsOnlyKeys("Role/" + CHART_NS + "/regcred-operator");
     assertThat(bindings(chart))
         .isEqualTo(
             bindings(kustomize).entrySet().stream()
@@ -428,6 +435,23 @@ class ManifestsIT {
             "Reconcile rate");
   }
 
+  /** Without the aggregated roles the chart renders the rest unchanged. */
+  @Test
+  void chartLeavesOutTheAggregatedRolesWhenAsked() throws Exception {
+    List<HasMetadata> with = load(renderChart(Map.of()));
+    String withoutYaml = renderChart(Map.of("rbac.aggregateToDefaultRoles", false));
+    dryRunApply(withoutYaml);
+    List<HasMetadata> without = load(withoutYaml);
+    Set<String> all = Set.of("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding");
+    Set<String> left = new TreeSet<>(kindsAndNames(with, all));
+    left.removeAll(kindsAndNames(without, all));
+    assertThat(left)
+        .containsExactly("ClusterRole/regcred-operator-edit", "ClusterRole/regcred-operator-view");
+    assertThat(aggregationLabels(without)).isEmpty();
+    assertThatThrownBy(() -> renderChart(Map.of("rbac.aggregateToDefaultRoles", "yes")))
+        .hasMessageContaining("aggregateToDefaultRoles");
+  }
+
   /** The checks can fail: bad values are refused by the chart's schema or by the API server. */
   @Test
   void invalidValuesAreRejected() throws Exception {
@@ -507,6 +531,24 @@ class ManifestsIT {
         .filter(ClusterRole.class::isInstance)
         .map(ClusterRole.class::cast)
         .collect(Collectors.toMap(r -> r.getMetadata().getName(), ClusterRole::getRules));
+  }
+
+  /** ClusterRole name to its rbac.authorization.k8s.io/aggregate-to-* labels, where it has any. */
+  static Map<String, Map<String, String>> aggregationLabels(List<HasMetadata> objects) {
+    return objects.stream()
+        .filter(ClusterRole.class::isInstance)
+        .collect(
+            Collectors.toMap(
+                r -> r.getMetadata().getName(),
+                r ->
+                    r.getMetadata().getLabels().entrySet().stream()
+                        .filter(
+                            l -> l.getKey().startsWith("rbac.authorization.k8s.io/aggregate-to-"))
+                        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue))))
+        .entrySet()
+        .stream()
+        .filter(e -> !e.getValue().isEmpty())
+        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
   }
 
   /** Role/namespace/name to its rules. */

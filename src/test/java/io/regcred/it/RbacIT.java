@@ -19,22 +19,37 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.Subject;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.regcred.Annotations;
 import io.regcred.Labels;
 import io.regcred.OperatorMain;
 import io.regcred.api.v1alpha1.ClusterRegistryCredential;
+import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.PullFailure;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
 import io.regcred.config.OperatorConfig;
+import io.regcred.model.TenantIdentity;
+import io.regcred.provider.ServiceAccountTrust;
+import io.regcred.provider.SourceSecrets;
+import io.regcred.provider.TestTls;
+import io.regcred.provider.TokenProvider;
+import io.regcred.provider.ecr.AwsEndpoints;
+import io.regcred.provider.ecr.AwsIdentityEnv;
+import io.regcred.provider.ecr.EcrTokenProvider;
+import io.regcred.provider.ecr.FakeAws;
+import io.regcred.provider.staticsecret.StaticSecretProvider;
 import io.regcred.reconciler.EventRecorder;
 import io.regcred.testing.Credentials;
+import io.regcred.testing.NamespacedCredentials;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,6 +67,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,7 +77,9 @@ import org.junit.jupiter.api.Test;
  * in-process impersonating its ServiceAccount, with leader election on, through one short scenario
  * that does everything it ever does: finalizer, Secrets and ServiceAccounts in target namespaces, a
  * foreign Secret (Conflict), status, Events (new and repeated), the Lease, a rotation, a prune and
- * the clean-up on delete.
+ * the clean-up on delete; and for two namespaced RegistryCredentials (one reading a Secret of its
+ * namespace, one exchanging its namespace's ServiceAccount token at a fake STS) the same in their
+ * own namespace, with their Events there.
  *
  * <ul>
  *   <li>With the shipped RBAC the scenario passes, no request is refused, and every granted verb is
@@ -84,6 +102,15 @@ class RbacIT {
       List.of("system:serviceaccounts", "system:serviceaccounts:" + NS, "system:authenticated");
   static final String RUN_LABEL = "regcred.io/rbac-run";
   static final List<String> TARGETS = List.of("rbac-a", "rbac-b", "rbac-c");
+
+  /** The namespace of the namespaced RegistryCredentials, as a tenant's. */
+  static final String TENANT = "rbac-t";
+
+  /** The tenant's ServiceAccount whose own identity buys the ECR token. */
+  static final String PULLER = "puller";
+
+  static final String REGION = "eu-west-1";
+  static final String TENANT_ROLE = "arn:aws:iam::123456789012:role/rbac-team-puller";
   static final Path GOLDEN = Path.of("src/test/resources/rbac");
   static final List<String> GOLDEN_NAMESPACES = List.of("default", NS, "some-tenant");
 
@@ -106,6 +133,8 @@ class RbacIT {
       Map.of(
           "get clusterregistrycredentials.regcred.io",
           "JOSDK re-reads the credential when removing its finalizer meets a conflict",
+          "get registrycredentials.regcred.io",
+          "the same for the namespaced kind",
           "update leases.coordination.k8s.io",
           "JOSDK's start-up access check insists on it; fabric8's LeaseLock patches instead");
 
@@ -114,10 +143,15 @@ class RbacIT {
    * operator still converges, one retry later. It is a {@code get} next to a {@code list} of the
    * same resource, so it grants no access that {@code list} does not already give.
    */
-  static final Set<String> CONFLICT_ONLY = Set.of("get clusterregistrycredentials.regcred.io");
+  static final Set<String> CONFLICT_ONLY =
+      Set.of("get clusterregistrycredentials.regcred.io", "get registrycredentials.regcred.io");
 
   static KubernetesClient admin;
   static List<HasMetadata> shipped;
+
+  /** STS and ECR: trust the tenant's puller ServiceAccount, and nothing else. */
+  static FakeAws aws;
+
   static final AtomicInteger runs = new AtomicInteger();
 
   @BeforeAll
@@ -132,12 +166,29 @@ class RbacIT {
       namespace(admin, ns, Map.of());
       serviceAccount(admin, ns, "default");
     }
+    namespace(admin, TENANT, Map.of());
+    serviceAccount(admin, TENANT, "default");
+    serviceAccount(admin, TENANT, PULLER);
+    aws = FakeAws.start(REGION);
+    aws.trustServiceAccount(
+        TENANT_ROLE,
+        ServiceAccountTrust.of(
+            ServiceAccountTrust.jwks(admin.raw("/openid/v1/jwks")),
+            TENANT,
+            PULLER,
+            TenantIdentity.Aws.AUDIENCE));
   }
 
   @AfterAll
   static void close() {
+    if (aws != null) {
+      aws.close();
+    }
     if (admin != null) {
       apply(shipped);
+      for (String ns : Stream.concat(TARGETS.stream(), Stream.of(TENANT)).toList()) {
+        Fixtures.removeNamespace(admin, ns);
+      }
       admin.close();
     }
   }
@@ -213,6 +264,12 @@ class RbacIT {
       } else {
         continue;
       }
+      if (aggregated(o)) {
+        // Not the operator's: what tenants may do, aggregated to the built-in roles
+        // (TenantRolesIT), bound to no one by the shipped manifests.
+        assertThat(bound).as("%s is bound to no one", role).doesNotContain(role);
+        continue;
+      }
       assertThat(bound).as("%s is bound to the operator's ServiceAccount", role).contains(role);
       for (int i = 0; i < rules.size(); i++) {
         for (String verb : rules.get(i).getVerbs()) {
@@ -221,6 +278,17 @@ class RbacIT {
       }
     }
     return grants;
+  }
+
+  /**
+   * A ClusterRole whose rules kube-controller-manager copies into the built-in admin, edit or view.
+   */
+  static boolean aggregated(HasMetadata role) {
+    Map<String, String> labels = role.getMetadata().getLabels();
+    return role instanceof ClusterRole
+        && labels != null
+        && labels.keySet().stream()
+            .anyMatch(k -> k.startsWith("rbac.authorization.k8s.io/aggregate-to-"));
   }
 
   /** The shipped RBAC with one verb taken out of one rule (the rule goes when it has none left). */
@@ -269,6 +337,17 @@ class RbacIT {
         assertThat(grants).as("a grant for %s", r).anyMatch(g -> g.allows(r));
       }
     }
+    // The cluster-wide grants the namespaced kind needs are used only where its credentials live:
+    // a ServiceAccount token of the credential's own namespace, Events beside the object.
+    assertThat(log.made())
+        .filteredOn(r -> r.resource().equals("serviceaccounts/token"))
+        .extracting(ApiRequestLog.Request::namespace)
+        .containsOnly(TENANT);
+    assertThat(log.made())
+        .filteredOn(r -> r.resource().equals("events") && !r.verb().equals("list"))
+        .filteredOn(r -> !r.verb().equals("watch"))
+        .extracting(ApiRequestLog.Request::namespace)
+        .containsOnly(EventRecorder.EVENT_NAMESPACE, TENANT);
     // Every grant is used.
     Map<String, String> unused = new LinkedHashMap<>();
     for (Grant g : grants) {
@@ -321,6 +400,78 @@ class RbacIT {
               + Duration.between(start, Instant.now()).toSeconds()
               + " s\n"
               + String.join("\n", report));
+    }
+  }
+
+  /**
+   * Why Events are granted in every namespace, with no Role in "default" for them: Events in
+   * "default" alone, all a ClusterRegistryCredential needs, refuse a RegistryCredential's Events,
+   * which must live in its own namespace, and the scenario fails there. (A Role in "default" next
+   * to the cluster-wide grant would add nothing: the verb-removal runs would pass without it.)
+   */
+  @Test
+  void eventsOnlyInDefaultAreNotEnoughForNamespacedCredentials() {
+    List<HasMetadata> defaultOnly = new ArrayList<>();
+    for (HasMetadata o : shipped) {
+      HasMetadata c = Serialization.clone(o);
+      if (c instanceof ClusterRole r && r.getMetadata().getName().equals("regcred-operator")) {
+        assertThat(
+                r.getRules()
+                    .removeIf(
+                        rule ->
+                            rule.getResources().equals(List.of("events"))
+                                && rule.getVerbs().contains("create")))
+            .isTrue();
+      }
+      defaultOnly.add(c);
+    }
+    var role =
+        new RoleBuilder()
+            .withNewMetadata()
+            .withName("rbac-events-in-default")
+            .withNamespace(EventRecorder.EVENT_NAMESPACE)
+            .endMetadata()
+            .addNewRule()
+            .withApiGroups("")
+            .withResources("events")
+            .withVerbs("get", "create", "update")
+            .endRule()
+            .build();
+    var binding =
+        new RoleBindingBuilder()
+            .withNewMetadata()
+            .withName("rbac-events-in-default")
+            .withNamespace(EventRecorder.EVENT_NAMESPACE)
+            .endMetadata()
+            .withNewRoleRef("rbac.authorization.k8s.io", "Role", "rbac-events-in-default")
+            .addNewSubject()
+            .withKind("ServiceAccount")
+            .withName("regcred-operator")
+            .withNamespace(NS)
+            .endSubject()
+            .build();
+    defaultOnly.add(role);
+    defaultOnly.add(binding);
+    try (var exits = new ExitTrap()) {
+      apply(defaultOnly);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  operatorMay("create", "events", EventRecorder.EVENT_NAMESPACE)
+                      && !operatorMay("create", "events", TENANT));
+      var log = new ApiRequestLog();
+      Outcome outcome = scenario(FAILING_STEP, log, exits);
+      System.out.println("RBAC scenario with Events in default only: " + outcome);
+      assertThat(outcome.failedStep()).as(outcome.toString()).startsWith("namespaced sync");
+      assertThat(log.forbidden())
+          .contains(new ApiRequestLog.Request("get", "", "events", TENANT))
+          .noneMatch(r -> EventRecorder.EVENT_NAMESPACE.equals(r.namespace()));
+    } finally {
+      admin.resource(binding).delete();
+      admin.resource(role).delete();
+      apply(shipped);
+      await().atMost(Duration.ofSeconds(10)).until(() -> operatorMay("create", "events", TENANT));
     }
   }
 
@@ -440,11 +591,15 @@ class RbacIT {
             "bind clusterroles.rbac.authorization.k8s.io",
             "delete clusterregistrycredentials.regcred.io",
             "update clusterregistrycredentials.regcred.io",
+            "create registrycredentials.regcred.io",
+            "delete registrycredentials.regcred.io",
+            "update registrycredentials.regcred.io",
             "delete namespaces",
             "patch namespaces",
             "delete serviceaccounts",
-            "create events -n some-tenant",
-            "create events -n " + NS,
+            "create serviceaccounts",
+            "delete events -n some-tenant",
+            "patch events -n some-tenant",
             "create leases.coordination.k8s.io -n some-tenant")) {
       var args =
           new ArrayList<>(
@@ -501,12 +656,17 @@ class RbacIT {
     String credential = "rbac-" + id;
     String secretName = "pull-" + id;
     String source = "rbac-src-" + id;
+    // Namespaced: one reading a Secret of its namespace, one buying an ECR token with its
+    // namespace's own ServiceAccount.
+    String tenantStatic = "tenant-" + id;
+    String tenantEcr = "tenant-ecr-" + id;
     Instant start = Instant.now();
     String[] step = {"setup"};
     OperatorMain main = null;
     KubernetesClient client = null;
     try {
       admin.resource(basicAuthSecret(NS, source, "robot", "pw-1")).create();
+      admin.resource(basicAuthSecret(TENANT, source, "tenant-robot", "tenant-pw")).create();
       namespace(admin, "rbac-a", Map.of(RUN_LABEL, id));
       namespace(admin, "rbac-b", Map.of(RUN_LABEL, id));
       namespace(admin, "rbac-c", Map.of());
@@ -549,7 +709,8 @@ class RbacIT {
                       "REGCRED_HTTP_PORT",
                       "0")),
               client,
-              Clock.systemUTC());
+              Clock.systemUTC(),
+              RbacIT::providers);
       main.start();
 
       var rc =
@@ -560,6 +721,21 @@ class RbacIT {
               .secretName(secretName)
               .build();
       admin.resource(rc).create();
+      admin
+          .resource(
+              NamespacedCredentials.named(TENANT, tenantStatic)
+                  .staticSource(source, "quay.io")
+                  .verification(false)
+                  .build())
+          .create();
+      admin
+          .resource(
+              NamespacedCredentials.named(TENANT, tenantEcr)
+                  .ecr(REGION, PULLER, TENANT_ROLE)
+                  .serviceAccounts(PULLER)
+                  .verification(false)
+                  .build())
+          .create();
 
       step(
           step,
@@ -585,6 +761,27 @@ class RbacIT {
             var lease = admin.leases().inNamespace(NS).withName("rbac-" + id).get().getSpec();
             assertThat(lease.getHolderIdentity()).isEqualTo("rbac-" + id);
             assertThat(lease.getRenewTime()).isAfter(lease.getAcquireTime());
+          });
+
+      step(
+          step,
+          "namespaced sync: finalizers, Secrets and ServiceAccounts in its namespace, status,"
+              + " Events there, a ServiceAccount token exchanged",
+          stepTimeout,
+          () -> {
+            for (String name : List.of(tenantStatic, tenantEcr)) {
+              RegistryCredential c = tenantCredential(name);
+              assertThat(c.getMetadata().getFinalizers()).as(name).isNotEmpty();
+              assertThat(ownedBy(secret(TENANT, name), c)).as("Secret %s", name).isTrue();
+              assertThat(c.getStatus().getNamespaces().synced()).as(name).isEqualTo(1);
+              assertThat(eventCount(TENANT, name, "AllNamespacesSynced")).as(name).isPositive();
+            }
+            assertThat(pullSecrets(TENANT, "default")).containsExactly(tenantStatic);
+            assertThat(pullSecrets(TENANT, PULLER)).containsExactly(tenantEcr);
+            assertThat(CredentialChecks.dockerConfig(secret(TENANT, tenantStatic)))
+                .contains("tenant-pw");
+            assertThat(CredentialChecks.dockerConfig(secret(TENANT, tenantEcr)))
+                .contains(aws.lastIssuedPassword());
           });
 
       // What the kubelet does when the registry refuses a pull: the operator watches such Events
@@ -640,6 +837,22 @@ class RbacIT {
             assertThat(pullSecrets("rbac-b")).doesNotContain(secretName);
           });
 
+      for (String name : List.of(tenantStatic, tenantEcr)) {
+        admin.resources(RegistryCredential.class).inNamespace(TENANT).withName(name).delete();
+      }
+      step(
+          step,
+          "namespaced delete: clean-up, finalizers removed",
+          stepTimeout,
+          () -> {
+            for (String name : List.of(tenantStatic, tenantEcr)) {
+              assertThat(tenantCredential(name)).as(name).isNull();
+              assertThat(secret(TENANT, name)).as(name).isNull();
+            }
+            assertThat(pullSecrets(TENANT, "default")).isEmpty();
+            assertThat(pullSecrets(TENANT, PULLER)).isEmpty();
+          });
+
       admin.resources(ClusterRegistryCredential.class).withName(credential).delete();
       step(
           step,
@@ -670,7 +883,7 @@ class RbacIT {
       if (client != null) {
         client.close();
       }
-      cleanUp(credential, secretName, source, "rbac-" + id);
+      cleanUp(credential, secretName, source, "rbac-" + id, List.of(tenantStatic, tenantEcr));
     }
   }
 
@@ -684,30 +897,69 @@ class RbacIT {
   }
 
   /** Leaves nothing of a run behind, whatever the operator managed to do. */
-  static void cleanUp(String credential, String secretName, String source, String lease) {
-    var c = admin.resources(ClusterRegistryCredential.class).withName(credential);
-    if (c.get() != null) {
-      c.edit(
-          r -> {
-            r.getMetadata().setFinalizers(List.of());
-            return r;
-          });
-      c.delete();
+  static void cleanUp(
+      String credential,
+      String secretName,
+      String source,
+      String lease,
+      List<String> tenantCredentials) {
+    withoutFinalizers(admin.resources(ClusterRegistryCredential.class).withName(credential));
+    for (String name : tenantCredentials) {
+      withoutFinalizers(
+          admin.resources(RegistryCredential.class).inNamespace(TENANT).withName(name));
+      admin.secrets().inNamespace(TENANT).withName(name).delete();
     }
     for (String ns : TARGETS) {
       admin.secrets().inNamespace(ns).withName(secretName).delete();
-      ServiceAccount sa = admin.serviceAccounts().inNamespace(ns).withName("default").get();
-      sa.setImagePullSecrets(List.of());
-      if (sa.getMetadata().getAnnotations() != null) {
-        sa.getMetadata().getAnnotations().remove(Annotations.ADDED_PULL_SECRETS);
-      }
-      admin.resource(sa).update();
+      clearPullSecrets(ns, "default");
     }
+    clearPullSecrets(TENANT, "default");
+    clearPullSecrets(TENANT, PULLER);
     admin.secrets().inNamespace(NS).withName(source).delete();
+    admin.secrets().inNamespace(TENANT).withName(source).delete();
     admin.leases().inNamespace(NS).withName(lease).delete();
     admin.v1().events().inNamespace(EventRecorder.EVENT_NAMESPACE).list().getItems().stream()
         .filter(e -> credential.equals(e.getInvolvedObject().getName()))
         .forEach(e -> admin.resource(e).delete());
+    admin.v1().events().inNamespace(TENANT).delete();
+  }
+
+  /** Deletes a credential, whether or not an operator is left to remove its finalizer. */
+  static void withoutFinalizers(Resource<? extends HasMetadata> credential) {
+    if (credential.get() != null) {
+      credential.edit(
+          r -> {
+            r.getMetadata().setFinalizers(List.of());
+            return r;
+          });
+      credential.delete();
+    }
+  }
+
+  static void clearPullSecrets(String ns, String name) {
+    ServiceAccount sa = admin.serviceAccounts().inNamespace(ns).withName(name).get();
+    sa.setImagePullSecrets(List.of());
+    if (sa.getMetadata().getAnnotations() != null) {
+      sa.getMetadata().getAnnotations().remove(Annotations.ADDED_PULL_SECRETS);
+    }
+    admin.resource(sa).update();
+  }
+
+  /**
+   * The operator's providers: those it ships, with ECR and STS pointed at the fake (the SDK's own
+   * client, trusting the test CA).
+   */
+  static List<TokenProvider> providers(SourceSecrets secrets) {
+    var endpoints =
+        new AwsEndpoints(Optional.of(aws.uri()), Optional.of(aws.uri()), Optional.of(aws.uri()));
+    return List.of(
+        new StaticSecretProvider(secrets, Clock.systemUTC()),
+        new EcrTokenProvider(
+            secrets,
+            Clock.systemUTC(),
+            endpoints,
+            TestTls.get().providerHttp(),
+            AwsIdentityEnv.of(Map.of())));
   }
 
   static Config asOperator() {
@@ -725,7 +977,11 @@ class RbacIT {
     return admin.secrets().inNamespace(ns).withName(name).get();
   }
 
-  static boolean ownedBy(Secret secret, ClusterRegistryCredential credential) {
+  static RegistryCredential tenantCredential(String name) {
+    return admin.resources(RegistryCredential.class).inNamespace(TENANT).withName(name).get();
+  }
+
+  static boolean ownedBy(Secret secret, HasMetadata credential) {
     return secret != null
         && Labels.MANAGED_BY_VALUE.equals(secret.getMetadata().getLabels().get(Labels.MANAGED_BY))
         && secret.getMetadata().getOwnerReferences().stream()
@@ -733,14 +989,31 @@ class RbacIT {
   }
 
   static List<String> pullSecrets(String ns) {
+    return pullSecrets(ns, "default");
+  }
+
+  static List<String> pullSecrets(String ns, String serviceAccount) {
     List<LocalObjectReference> refs =
-        admin.serviceAccounts().inNamespace(ns).withName("default").get().getImagePullSecrets();
+        admin
+            .serviceAccounts()
+            .inNamespace(ns)
+            .withName(serviceAccount)
+            .get()
+            .getImagePullSecrets();
     return refs == null ? List.of() : refs.stream().map(LocalObjectReference::getName).toList();
   }
 
-  /** The count of the Event with this reason about the credential (0 when there is none). */
+  /** The count of the Event with this reason about the cluster-scoped credential. */
   static int eventCount(String credential, String reason) {
-    return admin.v1().events().inNamespace(EventRecorder.EVENT_NAMESPACE).list().getItems().stream()
+    return eventCount(EventRecorder.EVENT_NAMESPACE, credential, reason);
+  }
+
+  /**
+   * The count of the Event with this reason about the credential, from the namespace Events about
+   * it must live in (0 when there is none).
+   */
+  static int eventCount(String namespace, String credential, String reason) {
+    return admin.v1().events().inNamespace(namespace).list().getItems().stream()
         .filter(e -> credential.equals(e.getInvolvedObject().getName()))
         .filter(e -> reason.equals(e.getReason()))
         .mapToInt(e -> e.getCount() == null ? 1 : e.getCount())
@@ -753,6 +1026,29 @@ class RbacIT {
     for (HasMetadata o : rbac) {
       admin.resource(o).forceConflicts().serverSideApply();
     }
+  }
+
+  /** The authorizer's answer for the operator's ServiceAccount on one core/v1 request. */
+  static boolean operatorMay(String verb, String resource, String namespace) {
+    return admin
+        .authorization()
+        .v1()
+        .subjectAccessReview()
+        .create(
+            new SubjectAccessReviewBuilder()
+                .withNewSpec()
+                .withUser(USER)
+                .withGroups(GROUPS)
+                .withNewResourceAttributes()
+                .withGroup("")
+                .withResource(resource)
+                .withVerb(verb)
+                .withNamespace(namespace)
+                .endResourceAttributes()
+                .endSpec()
+                .build())
+        .getStatus()
+        .getAllowed();
   }
 
   /** RBAC changes reach the authorizer through an informer: wait until it answers as expected. */
