@@ -22,8 +22,8 @@ import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +36,9 @@ import org.slf4j.LoggerFactory;
 public final class OperatorMain implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(OperatorMain.class);
+
+  /** Verifications waiting for the two verify threads, at most. */
+  static final int VERIFY_QUEUE = 256;
 
   private final Operator operator;
   private final ExecutorService fanOut;
@@ -85,7 +88,16 @@ public final class OperatorMain implements AutoCloseable {
     this.fanOut = pool;
     // Login handshakes with registries wait on the network, never on the CPU: two threads serve
     // all credentials, and a slow registry holds up only other verifications.
-    this.verifyPool = Executors.newFixedThreadPool(2, DaemonThreads.named("regcred-verify"));
+    // Its queue is bounded: each credential has at most one verification waiting or running
+    // (Verifications), and beyond this many credentials at once the rest are tried again shortly.
+    this.verifyPool =
+        new ThreadPoolExecutor(
+            2,
+            2,
+            0,
+            TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(VERIFY_QUEUE),
+            DaemonThreads.named("regcred-verify"));
     this.operator =
         new Operator(
             o -> {
@@ -116,6 +128,8 @@ public final class OperatorMain implements AutoCloseable {
     Set<String> closedToTenants = new HashSet<>(config.deniedNamespaces());
     closedToTenants.add(config.namespace());
     closedToTenants.add(config.sourceNamespace());
+    // The system's own namespaces stay closed to tenants even where the cluster kind may write.
+    closedToTenants.addAll(List.of("kube-system", "kube-public", "kube-node-lease"));
     operator.register(
         new RegistryCredentialReconciler(
             new TenantSources(client, providers),
@@ -126,7 +140,8 @@ public final class OperatorMain implements AutoCloseable {
             timebase,
             closedToTenants,
             verifier,
-            verifyPool));
+            verifyPool,
+            config.namespace()));
     this.health =
         config.httpPort() > 0
             ? new HealthServer(

@@ -70,7 +70,8 @@ public record OperatorConfig(
         "a namespace name"),
     SOURCE_NAMESPACE(
         "`REGCRED_NAMESPACE`",
-        "the only namespace source Secrets are read from",
+        "the only namespace ClusterRegistryCredentials' source Secrets are read from (a"
+            + " namespaced RegistryCredential reads its own namespace's)",
         "a namespace name"),
     LEADER_ELECTION("`true`", "take a Lease before reconciling", "true or false"),
     LEASE_NAME("`regcred-operator-leader`", "Lease name", "a DNS-1123 subdomain"),
@@ -83,8 +84,9 @@ public record OperatorConfig(
         "`8080`", "`/healthz`, `/readyz` and `/metrics`; `0` disables", "a port from 0 to 65535"),
     DENIED_NAMESPACES(
         "`kube-system,kube-public,kube-node-lease`",
-        "namespaces no credential writes into, whatever its names or selector say"
-            + " (comma-separated; empty denies none)",
+        "namespaces no credential writes into, whatever its names or selector say, and where a"
+            + " namespaced RegistryCredential does nothing (as in the operator's own and source"
+            + " namespaces); comma-separated, empty denies none",
         "a comma-separated list of namespace names (empty to deny none)"),
     LOG_LEVEL(
         "`INFO`",

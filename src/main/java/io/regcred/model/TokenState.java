@@ -3,11 +3,13 @@ package io.regcred.model;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.regcred.Annotations;
+import io.regcred.Labels;
 import io.regcred.api.v1alpha1.ClusterRegistryCredential;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -23,6 +25,10 @@ public final class TokenState {
   public static final String SECRET_TYPE = "regcred.io/token-state";
 
   static final String PREFIX = "regcred-token-";
+
+  /** The UID of the namespaced credential a state Secret belongs to. */
+  static final String CREDENTIAL_UID = "regcred.io/credential-uid";
+
   private static final int MAX_NAME = 253;
 
   private TokenState() {}
@@ -37,26 +43,55 @@ public final class TokenState {
     return name.substring(0, MAX_NAME - hash.length() - 1) + "-" + hash;
   }
 
+  /**
+   * The state Secret of a namespaced credential: its key (namespace/name) hashed, so that no
+   * namespace and name can be mistaken for a cluster-scoped credential's name or for each other.
+   */
+  public static String namespacedSecretName(String key) {
+    return PREFIX + "ns-" + ManagedSecret.sha256(key).substring(0, 40);
+  }
+
   /** The state Secret for a freshly fetched token, owned by the credential. */
   public static Secret toSecret(
       String namespace,
       ClusterRegistryCredential credential,
       RegistryToken token,
       String sourceHash) {
+    return toSecret(
+        namespace,
+        secretName(credential.getMetadata().getName()),
+        CredentialRef.of(credential),
+        token,
+        sourceHash);
+  }
+
+  /**
+   * The state Secret for a token of a credential of either kind. A cluster-scoped credential owns
+   * it (the garbage collector removes it with the credential); a namespaced one cannot own an
+   * object in another namespace, so its UID is recorded instead and the operator removes the Secret
+   * when it cleans the credential up.
+   */
+  public static Secret toSecret(
+      String namespace,
+      String name,
+      CredentialRef credential,
+      RegistryToken token,
+      String sourceHash) {
     String json = DockerConfigJson.render(token.auths());
+    boolean namespaced = Labels.NAMESPACED_CREDENTIAL.equals(credential.labelKey());
+    Map<String, String> annotations = new java.util.LinkedHashMap<>();
+    annotations.put(Annotations.SOURCE_HASH, sourceHash);
+    annotations.put(Annotations.ISSUED_AT, token.issuedAt().toString());
+    annotations.put(Annotations.EXPIRES_AT, token.expiresAt().map(Instant::toString).orElse(""));
+    if (namespaced) {
+      annotations.put(CREDENTIAL_UID, credential.uid());
+    }
     return new SecretBuilder()
         .withNewMetadata()
-        .withName(secretName(credential.getMetadata().getName()))
+        .withName(name)
         .withNamespace(namespace)
-        .withAnnotations(
-            Map.of(
-                Annotations.SOURCE_HASH,
-                sourceHash,
-                Annotations.ISSUED_AT,
-                token.issuedAt().toString(),
-                Annotations.EXPIRES_AT,
-                token.expiresAt().map(Instant::toString).orElse("")))
-        .withOwnerReferences(ManagedSecret.controllerReference(credential))
+        .withAnnotations(annotations)
+        .withOwnerReferences(namespaced ? List.of() : List.of(credential.controllerReference()))
         .endMetadata()
         .withType(SECRET_TYPE)
         .withData(Map.of(DockerConfigJson.KEY, ManagedSecret.base64(json)))
@@ -73,13 +108,25 @@ public final class TokenState {
       String sourceKind,
       String sourceHash,
       Instant now) {
+    return read(stored, credential.getMetadata().getUid(), sourceKind, sourceHash, now);
+  }
+
+  /**
+   * {@link #read(Secret, ClusterRegistryCredential, String, String, Instant)} for the credential
+   * with this UID, of either kind (the operator's namespace, where state lives, is not tenants').
+   */
+  public static Optional<RegistryToken> read(
+      Secret stored, String credentialUid, String sourceKind, String sourceHash, Instant now) {
     var meta = stored.getMetadata();
     var annotations = meta.getAnnotations();
-    boolean forThisCredential =
-        SECRET_TYPE.equals(stored.getType())
-            && meta.getOwnerReferences() != null
+    boolean ownedByIt =
+        meta.getOwnerReferences() != null
             && meta.getOwnerReferences().stream()
-                .anyMatch(o -> Objects.equals(o.getUid(), credential.getMetadata().getUid()));
+                .anyMatch(o -> Objects.equals(o.getUid(), credentialUid));
+    boolean recordedForIt =
+        annotations != null && Objects.equals(annotations.get(CREDENTIAL_UID), credentialUid);
+    boolean forThisCredential =
+        SECRET_TYPE.equals(stored.getType()) && (ownedByIt || recordedForIt);
     if (!forThisCredential
         || annotations == null
         || !sourceHash.equals(annotations.get(Annotations.SOURCE_HASH))

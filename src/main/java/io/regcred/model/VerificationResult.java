@@ -13,6 +13,28 @@ public record VerificationResult(String status, Reason reason, String message) {
   /** One registry server's answer to the login handshake. */
   public record ServerCheck(String server, Reason reason, String detail) {}
 
+  /** Servers named in a message; a tenant may list thousands. */
+  static final int MAX_SHOWN = 5;
+
+  /** Characters of a server name shown; a tenant chooses them. */
+  static final int MAX_SERVER_CHARS = 100;
+
+  /** Not verified now: the verifier's queue is full. */
+  public static VerificationResult busy() {
+    return new VerificationResult(
+        "Unknown", Reason.Skipped, "not verified yet: the verifier is busy; tried again shortly");
+  }
+
+  /**
+   * A server name as messages show it: cut to {@link #MAX_SERVER_CHARS}, control characters
+   * replaced, so a crafted key can neither bloat a status nor forge a log line.
+   */
+  public static String shown(String server) {
+    String cut =
+        server.length() > MAX_SERVER_CHARS ? server.substring(0, MAX_SERVER_CHARS) + "…" : server;
+    return cut.replaceAll("\\p{Cntrl}", "?");
+  }
+
   public static VerificationResult skipped() {
     return new VerificationResult(
         "Unknown", Reason.Skipped, "verification is turned off (spec.verification.enabled)");
@@ -39,14 +61,20 @@ public record VerificationResult(String status, Reason reason, String message) {
     return new VerificationResult(
         "True",
         Reason.Verified,
-        "the registry accepted the credential: "
-            + checks.stream().map(ServerCheck::server).collect(Collectors.joining(", ")));
+        "the registry accepted the credential: " + listed(checks, c -> shown(c.server()), ", "));
   }
 
   private static String describe(List<ServerCheck> failing) {
-    return failing.stream()
-        .map(c -> c.server() + ": " + c.detail())
-        .collect(Collectors.joining("; "));
+    return listed(failing, c -> shown(c.server()) + ": " + c.detail(), "; ");
+  }
+
+  /** At most {@link #MAX_SHOWN} of the checks, then how many more there are. */
+  private static String listed(
+      List<ServerCheck> checks, java.util.function.Function<ServerCheck, String> show, String by) {
+    String shownOnes = checks.stream().limit(MAX_SHOWN).map(show).collect(Collectors.joining(by));
+    return checks.size() > MAX_SHOWN
+        ? shownOnes + by + "and " + (checks.size() - MAX_SHOWN) + " more"
+        : shownOnes;
   }
 
   public boolean verified() {

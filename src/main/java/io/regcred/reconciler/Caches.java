@@ -92,17 +92,16 @@ public class Caches implements ClusterView, SourceSecrets {
                             ServiceAccount.class, ClusterRegistryCredential.class)
                         .withName("serviceaccounts")
                         .withItemStore(new TrimmingItemStore<>(PullSecretEdit::observed)),
-                    alsoTelling(
-                        new ServiceAccountToCredentialsMapper(
-                            primaries::list,
-                            name -> namespace(name).map(NamespaceView::of),
-                            deniedNamespaces),
-                        namespaced::serviceAccountChanged),
+                    new ServiceAccountToCredentialsMapper(
+                        primaries::list,
+                        name -> namespace(name).map(NamespaceView::of),
+                        deniedNamespaces),
                     sa -> sa.getMetadata().getNamespace(),
                     (now, before) ->
                         !Objects.equals(now.getImagePullSecrets(), before.getImagePullSecrets())
                             || !Objects.equals(
-                                now.getMetadata().getLabels(), before.getMetadata().getLabels()))
+                                now.getMetadata().getLabels(), before.getMetadata().getLabels()),
+                    namespaced::serviceAccountChanged)
                 .build(),
             context);
     this.managedSecrets =
@@ -117,9 +116,10 @@ public class Caches implements ClusterView, SourceSecrets {
                         // what tenants write.
                         .withItemStore(new TrimmingItemStore<>(ManagedSecret::observed))
                         .withInformerListLimit(MANAGED_LIST_PAGE),
-                    alsoTelling(Caches::credentialOf, namespaced::secretChanged),
+                    Caches::credentialOf,
                     secret -> secret.getMetadata().getNamespace(),
-                    (now, before) -> true)
+                    (now, before) -> true,
+                    namespaced::secretChanged)
                 .build(),
             context);
     managedSecrets.addIndexers(
@@ -203,21 +203,44 @@ public class Caches implements ClusterView, SourceSecrets {
       SecondaryToPrimaryMapper<R> mapper,
       Function<R, String> namespaceOf,
       OnUpdateFilter<R> relevant) {
-    var marking = marks.marking(mapper, namespaceOf);
-    return informer
-        .withSecondaryToPrimaryMapper(mapper)
-        .withOnAddFilter(marking.onAdd())
-        .withOnUpdateFilter(marking.onUpdate(relevant))
-        .withOnDeleteFilter(marking.onDelete());
+    return marked(informer, mapper, namespaceOf, relevant, changed -> {});
   }
 
-  /** The mapper, telling the namespaced kind of each event it maps too. */
-  private static <R extends HasMetadata> SecondaryToPrimaryMapper<R> alsoTelling(
-      SecondaryToPrimaryMapper<R> mapper, java.util.function.Consumer<R> namespaced) {
-    return resource -> {
-      namespaced.accept(resource);
-      return mapper.toPrimaryResourceIDs(resource);
-    };
+  /**
+   * The same, also telling the namespaced kind of each change that passes: from the filters, which
+   * the framework runs only for changes that matter and not for the echoes of our own writes (the
+   * mapper runs for those too).
+   */
+  private <R extends HasMetadata> InformerEventSourceConfiguration.Builder<R> marked(
+      InformerEventSourceConfiguration.Builder<R> informer,
+      SecondaryToPrimaryMapper<R> mapper,
+      Function<R, String> namespaceOf,
+      OnUpdateFilter<R> relevant,
+      java.util.function.Consumer<R> tell) {
+    var marking = marks.marking(mapper, namespaceOf);
+    var onAdd = marking.onAdd();
+    var onUpdate = marking.onUpdate(relevant);
+    var onDelete = marking.onDelete();
+    return informer
+        .withSecondaryToPrimaryMapper(mapper)
+        .withOnAddFilter(
+            added -> {
+              tell.accept(added);
+              return onAdd.accept(added);
+            })
+        .withOnUpdateFilter(
+            (now, before) -> {
+              if (relevant.accept(now, before)) {
+                tell.accept(before);
+                tell.accept(now);
+              }
+              return onUpdate.accept(now, before);
+            })
+        .withOnDeleteFilter(
+            (deleted, finalStateUnknown) -> {
+              tell.accept(deleted);
+              return onDelete.accept(deleted, finalStateUnknown);
+            });
   }
 
   /** The namespaces events were seen for since the credential's last pass; clears them. */
@@ -286,7 +309,8 @@ public class Caches implements ClusterView, SourceSecrets {
         ResourceID.fromResource(observed), observed, previous);
   }
 
-  private List<Secret> managedSecretsIn(String namespace) {
+  @Override
+  public List<Secret> managedSecretsIn(String namespace) {
     return managedSecrets.byIndex(Cache.NAMESPACE_INDEX, namespace);
   }
 

@@ -22,6 +22,9 @@ public interface ClusterView {
 
   List<ServiceAccount> serviceAccounts(String namespace);
 
+  /** The Secrets carrying our managed-by label in a namespace. */
+  List<Secret> managedSecretsIn(String namespace);
+
   /** Tells the cache about our own write, so the next reconcile does not act on a stale copy. */
   void secretWritten(Secret written, Secret previous);
 

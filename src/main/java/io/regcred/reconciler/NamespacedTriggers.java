@@ -6,6 +6,8 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.regcred.Labels;
 import io.regcred.api.v1alpha1.RegistryCredential;
+import io.regcred.model.PullSecretEdit;
+import io.regcred.model.TargetSelection;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -28,7 +30,10 @@ public final class NamespacedTriggers {
     this.events = events;
   }
 
-  /** Every namespaced credential of the ServiceAccount's namespace looks again. */
+  /**
+   * The namespaced credentials of the ServiceAccount's namespace it concerns look again: those that
+   * select it, that it lists (our entry may have to go), or whose source uses its identity.
+   */
   void serviceAccountChanged(ServiceAccount serviceAccount) {
     var out = events;
     var in = credentialsIn;
@@ -36,7 +41,36 @@ public final class NamespacedTriggers {
       return; // not started yet: its first reconciles read the caches anyway
     }
     in.apply(serviceAccount.getMetadata().getNamespace())
+        .filter(c -> concerns(c, serviceAccount))
         .forEach(c -> out.propagateEvent(ResourceID.fromResource(c)));
+  }
+
+  static boolean concerns(RegistryCredential credential, ServiceAccount serviceAccount) {
+    if (credential.getSpec() == null) {
+      return false;
+    }
+    String name = serviceAccount.getMetadata().getName();
+    var target = credential.getSpec().getTarget();
+    return TargetSelection.serviceAccountSelected(
+            target == null ? null : target.getServiceAccounts(),
+            name,
+            serviceAccount.getMetadata().getLabels())
+        || PullSecretEdit.references(serviceAccount, credential.targetSecretName())
+        || name.equals(identityServiceAccount(credential));
+  }
+
+  private static String identityServiceAccount(RegistryCredential credential) {
+    var source = credential.getSpec().getSource();
+    if (source == null) {
+      return null;
+    }
+    if (source.getEcr() != null) {
+      return source.getEcr().getServiceAccountName();
+    }
+    if (source.getAcr() != null) {
+      return source.getAcr().getServiceAccountName();
+    }
+    return source.getGar() == null ? null : source.getGar().getServiceAccountName();
   }
 
   /** The namespaced credential a Secret is labelled for looks again, if there is one. */

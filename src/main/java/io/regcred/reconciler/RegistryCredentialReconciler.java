@@ -15,6 +15,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.regcred.Labels;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
@@ -39,6 +40,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -86,21 +88,24 @@ public class RegistryCredentialReconciler
   private final ExecutorService verifyPool;
   private final TokenSource tokenSource;
 
-  /** Per credential key (namespace/name): its token and fetch history, in memory only. */
+  /**
+   * Per credential key (namespace/name): its token and fetch history. Expiring tokens are also
+   * stored in the operator's namespace ({@link TokenStore}), never read back from the tenant's.
+   */
   private final Map<String, Memory> memories = new ConcurrentHashMap<>();
 
-  private record Memory(String sourceHash, Optional<RegistryToken> token, FetchState fetch) {
-    static Memory fresh(String sourceHash) {
-      return new Memory(sourceHash, Optional.empty(), FetchState.fresh(sourceHash));
-    }
-  }
+  private record Memory(String sourceHash, Optional<RegistryToken> token, FetchState fetch) {}
 
+  private final String stateNamespace;
+  private TokenStore tokens;
   private NamespaceSync namespaceSync;
   private StatusWriter<RegistryCredential> statusWriter;
   private Verifications verifications;
 
   /**
    * @param view the cluster kind's caches, once they exist
+   * @param stateNamespace the operator's namespace, where expiring tokens are stored across
+   *     restarts
    * @param deniedNamespaces namespaces where no namespaced credential acts: the operator's deny
    *     list and its own and source namespaces (a credential there could name the operator's own
    *     ServiceAccount)
@@ -114,7 +119,9 @@ public class RegistryCredentialReconciler
       Timebase timebase,
       Set<String> deniedNamespaces,
       RegistryCheck verifier,
-      ExecutorService verifyPool) {
+      ExecutorService verifyPool,
+      String stateNamespace) {
+    this.stateNamespace = stateNamespace;
     this.sources = sources;
     this.view = view;
     this.triggers = triggers;
@@ -132,8 +139,11 @@ public class RegistryCredentialReconciler
   public List<EventSource<?, RegistryCredential>> prepareEventSources(
       EventSourceContext<RegistryCredential> context) {
     KubernetesClient client = context.getClient();
-    namespaceSync =
-        new NamespaceSync(client, view.get(), new ServiceAccountPatcher(client), metrics);
+    tokens = new TokenStore(client, stateNamespace);
+    // JOSDK prepares event sources in registration order: the cluster kind's caches exist.
+    ClusterView caches =
+        Objects.requireNonNull(view.get(), "the cluster kind's reconciler is registered first");
+    namespaceSync = new NamespaceSync(client, caches, new ServiceAccountPatcher(client), metrics);
     statusWriter =
         new StatusWriter<>(
             client, RegistryCredential.class, RegistryCredential::key, System::nanoTime);
@@ -194,13 +204,18 @@ public class RegistryCredentialReconciler
               0);
     } else {
       String sourceHash = ManagedSecret.sha256(Serialization.asJson(spec.getSource()));
+      CredentialRef ref = CredentialRef.of(credential);
+      boolean expiring = !"static".equals(sourceKind); // a static source is read anew each time
       Memory memory = memories.get(key);
       if (memory == null || !memory.sourceHash().equals(sourceHash)) {
-        memory = Memory.fresh(sourceHash); // a changed source never reuses the old token
+        // After a start (or a changed source): the stored token of this source spec, if any.
+        memory =
+            new Memory(
+                sourceHash,
+                expiring ? tokens.stored(ref, sourceKind, sourceHash, now) : Optional.empty(),
+                FetchState.fresh(sourceHash));
       }
-      // A static source is read anew each time, like the cluster kind's.
-      Optional<RegistryToken> current =
-          "static".equals(sourceKind) ? Optional.empty() : memory.token();
+      Optional<RegistryToken> current = expiring ? memory.token() : Optional.empty();
       var remembered = new java.util.concurrent.atomic.AtomicReference<>(current);
       TokenSource.Outcome obtained =
           tokenSource.obtain(
@@ -213,7 +228,10 @@ public class RegistryCredentialReconciler
                       RefreshSchedule.refreshTime(
                           spec.getRefresh(), credential.getMetadata().getUid(), t),
                   () -> sources.fetch(namespace, spec.getSource()),
-                  t -> remembered.set(Optional.of(t))),
+                  t -> {
+                    remembered.set(Optional.of(t));
+                    tokens.store(ref, t, sourceHash);
+                  }),
               memory.fetch(),
               now);
       memories.put(key, new Memory(sourceHash, remembered.get(), obtained.fetch()));
@@ -224,18 +242,18 @@ public class RegistryCredentialReconciler
 
       // Execute: the one Secret and the ServiceAccounts of this namespace.
       if (token.isPresent()) {
-        CredentialRef ref = CredentialRef.of(credential);
         NamespaceSync.Result result =
             namespaceSync.sync(
                 ref, namespace, ManagedSecret.desired(ref, namespace, token.get(), sourceHash));
         rotated = result.rotated();
+        int writes = result.writes() + pruneOtherNames(credential);
         report =
             new SyncReport(
                 1,
                 result.ok() ? 1 : 0,
                 result.ok() ? List.of() : List.of(result.failure()),
                 result.rotated(),
-                result.writes());
+                writes);
         if (result.writes() > 0 || !result.ok()) {
           log.info(
               "reconciled credential={} synced={} writes={}", key, result.ok(), result.writes());
@@ -297,6 +315,34 @@ public class RegistryCredentialReconciler
         .orElse(UpdateControl.noUpdate());
   }
 
+  /**
+   * Our Secrets of this credential under another name than the target's (the name was changed),
+   * with our ServiceAccount entries for them: only those with its controller owner reference.
+   */
+  private int pruneOtherNames(RegistryCredential credential) {
+    String name = credential.getMetadata().getName();
+    String uid = credential.getMetadata().getUid();
+    int writes = 0;
+    for (Secret secret : view.get().managedSecretsIn(credential.getMetadata().getNamespace())) {
+      var labels = secret.getMetadata().getLabels();
+      if (labels != null
+          && name.equals(labels.get(Labels.NAMESPACED_CREDENTIAL))
+          && !secret.getMetadata().getName().equals(credential.targetSecretName())
+          && ManagedSecret.removable(secret, uid)) {
+        try {
+          writes += namespaceSync.remove(secret);
+          log.info(
+              "pruned secret credential={} secret={}",
+              credential.key(),
+              secret.getMetadata().getName());
+        } catch (KubernetesClientException e) {
+          log.warn("prune failed credential={} reason={}", credential.key(), ApiErrors.describe(e));
+        }
+      }
+    }
+    return writes;
+  }
+
   /** As for the cluster kind: the kind of error in Ready, never its message; retried. */
   @Override
   public ErrorStatusUpdateControl<RegistryCredential> updateErrorStatus(
@@ -330,9 +376,11 @@ public class RegistryCredentialReconciler
   public DeleteControl cleanup(RegistryCredential credential, Context<RegistryCredential> context) {
     String key = credential.key();
     String namespace = credential.getMetadata().getNamespace();
+    // The schema requires a spec; an object from before that rule is cleaned up as Delete.
     boolean retain =
-        credential.getSpec().effectiveDeletionPolicy()
-            == io.regcred.api.v1alpha1.DeletionPolicy.Retain;
+        credential.getSpec() != null
+            && credential.getSpec().effectiveDeletionPolicy()
+                == io.regcred.api.v1alpha1.DeletionPolicy.Retain;
     Optional<Secret> ours =
         view.get()
             .managedSecret(namespace, credential.targetSecretName())
@@ -354,6 +402,7 @@ public class RegistryCredentialReconciler
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(10));
     }
     memories.remove(key);
+    tokens.forgetNamespaced(key);
     namespaceSync.forget(key);
     verifications.forget(key);
     statusWriter.forget(key);

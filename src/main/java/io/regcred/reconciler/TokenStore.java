@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.regcred.api.v1alpha1.ClusterRegistryCredential;
+import io.regcred.model.CredentialRef;
 import io.regcred.model.RegistryToken;
 import io.regcred.model.TokenState;
 import java.net.HttpURLConnection;
@@ -54,7 +55,7 @@ class TokenStore {
       return Optional.empty(); // re-read from its source Secret each time; nothing is stored
     }
     Optional<RegistryToken> stored =
-        readState(name)
+        readState(TokenState.secretName(name))
             .flatMap(
                 s ->
                     TokenState.read(
@@ -71,31 +72,55 @@ class TokenStore {
     }
   }
 
-  /** Forgets a deleted credential and removes its state Secret. */
-  void forget(String credentialName) {
-    byCredential.remove(credentialName);
-    try {
-      client
-          .secrets()
-          .inNamespace(namespace)
-          .withName(TokenState.secretName(credentialName))
-          .delete();
-    } catch (KubernetesClientException e) {
-      // Its owner reference lets the garbage collector remove it.
-      log.warn("could not delete token state credential={} code={}", credentialName, e.getCode());
+  /**
+   * The stored expiring token of a namespaced credential, for this source spec: read once after a
+   * start, so that a restart does not refetch (and rewrite) every tenant's token.
+   */
+  Optional<RegistryToken> stored(
+      CredentialRef credential, String sourceKind, String sourceHash, Instant now) {
+    return readState(TokenState.namespacedSecretName(credential.key()))
+        .flatMap(s -> TokenState.read(s, credential.uid(), sourceKind, sourceHash, now));
+  }
+
+  /** Stores an expiring token of a namespaced credential. */
+  void store(CredentialRef credential, RegistryToken token, String sourceHash) {
+    if (token.expiresAt().isPresent()) {
+      writeState(
+          TokenState.toSecret(
+              namespace,
+              TokenState.namespacedSecretName(credential.key()),
+              credential,
+              token,
+              sourceHash));
     }
   }
 
-  private Optional<Secret> readState(String credentialName) {
+  /** Removes a namespaced credential's state Secret (nothing owns it). */
+  void forgetNamespaced(String key) {
+    deleteState(TokenState.namespacedSecretName(key), key);
+  }
+
+  /** Forgets a deleted credential and removes its state Secret. */
+  void forget(String credentialName) {
+    byCredential.remove(credentialName);
+    // If this fails, its owner reference lets the garbage collector remove it.
+    deleteState(TokenState.secretName(credentialName), credentialName);
+  }
+
+  private void deleteState(String secretName, String credential) {
+    try {
+      client.secrets().inNamespace(namespace).withName(secretName).delete();
+    } catch (KubernetesClientException e) {
+      log.warn("could not delete token state credential={} code={}", credential, e.getCode());
+    }
+  }
+
+  private Optional<Secret> readState(String secretName) {
     try {
       return Optional.ofNullable(
-          client
-              .secrets()
-              .inNamespace(namespace)
-              .withName(TokenState.secretName(credentialName))
-              .get());
+          client.secrets().inNamespace(namespace).withName(secretName).get());
     } catch (KubernetesClientException e) {
-      log.warn("could not read token state credential={} code={}", credentialName, e.getCode());
+      log.warn("could not read token state secret={} code={}", secretName, e.getCode());
       return Optional.empty();
     }
   }

@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,15 @@ import org.slf4j.LoggerFactory;
 final class Verifications {
 
   static final Duration REVERIFY_EVERY = Duration.ofHours(1);
+
+  /**
+   * Servers proved per credential: each may take three requests of up to 10 s, and a tenant writes
+   * the list. The others show as not verified.
+   */
+  static final int MAX_SERVERS = 10;
+
+  /** How soon a credential the busy verifier could not take is tried again. */
+  static final Duration BUSY_RETRY = Duration.ofMinutes(1);
 
   private static final Logger log = LoggerFactory.getLogger(Verifications.class);
 
@@ -74,14 +84,23 @@ final class Verifications {
     Entry entry =
         entries.compute(
             credential,
-            (name, old) ->
-                old != null
-                        && old.key().equals(key)
-                        && old.started().plus(REVERIFY_EVERY).isAfter(now)
-                    ? old
-                    : start(name, key, now, token.auths(), caBundle));
+            (name, old) -> {
+              if (old != null
+                  && old.key().equals(key)
+                  && old.started().plus(REVERIFY_EVERY).isAfter(now)) {
+                return old;
+              }
+              // One verification per credential at a time, however often its token changes:
+              // the newest is started when the running one is done (its result reconciles).
+              if (old != null && !old.result().isDone()) {
+                return old;
+              }
+              return start(name, key, now, token.auths(), caBundle);
+            });
     CompletableFuture<VerificationResult> result = entry.result();
-    return result.isDone() ? Optional.of(result.join()) : Optional.empty();
+    return entry.key().equals(key) && result.isDone()
+        ? Optional.of(result.join())
+        : Optional.empty();
   }
 
   /** When the current result goes stale, so the reconcile can wake for it. */
@@ -102,8 +121,16 @@ final class Verifications {
       Instant now,
       List<RegistryAuth> auths,
       Optional<String> caBundle) {
-    CompletableFuture<VerificationResult> result =
-        CompletableFuture.supplyAsync(() -> verify(auths, caBundle), pool);
+    CompletableFuture<VerificationResult> result;
+    try {
+      result = CompletableFuture.supplyAsync(() -> verify(auths, caBundle), pool);
+    } catch (RejectedExecutionException e) {
+      // The queue is full: not verified now, tried again soon, nothing held meanwhile.
+      return new Entry(
+          key,
+          now.minus(REVERIFY_EVERY).plus(BUSY_RETRY),
+          CompletableFuture.completedFuture(VerificationResult.busy()));
+    }
     result.thenAccept(
         done -> {
           metrics.verification(credential, done.reason().name());
@@ -114,26 +141,37 @@ final class Verifications {
 
   private VerificationResult verify(List<RegistryAuth> auths, Optional<String> caBundle) {
     List<ServerCheck> checks =
-        auths.stream()
-            .map(
-                auth -> {
-                  try {
-                    return check.check(auth, caBundle);
-                  } catch (RuntimeException e) {
-                    // A bug in the handshake must not leave the result pending forever; the
-                    // exception's message could quote a response, so only its kind is shown.
-                    log.warn(
-                        "verification failed unexpectedly server={} error={}",
-                        auth.server(),
-                        e.getClass().getName());
-                    return new ServerCheck(
-                        auth.server(),
-                        Reason.Unreachable,
-                        "the handshake failed: " + e.getClass().getSimpleName());
-                  }
-                })
+        java.util.stream.Stream.concat(
+                auths.stream().limit(MAX_SERVERS).map(auth -> check(auth, caBundle)),
+                auths.stream()
+                    .skip(MAX_SERVERS)
+                    .map(
+                        auth ->
+                            new ServerCheck(
+                                auth.server(),
+                                Reason.Skipped,
+                                "not verified: only the first "
+                                    + MAX_SERVERS
+                                    + " servers of a credential are")))
             .toList();
     return VerificationResult.of(checks);
+  }
+
+  private ServerCheck check(RegistryAuth auth, Optional<String> caBundle) {
+    try {
+      return check.check(auth, caBundle);
+    } catch (RuntimeException e) {
+      // A bug in the handshake must not leave the result pending forever; the exception's
+      // message could quote a response, so only its kind is shown.
+      log.warn(
+          "verification failed unexpectedly server={} error={}",
+          VerificationResult.shown(auth.server()),
+          e.getClass().getName());
+      return new ServerCheck(
+          auth.server(),
+          Reason.Unreachable,
+          "the handshake failed: " + e.getClass().getSimpleName());
+    }
   }
 
   private static String passwords(RegistryToken token) {

@@ -2,6 +2,7 @@ package io.regcred.it;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubeapitest.cert.CertManager;
+import io.fabric8.kubeapitest.kubeconfig.KubeConfig;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -99,6 +100,12 @@ public final class ControlPlane implements AutoCloseable {
         .withClientKeyFile(certs.getClientKeyPath())
         .withNamespace("default")
         .build();
+  }
+
+  /** The same admin credentials as a kubeconfig, for kubectl and helm (kube-api-test's layout). */
+  public String adminKubeconfigYaml() {
+    // Rendered from the certificates alone: the binary manager is not asked.
+    return new KubeConfig(certs, null).generateKubeConfigYaml(apiServerPort);
   }
 
   public KubernetesClient newAdminClient() {

@@ -16,7 +16,6 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
@@ -26,6 +25,8 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.regcred.api.v1alpha1.ClusterRegistryCredential;
+import io.regcred.api.v1alpha1.LocalSource;
+import io.regcred.api.v1alpha1.RegistryCredential;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,6 +66,10 @@ class ManifestsIT {
   static final String RELEASE = "regcred-operator";
   static final String CHART_NS = "regcred-chart";
   static final String KUSTOMIZE_NS = "regcred-system";
+
+  /** A team's namespace, into which the namespaced samples are applied. */
+  static final String SAMPLES_NS = "regcred-samples-team";
+
   static final Set<String> CORE_KINDS =
       Set.of(
           "CustomResourceDefinition",
@@ -88,11 +93,13 @@ class ManifestsIT {
     // Dry-runs of namespaced objects need their namespace to exist for real.
     Fixtures.namespace(client, CHART_NS, Map.of());
     Fixtures.namespace(client, KUSTOMIZE_NS, Map.of());
+    Fixtures.namespace(client, SAMPLES_NS, Map.of());
   }
 
   @AfterAll
   static void close() {
     if (client != null) {
+      Fixtures.removeNamespace(client, SAMPLES_NS);
       client.close();
     }
   }
@@ -174,7 +181,10 @@ class ManifestsIT {
     assertThat(one(chart, ClusterRoleBinding.class).getSubjects())
         .singleElement()
         .satisfies(s -> assertThat(s.getNamespace()).isEqualTo(CHART_NS));
-    assertThat(crds(chart)).isEqualTo(crds(kustomize)).hasSize(2);
+    assertThat(crds(chart))
+        .isEqualTo(crds(kustomize))
+        .containsOnlyKeys(
+            "clusterregistrycredentials.regcred.io", "registrycredentials.regcred.io");
 
     Deployment chartDeployment = one(chart, Deployment.class);
     Deployment kustomizeDeployment = one(kustomize, Deployment.class);
@@ -308,6 +318,96 @@ class ManifestsIT {
     }
   }
 
+  /**
+   * Every sample is accepted by the API server as written (schema, CEL rules, strict field
+   * validation), the namespaced ones in a team's namespace, where kubectl's {@code -n} puts them;
+   * and each namespaced credential uses only what its own file brings into that namespace: a Secret
+   * of the namespace, or a ServiceAccount of the namespace and nothing of the operator's.
+   */
+  @Test
+  void samplesAreAcceptedByTheApiServer() throws Exception {
+    List<HasMetadata> samples = load(run(List.of("kubectl", "kustomize", "config/samples"), null));
+    List<HasMetadata> team =
+        samples.stream()
+            .filter(o -> o.getMetadata().getNamespace() == null)
+            .filter(o -> !o.getKind().equals("ClusterRegistryCredential"))
+            .toList();
+    team.forEach(o -> o.getMetadata().setNamespace(SAMPLES_NS));
+    dryRunApply(
+        samples.stream()
+            .map(o -> Serialization.asYaml(o).replaceFirst("^---\\n", ""))
+            .collect(Collectors.joining("---\n", "---\n", "")));
+
+    assertThat(kindsAndNames(team, Set.of("RegistryCredential", "Secret", "ServiceAccount")))
+        .hasSize(team.size())
+        .containsExactly(
+            "RegistryCredential/team-acr",
+            "RegistryCredential/team-ecr",
+            "RegistryCredential/team-gar",
+            "RegistryCredential/team-quay",
+            "Secret/team-quay-robot",
+            "ServiceAccount/acr-puller",
+            "ServiceAccount/ecr-puller",
+            "ServiceAccount/gar-puller");
+    Map<String, RegistryCredential> credentials =
+        team.stream()
+            .filter(o -> o.getKind().equals("RegistryCredential"))
+            .map(o -> Serialization.unmarshal(Serialization.asJson(o), RegistryCredential.class))
+            .collect(Collectors.toMap(c -> c.getSpec().getSource().kind(), c -> c));
+    assertThat(credentials).containsOnlyKeys("static", "ecr", "acr", "gar");
+    LocalSource staticSource = credentials.get("static").getSpec().getSource();
+    assertThat(kindsAndNames(team, Set.of("Secret")))
+        .containsExactly("Secret/" + staticSource.getStaticSource().getSecretRef().getName());
+    LocalSource ecr = credentials.get("ecr").getSpec().getSource();
+    LocalSource acr = credentials.get("acr").getSpec().getSource();
+    LocalSource gar = credentials.get("gar").getSpec().getSource();
+    assertThat(
+            List.of(
+                ecr.getEcr().getServiceAccountName(),
+                acr.getAcr().getServiceAccountName(),
+                gar.getGar().getServiceAccountName()))
+        .map(name -> "ServiceAccount/" + name)
+        .containsExactlyInAnyOrderElementsOf(kindsAndNames(team, Set.of("ServiceAccount")));
+  }
+
+  /**
+   * A namespaced credential has no field that could name another namespace. kubectl's default,
+   * strict field validation refuses one; without it, the API server drops the field (the CRD's
+   * structural schema prunes what it does not declare), so what is stored can still reach only its
+   * own namespace.
+   */
+  @Test
+  void aNamespaceInsideANamespacedCredentialIsRefusedOrDropped() throws Exception {
+    String reachingOut =
+        String.join(
+            "\n",
+            "apiVersion: regcred.io/v1alpha1",
+            "kind: RegistryCredential",
+            "metadata: {name: reach-out, namespace: " + SAMPLES_NS + "}",
+            "spec:",
+            "  source:",
+            "    static:",
+            "      secretRef: {name: quay-robot, namespace: " + KUSTOMIZE_NS + "}",
+            "  target:",
+            "    secretName: borrowed",
+            "    namespaces: {names: [kube-system]}",
+            "");
+    Result strict = kubectlCreateDryRun(reachingOut, "--validate=strict", true);
+    assertThat(strict.exitCode()).as(strict.output()).isNotZero();
+    assertThat(strict.output())
+        .contains(
+            "unknown field \"spec.source.static.secretRef.namespace\"",
+            "unknown field \"spec.target.namespaces\"");
+
+    Result ignored = kubectlCreateDryRun(reachingOut, "--validate=false", false);
+    assertThat(ignored.exitCode()).as(ignored.output()).isZero();
+    JsonNode stored = new ObjectMapper().readTree(ignored.output());
+    assertThat(stored.at("/spec/source/static/secretRef"))
+        .isEqualTo(new ObjectMapper().readTree("{\"name\": \"quay-robot\"}"));
+    assertThat(stored.at("/spec/target"))
+        .isEqualTo(new ObjectMapper().readTree("{\"secretName\": \"borrowed\"}"));
+  }
+
   @Test
   void grafanaDashboardIsValidAndCoversTheMetrics() throws IOException {
     JsonNode dashboard =
@@ -417,13 +517,12 @@ class ManifestsIT {
     return found.get(0);
   }
 
-  /** CustomResourceDefinition name to its spec. */
-  static Map<String, CustomResourceDefinitionSpec> crds(List<HasMetadata> objects) {
+  /** CRD name to its spec. */
+  static Map<String, Object> crds(List<HasMetadata> objects) {
     return objects.stream()
         .filter(CustomResourceDefinition.class::isInstance)
         .map(CustomResourceDefinition.class::cast)
-        .collect(
-            Collectors.toMap(c -> c.getMetadata().getName(), CustomResourceDefinition::getSpec));
+        .collect(Collectors.toMap(c -> c.getMetadata().getName(), c -> c.getSpec()));
   }
 
   /** ClusterRole name to its rules. */
@@ -549,6 +648,25 @@ class ManifestsIT {
             "-"),
         yaml,
         true);
+  }
+
+  /** {@code kubectl create --dry-run=server -o json}: what the API server would store. */
+  static Result kubectlCreateDryRun(String yaml, String validate, boolean withStderr)
+      throws Exception {
+    return exec(
+        List.of(
+            "kubectl",
+            "--kubeconfig",
+            kubeconfig.toString(),
+            "create",
+            "--dry-run=server",
+            validate,
+            "-o",
+            "json",
+            "-f",
+            "-"),
+        yaml,
+        withStderr);
   }
 
   static void installMonitoringCrds() throws IOException {

@@ -66,6 +66,8 @@ class NamespacedCredentialIT {
   static FakeAws aws;
   static LogCapture logs;
 
+  static Path tokenFile;
+
   @BeforeAll
   static void startOperator() throws Exception {
     logs = new LogCapture();
@@ -75,8 +77,12 @@ class NamespacedCredentialIT {
     aws = FakeAws.start(REGION);
     // The operator's own identity works at the fake: were it ever used, the fetch would succeed.
     aws.allowWebIdentity(OPERATOR_ROLE, OPERATOR_TOKEN);
-    Path tokenFile = Files.createTempFile("operator-token", "");
+    tokenFile = Files.createTempFile("operator-token", "");
     Files.writeString(tokenFile, OPERATOR_TOKEN);
+    operator = startAnOperator();
+  }
+
+  static RunningOperator startAnOperator() {
     AwsIdentityEnv operatorIdentity =
         AwsIdentityEnv.of(
             Map.of(
@@ -86,19 +92,18 @@ class NamespacedCredentialIT {
                 tokenFile.toString()));
     var endpoints =
         new AwsEndpoints(Optional.of(aws.uri()), Optional.of(aws.uri()), Optional.of(aws.uri()));
-    operator =
-        RunningOperator.start(
-            TestCluster.newAdminClient(),
-            OPERATOR_NS,
-            secrets ->
-                List.<TokenProvider>of(
-                    new StaticSecretProvider(secrets, Clock.systemUTC()),
-                    new EcrTokenProvider(
-                        secrets,
-                        Clock.systemUTC(),
-                        endpoints,
-                        TestTls.get().providerHttp(),
-                        operatorIdentity)));
+    return RunningOperator.start(
+        TestCluster.newAdminClient(),
+        OPERATOR_NS,
+        secrets ->
+            List.<TokenProvider>of(
+                new StaticSecretProvider(secrets, Clock.systemUTC()),
+                new EcrTokenProvider(
+                    secrets,
+                    Clock.systemUTC(),
+                    endpoints,
+                    TestTls.get().providerHttp(),
+                    operatorIdentity)));
   }
 
   @AfterAll
@@ -156,12 +161,25 @@ class NamespacedCredentialIT {
                 assertThat(eventsIn("own-a", "pull"))
                     .anySatisfy(e -> assertThat(e).startsWith("AllNamespacesSynced")));
 
+    // A new target name: the Secret under the old one goes, with its ServiceAccount entry.
+    var renamed = registry("own-a").withName("pull").get();
+    renamed.getSpec().getTarget().setSecretName("pull-renamed");
+    registry("own-a").resource(renamed).update();
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> {
+              assertThat(pullSecrets("own-a", "default")).containsExactly("pull-renamed");
+              assertThat(client.secrets().inNamespace("own-a").withName("pull").get()).isNull();
+            });
+
     delete("own-a", "pull");
     await()
         .atMost(Duration.ofSeconds(15))
         .untilAsserted(
             () -> {
-              assertThat(client.secrets().inNamespace("own-a").withName("pull").get()).isNull();
+              assertThat(client.secrets().inNamespace("own-a").withName("pull-renamed").get())
+                  .isNull();
               assertThat(pullSecrets("own-a", "default")).isEmpty();
             });
     assertThat(String.join("\n", logs.lines())).doesNotContain("pw-own-a");
@@ -259,6 +277,53 @@ class NamespacedCredentialIT {
   }
 
   @Test
+  void aRestartedOperatorReusesTheStoredTokenInsteadOfAskingTheCloudAgain() {
+    namespace(client, "wi-r", Map.of());
+    serviceAccount(client, "wi-r", "puller");
+    serviceAccount(client, "wi-r", "default");
+    var jwks = ServiceAccountTrust.jwks(client.raw("/openid/v1/jwks"));
+    aws.trustServiceAccount(
+        TENANT_ROLE, ServiceAccountTrust.of(jwks, "wi-r", "puller", TenantIdentity.Aws.AUDIENCE));
+    create(ecrCredential("wi-r", "ecr", "puller"));
+    await().atMost(Duration.ofSeconds(20)).until(() -> ready("wi-r", "ecr"));
+    String version =
+        client
+            .secrets()
+            .inNamespace("wi-r")
+            .withName("ecr")
+            .get()
+            .getMetadata()
+            .getResourceVersion();
+    int exchanges = aws.webIdentityCalls().size();
+
+    operator.close();
+    operator = startAnOperator();
+    // The new operator has reconciled the credential once its state shows in its metrics.
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> operator.main().metrics().scrape().contains("credential=\"wi-r/ecr\""));
+
+    assertThat(aws.webIdentityCalls())
+        .as("no new token exchange after the restart")
+        .hasSize(exchanges);
+    assertThat(
+            client
+                .secrets()
+                .inNamespace("wi-r")
+                .withName("ecr")
+                .get()
+                .getMetadata()
+                .getResourceVersion())
+        .as("the Secret is not rewritten")
+        .isEqualTo(version);
+
+    delete("wi-r", "ecr");
+    assertThat(client.secrets().inNamespace(OPERATOR_NS).list().getItems())
+        .as("its token state goes with it")
+        .noneMatch(s -> s.getMetadata().getName().startsWith("regcred-token-ns-"));
+  }
+
+  @Test
   void aServiceAccountOfTheSameNameElsewhereIsNotTrustedAndNothingIsWritten() {
     namespace(client, "wi-b", Map.of());
     serviceAccount(client, "wi-b", "puller");
@@ -309,6 +374,61 @@ class NamespacedCredentialIT {
     assertThat(pullSecrets("foreign", "default")).isEmpty();
     delete("foreign", "mine");
     assertThat(client.secrets().inNamespace("foreign").withName("theirs").get()).isNotNull();
+  }
+
+  @Test
+  void changesToAServiceAccountThatDoNotConcernTheCredentialDoNotWakeIt() throws Exception {
+    namespace(client, "flap", Map.of());
+    serviceAccount(client, "flap", "default");
+    client.resource(basicAuthSecret("flap", "creds", "robot", "pw-flap")).create();
+    create(staticCredential("flap", "pull", "creds"));
+    await().atMost(Duration.ofSeconds(15)).until(() -> ready("flap", "pull"));
+    await().pollDelay(Duration.ofSeconds(1)).until(() -> true); // settled
+    double before = sourceReads("flap/pull");
+
+    // An annotation changes nothing a credential reads: no reconcile, no read of its source.
+    for (int i = 0; i < 20; i++) {
+      int n = i;
+      client
+          .serviceAccounts()
+          .inNamespace("flap")
+          .withName("default")
+          .edit(
+              sa -> {
+                sa.getMetadata().setAnnotations(Map.of("flap", String.valueOf(n)));
+                return sa;
+              });
+      Thread.sleep(100);
+    }
+    // A label does matter (a selector could pick it): that one is looked at.
+    client
+        .serviceAccounts()
+        .inNamespace("flap")
+        .withName("default")
+        .edit(
+            sa -> {
+              sa.getMetadata().setLabels(Map.of("marker", "1"));
+              return sa;
+            });
+    await().atMost(Duration.ofSeconds(10)).until(() -> sourceReads("flap/pull") > before);
+    await().pollDelay(Duration.ofSeconds(1)).until(() -> true);
+    assertThat(sourceReads("flap/pull") - before)
+        .as("reads of the source Secret")
+        .isLessThanOrEqualTo(2);
+    delete("flap", "pull");
+  }
+
+  /** How often the operator has read (fetched) the credential's source. */
+  private static double sourceReads(String key) {
+    return operator
+        .main()
+        .metrics()
+        .scrape()
+        .lines()
+        .filter(l -> l.startsWith("regcred_provider_calls_total{"))
+        .filter(l -> l.contains("credential=\"" + key + "\""))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
   }
 
   // --- helpers

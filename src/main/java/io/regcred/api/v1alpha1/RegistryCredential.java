@@ -1,6 +1,7 @@
 package io.regcred.api.v1alpha1;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -43,6 +44,13 @@ import io.fabric8.kubernetes.model.annotation.Version;
     type = AdditionalPrinterColumn.Type.DATE)
 public class RegistryCredential
     extends CustomResource<RegistryCredentialSpec, RegistryCredentialStatus> implements Namespaced {
+
+  /** Required: an object without a spec would have nothing to reconcile or clean up. */
+  @Override
+  @Required
+  public RegistryCredentialSpec getSpec() {
+    return super.getSpec();
+  }
 
   /** The Secret name written into the namespace: {@code spec.target.secretName}, else the name. */
   public String targetSecretName() {
