@@ -38,7 +38,18 @@ final class StatusWriter<T extends CustomResource<?, RegistryCredentialStatus>> 
   record Outcome(boolean failed, Optional<Duration> heldFor) {}
 
   /** Per credential: when its status was last written, and the status held since, if any. */
-  private record Written(long atNanos, Optional<RegistryCredentialStatus> held) {}
+  /**
+   * @param wrote the status last written, which a reconcile that starts before the informer has
+   *     seen that write must start from (or it would decide, and send, the same Events again)
+   */
+  private record Written(
+      long atNanos,
+      Optional<RegistryCredentialStatus> held,
+      Optional<RegistryCredentialStatus> wrote) {
+    Written holding(Optional<RegistryCredentialStatus> status) {
+      return new Written(atNanos, status, wrote);
+    }
+  }
 
   private final KubernetesClient client;
   private final Class<T> type;
@@ -65,16 +76,23 @@ final class StatusWriter<T extends CustomResource<?, RegistryCredentialStatus>> 
    */
   RegistryCredentialStatus latest(T credential) {
     Written w = written.get(key.apply(credential));
-    return w == null ? credential.getStatus() : w.held().orElse(credential.getStatus());
+    return w == null
+        ? credential.getStatus()
+        : w.held().or(w::wrote).orElse(credential.getStatus());
+  }
+
+  /** What the API server has, as far as this process knows: its own last write, else the cache. */
+  private RegistryCredentialStatus current(T credential, Written last) {
+    return last == null ? credential.getStatus() : last.wrote().orElse(credential.getStatus());
   }
 
   /** Writes the status if it changed and the pace allows, else holds it. */
   Outcome write(T credential, RegistryCredentialStatus status) {
     String name = key.apply(credential);
     Written last = written.get(name);
-    if (status.equals(credential.getStatus())) {
+    if (status.equals(current(credential, last))) {
       if (last != null && last.held().isPresent()) {
-        written.put(name, new Written(last.atNanos(), Optional.empty()));
+        written.put(name, last.holding(Optional.empty()));
       }
       return new Outcome(false, Optional.empty());
     }
@@ -83,7 +101,7 @@ final class StatusWriter<T extends CustomResource<?, RegistryCredentialStatus>> 
         StatusPace.holdFor(
             last == null ? Optional.empty() : Optional.of(Duration.ofNanos(now - last.atNanos())));
     if (hold.isPresent()) {
-      written.put(name, new Written(last.atNanos(), Optional.of(status)));
+      written.put(name, last.holding(Optional.of(status)));
       return new Outcome(false, hold);
     }
     return new Outcome(!writeNow(credential, status), Optional.empty());
@@ -92,8 +110,8 @@ final class StatusWriter<T extends CustomResource<?, RegistryCredentialStatus>> 
   /** Writes at once, whatever the pace (a failed reconcile's status, written once per retry). */
   boolean writeNow(T credential, RegistryCredentialStatus status) {
     String name = key.apply(credential);
-    if (status.equals(credential.getStatus())) {
-      written.computeIfPresent(name, (k, w) -> new Written(w.atNanos(), Optional.empty()));
+    if (status.equals(current(credential, written.get(name)))) {
+      written.computeIfPresent(name, (k, w) -> w.holding(Optional.empty()));
       return true;
     }
     String patch =
@@ -108,7 +126,7 @@ final class StatusWriter<T extends CustomResource<?, RegistryCredentialStatus>> 
           .subresource("status")
           .patch(PatchContext.of(PatchType.JSON), patch);
       credential.setStatus(status);
-      written.put(name, new Written(nanoTime.getAsLong(), Optional.empty()));
+      written.put(name, new Written(nanoTime.getAsLong(), Optional.empty(), Optional.of(status)));
       return true;
     } catch (KubernetesClientException e) {
       log.warn("status not written credential={} reason={}", name, ApiErrors.describe(e));
