@@ -21,7 +21,6 @@ import io.regcred.api.v1alpha1.RegistryCredentialStatus;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
 import io.regcred.config.OperatorConfig;
 import io.regcred.metrics.OperatorMetrics;
-import io.regcred.model.ConditionType;
 import io.regcred.model.EventPlan;
 import io.regcred.model.ManagedSecret;
 import io.regcred.model.ManagedSecret.Claim;
@@ -375,24 +374,7 @@ public class ClusterRegistryCredentialReconciler
     // The marks this pass took are lost with it: the retry looks at every namespace.
     memories.computeIfPresent(
         credential.getMetadata().getName(), (name, memory) -> memory.passed(PassHistory.NONE));
-    String why =
-        e instanceof KubernetesClientException k
-            ? ApiErrors.describe(k)
-            : e.getClass().getSimpleName();
-    RegistryCredentialStatus previous = statusWriter.latest(credential);
-    RegistryCredentialStatus status =
-        StatusFactory.unexpected(
-            previous,
-            credential.getMetadata().getGeneration(),
-            "the reconcile failed (" + why + "); retrying",
-            clock.instant());
-    if (StatusFactory.changedOrReworded(previous, status, ConditionType.Ready)) {
-      events.warning(
-          credential,
-          Reason.ReconcileError.name(),
-          StatusFactory.find(status, ConditionType.Ready).orElseThrow().getMessage());
-    }
-    statusWriter.writeNow(credential, status);
+    statusWriter.writeUnexpected(credential, e, events, clock.instant());
     return ErrorStatusUpdateControl.noStatusUpdate();
   }
 

@@ -20,7 +20,6 @@ import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
 import io.regcred.metrics.OperatorMetrics;
-import io.regcred.model.ConditionType;
 import io.regcred.model.CredentialRef;
 import io.regcred.model.EventPlan;
 import io.regcred.model.FetchState;
@@ -347,24 +346,7 @@ public class RegistryCredentialReconciler
   @Override
   public ErrorStatusUpdateControl<RegistryCredential> updateErrorStatus(
       RegistryCredential credential, Context<RegistryCredential> context, Exception e) {
-    String why =
-        e instanceof KubernetesClientException k
-            ? ApiErrors.describe(k)
-            : e.getClass().getSimpleName();
-    RegistryCredentialStatus previous = statusWriter.latest(credential);
-    RegistryCredentialStatus status =
-        StatusFactory.unexpected(
-            previous,
-            credential.getMetadata().getGeneration(),
-            "the reconcile failed (" + why + "); retrying",
-            clock.instant());
-    if (StatusFactory.changedOrReworded(previous, status, ConditionType.Ready)) {
-      events.warning(
-          credential,
-          Reason.ReconcileError.name(),
-          StatusFactory.find(status, ConditionType.Ready).orElseThrow().getMessage());
-    }
-    statusWriter.writeNow(credential, status);
+    statusWriter.writeUnexpected(credential, e, events, clock.instant());
     return ErrorStatusUpdateControl.noStatusUpdate();
   }
 

@@ -6,8 +6,12 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus;
+import io.regcred.model.ConditionType;
+import io.regcred.model.Reason;
+import io.regcred.model.StatusFactory;
 import io.regcred.model.StatusPace;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -132,6 +136,32 @@ final class StatusWriter<T extends CustomResource<?, RegistryCredentialStatus>> 
       log.warn("status not written credential={} reason={}", name, ApiErrors.describe(e));
       return false;
     }
+  }
+
+  /**
+   * For what no pass foresaw (a bug, an exception from a library): Ready says so with the kind of
+   * error, never its message, which could quote anything; a Warning Event when that is news;
+   * written at once. What the last pass wrote stays in place, and the framework retries.
+   */
+  void writeUnexpected(T credential, Exception e, EventRecorder events, Instant now) {
+    String why =
+        e instanceof KubernetesClientException k
+            ? ApiErrors.describe(k)
+            : e.getClass().getSimpleName();
+    RegistryCredentialStatus previous = latest(credential);
+    RegistryCredentialStatus status =
+        StatusFactory.unexpected(
+            previous,
+            credential.getMetadata().getGeneration(),
+            "the reconcile failed (" + why + "); retrying",
+            now);
+    if (StatusFactory.changedOrReworded(previous, status, ConditionType.Ready)) {
+      events.warning(
+          credential,
+          Reason.ReconcileError.name(),
+          StatusFactory.find(status, ConditionType.Ready).orElseThrow().getMessage());
+    }
+    writeNow(credential, status);
   }
 
   /** Forgets a deleted credential. */

@@ -62,10 +62,16 @@ public final class CredentialChecks {
    * API server keeps Events about cluster-scoped objects).
    */
   public static java.util.List<String> events(KubernetesClient client, String name) {
+    return events(client, "default", name);
+  }
+
+  /** The same for an object of a namespace, whose Events live there. */
+  public static java.util.List<String> events(
+      KubernetesClient client, String namespace, String name) {
     return client
         .v1()
         .events()
-        .inNamespace("default")
+        .inNamespace(namespace)
         .withField("involvedObject.name", name)
         .list()
         .getItems()

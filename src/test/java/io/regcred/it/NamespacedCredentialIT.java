@@ -9,20 +9,12 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.regcred.Labels;
-import io.regcred.api.v1alpha1.LocalEcrSource;
-import io.regcred.api.v1alpha1.LocalSecretReference;
-import io.regcred.api.v1alpha1.LocalSource;
-import io.regcred.api.v1alpha1.LocalStaticSource;
-import io.regcred.api.v1alpha1.LocalTarget;
 import io.regcred.api.v1alpha1.RegistryCredential;
-import io.regcred.api.v1alpha1.RegistryCredentialSpec;
-import io.regcred.api.v1alpha1.ServiceAccountTarget;
 import io.regcred.model.ConditionType;
 import io.regcred.model.Reason;
 import io.regcred.model.StatusFactory;
@@ -35,6 +27,7 @@ import io.regcred.provider.ecr.AwsIdentityEnv;
 import io.regcred.provider.ecr.EcrTokenProvider;
 import io.regcred.provider.ecr.FakeAws;
 import io.regcred.provider.staticsecret.StaticSecretProvider;
+import io.regcred.testing.NamespacedCredentials;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -125,13 +118,7 @@ class NamespacedCredentialIT {
 
     create(staticCredential("own-a", "pull", "creds"));
 
-    await()
-        .atMost(Duration.ofSeconds(15))
-        .untilAsserted(
-            () -> {
-              assertThat(ready("own-a", "pull")).isTrue();
-              assertThat(pullSecrets("own-a", "default")).containsExactly("pull");
-            });
+    awaitServing("own-a", "pull");
     Secret written = client.secrets().inNamespace("own-a").withName("pull").get();
     assertThat(CredentialChecks.dockerConfig(written))
         .contains("pw-own-a")
@@ -158,7 +145,7 @@ class NamespacedCredentialIT {
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
             () ->
-                assertThat(eventsIn("own-a", "pull"))
+                assertThat(CredentialChecks.events(client, "own-a", "pull"))
                     .anySatisfy(e -> assertThat(e).startsWith("AllNamespacesSynced")));
 
     // A new target name: the Secret under the old one goes, with its ServiceAccount entry.
@@ -227,11 +214,9 @@ class NamespacedCredentialIT {
   @Test
   void theSchemaRefusesACloudSourceWithoutTheNamespacesOwnIdentity() {
     namespace(client, "noid", Map.of());
-    var ecr = new LocalEcrSource();
-    ecr.setRegion(REGION);
-    var source = new LocalSource();
-    source.setEcr(ecr);
-    var neither = credential("noid", "operators", source);
+    var neither = ecrCredential("noid", "operators", null);
+    var ecr = neither.getSpec().getSource().getEcr();
+    ecr.setRoleArn(null);
     var refused =
         catchThrowableOfType(
             KubernetesClientException.class, () -> registry("noid").resource(neither).create());
@@ -248,22 +233,11 @@ class NamespacedCredentialIT {
 
   @Test
   void aServiceAccountsOwnIdentityBuysTheTokenAndTheOperatorsIsNeverUsed() throws Exception {
-    namespace(client, "wi-a", Map.of());
-    serviceAccount(client, "wi-a", "puller");
-    serviceAccount(client, "wi-a", "default");
-    var jwks = ServiceAccountTrust.jwks(client.raw("/openid/v1/jwks"));
-    aws.trustServiceAccount(
-        TENANT_ROLE, ServiceAccountTrust.of(jwks, "wi-a", "puller", TenantIdentity.Aws.AUDIENCE));
+    trustedPuller("wi-a");
 
     create(ecrCredential("wi-a", "ecr", "puller"));
 
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .untilAsserted(
-            () -> {
-              assertThat(ready("wi-a", "ecr")).isTrue();
-              assertThat(pullSecrets("wi-a", "default")).containsExactly("ecr");
-            });
+    awaitServing("wi-a", "ecr");
     Secret written = client.secrets().inNamespace("wi-a").withName("ecr").get();
     assertThat(CredentialChecks.dockerConfig(written)).contains(aws.lastIssuedPassword());
     assertThat(aws.webIdentityCalls())
@@ -278,12 +252,7 @@ class NamespacedCredentialIT {
 
   @Test
   void aRestartedOperatorReusesTheStoredTokenInsteadOfAskingTheCloudAgain() {
-    namespace(client, "wi-r", Map.of());
-    serviceAccount(client, "wi-r", "puller");
-    serviceAccount(client, "wi-r", "default");
-    var jwks = ServiceAccountTrust.jwks(client.raw("/openid/v1/jwks"));
-    aws.trustServiceAccount(
-        TENANT_ROLE, ServiceAccountTrust.of(jwks, "wi-r", "puller", TenantIdentity.Aws.AUDIENCE));
+    trustedPuller("wi-r");
     create(ecrCredential("wi-r", "ecr", "puller"));
     await().atMost(Duration.ofSeconds(20)).until(() -> ready("wi-r", "ecr"));
     String version =
@@ -433,37 +402,39 @@ class NamespacedCredentialIT {
 
   // --- helpers
 
+  /** A namespace whose ServiceAccount puller the tenant role trusts, and its default one. */
+  private static void trustedPuller(String ns) {
+    namespace(client, ns, Map.of());
+    serviceAccount(client, ns, "puller");
+    serviceAccount(client, ns, "default");
+    var jwks = ServiceAccountTrust.jwks(client.raw("/openid/v1/jwks"));
+    aws.trustServiceAccount(
+        TENANT_ROLE, ServiceAccountTrust.of(jwks, ns, "puller", TenantIdentity.Aws.AUDIENCE));
+  }
+
+  /** Until the credential is Ready and its Secret is on the namespace's default account. */
+  private static void awaitServing(String ns, String name) {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              assertThat(ready(ns, name)).isTrue();
+              assertThat(pullSecrets(ns, "default")).containsExactly(name);
+            });
+  }
+
   private static RegistryCredential staticCredential(String ns, String name, String secret) {
-    var stat = new LocalStaticSource();
-    stat.setSecretRef(new LocalSecretReference(secret));
-    stat.setServer(SERVER);
-    var source = new LocalSource();
-    source.setStaticSource(stat);
-    return credential(ns, name, source);
+    return NamespacedCredentials.named(ns, name)
+        .staticSource(secret, SERVER)
+        .serviceAccounts("default")
+        .build();
   }
 
   private static RegistryCredential ecrCredential(String ns, String name, String sa) {
-    var ecr = new LocalEcrSource();
-    ecr.setRegion(REGION);
-    ecr.setServiceAccountName(sa);
-    ecr.setRoleArn(TENANT_ROLE);
-    var source = new LocalSource();
-    source.setEcr(ecr);
-    return credential(ns, name, source);
-  }
-
-  private static RegistryCredential credential(String ns, String name, LocalSource source) {
-    var spec = new RegistryCredentialSpec();
-    spec.setSource(source);
-    var target = new LocalTarget();
-    var accounts = new ServiceAccountTarget();
-    accounts.setNames(List.of("default"));
-    target.setServiceAccounts(accounts);
-    spec.setTarget(target);
-    var credential = new RegistryCredential();
-    credential.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-    credential.setSpec(spec);
-    return credential;
+    return NamespacedCredentials.named(ns, name)
+        .ecr(REGION, sa, TENANT_ROLE)
+        .serviceAccounts("default")
+        .build();
   }
 
   private static void create(RegistryCredential credential) {
@@ -509,18 +480,5 @@ class NamespacedCredentialIT {
     return account.getImagePullSecrets() == null
         ? List.of()
         : account.getImagePullSecrets().stream().map(LocalObjectReference::getName).toList();
-  }
-
-  private static List<String> eventsIn(String ns, String name) {
-    return client
-        .v1()
-        .events()
-        .inNamespace(ns)
-        .withField("involvedObject.name", name)
-        .list()
-        .getItems()
-        .stream()
-        .map(e -> e.getReason() + ": " + e.getMessage())
-        .toList();
   }
 }

@@ -62,35 +62,22 @@ class StatusWriterIT {
             Instant.parse("2026-01-01T00:00:00Z"));
 
     assertThat(writer.write(created, decided).failed()).isFalse();
-    assertThat(
-            client
-                .resources(RegistryCredential.class)
-                .inNamespace("status-writer")
-                .withName("w")
-                .get()
-                .getStatus())
-        .isEqualTo(decided);
+    assertThat(stored().getStatus()).isEqualTo(decided);
 
     assertThat(writer.latest(stale)).as("the base of the next decisions").isEqualTo(decided);
-    String before =
-        client
-            .resources(RegistryCredential.class)
-            .inNamespace("status-writer")
-            .withName("w")
-            .get()
-            .getMetadata()
-            .getResourceVersion();
+    String before = stored().getMetadata().getResourceVersion();
     assertThat(writer.write(stale, decided).failed()).isFalse();
-    assertThat(
-            client
-                .resources(RegistryCredential.class)
-                .inNamespace("status-writer")
-                .withName("w")
-                .get()
-                .getMetadata()
-                .getResourceVersion())
+    assertThat(stored().getMetadata().getResourceVersion())
         .as("the same status is not written again")
         .isEqualTo(before);
     client.resource(created).delete();
+  }
+
+  private static RegistryCredential stored() {
+    return client
+        .resources(RegistryCredential.class)
+        .inNamespace("status-writer")
+        .withName("w")
+        .get();
   }
 }
