@@ -99,7 +99,6 @@ public final class OperatorMain implements AutoCloseable {
             });
     var events = new EventRecorder(client, clock);
     var namespacedTriggers = new NamespacedTriggers();
-    var verifier = HandshakeCheck.standard();
     var reconciler =
         new ClusterRegistryCredentialReconciler(
             providers,
@@ -107,7 +106,7 @@ public final class OperatorMain implements AutoCloseable {
             metrics,
             timebase,
             fanOut,
-            verifier,
+            HandshakeCheck.standard(),
             verifyPool,
             namespacedTriggers,
             config);
@@ -125,7 +124,9 @@ public final class OperatorMain implements AutoCloseable {
             metrics,
             timebase,
             closedToTenants,
-            verifier,
+            // A tenant names the registry: its handshake reaches only public addresses and the
+            // operator's list, never the operator's own network for them.
+            HandshakeCheck.publicOnly(config.tenantVerifyAllowed()),
             verifyPool,
             config.namespace()));
     this.health =
