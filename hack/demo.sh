@@ -131,8 +131,11 @@ up() {
 
   step "starting regcred-operator as its own process, with its ServiceAccount's token (not admin)"
   operator_kubeconfig
+  # The node's registry is on 127.0.0.1: namespaced credentials are verified against it only
+  # because it is listed (tenants' registries must otherwise be at public addresses).
   env -i PATH="$PATH" HOME="$HOME" KUBECONFIG="$state/operator.kubeconfig" \
     REGCRED_NAMESPACE="$ns" REGCRED_LEADER_IDENTITY=demo REGCRED_HTTP_PORT=0 \
+    REGCRED_TENANT_VERIFY_ALLOWED="$registry" \
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError" \
     nohup "$state/payload/bin/regcred-operator" >"$state/operator.log" 2>&1 &
   echo $! >"$state/operator.pid"
@@ -269,6 +272,8 @@ EOF
   k apply "${as_carol[@]}" -f "$state/registrycredential.yaml" >/dev/null
   k -n team-self wait --for=condition=Ready regcred/team-pull --timeout=90s >/dev/null ||
     fail "the namespaced RegistryCredential did not become Ready"
+  k -n team-self wait --for=condition=Verified regcred/team-pull --timeout=60s >/dev/null ||
+    fail "the registry did not accept the team's credential (condition Verified; the node's registry is on REGCRED_TENANT_VERIFY_ALLOWED)"
   k -n team-self get regcred "${as_carol[@]}"
   step "a Pod in team-self pulls with the team's own credential"
   pod team-self

@@ -111,7 +111,6 @@ public final class OperatorMain implements AutoCloseable {
             });
     var events = new EventRecorder(client, clock);
     var namespacedTriggers = new NamespacedTriggers();
-    var verifier = HandshakeCheck.standard();
     var reconciler =
         new ClusterRegistryCredentialReconciler(
             providers,
@@ -119,7 +118,7 @@ public final class OperatorMain implements AutoCloseable {
             metrics,
             timebase,
             fanOut,
-            verifier,
+            HandshakeCheck.standard(),
             verifyPool,
             namespacedTriggers,
             config);
@@ -139,7 +138,9 @@ public final class OperatorMain implements AutoCloseable {
             metrics,
             timebase,
             closedToTenants,
-            verifier,
+            // A tenant names the registry: its handshake reaches only public addresses and the
+            // operator's list, never the operator's own network for them.
+            HandshakeCheck.publicOnly(config.tenantVerifyAllowed()),
             verifyPool,
             config.namespace()));
     this.health =

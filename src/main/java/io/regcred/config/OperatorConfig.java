@@ -1,6 +1,7 @@
 package io.regcred.config;
 
 import io.regcred.api.v1alpha1.Validation;
+import io.regcred.model.AddressRule;
 import io.regcred.provider.acr.AzureSettings;
 import io.regcred.provider.ecr.AwsEndpoints;
 import io.regcred.provider.ecr.AwsIdentityEnv;
@@ -35,6 +36,8 @@ import java.util.regex.Pattern;
  * @param httpPort port of the health (and metrics) endpoints; 0 disables them
  * @param deniedNamespaces namespaces no credential ever writes into, whatever its names or selector
  *     say
+ * @param tenantVerifyAllowed the registries and token endpoints at non-public addresses that
+ *     namespaced credentials may be verified against
  * @param aws endpoint overrides of the ECR provider
  * @param awsIdentity the AWS variables that choose the operator's own AWS identity
  * @param azure the ACR provider's authority override, allowed servers and Azure identity variables
@@ -50,6 +53,7 @@ public record OperatorConfig(
     int writeThreads,
     int httpPort,
     Set<String> deniedNamespaces,
+    AddressRule tenantVerifyAllowed,
     AwsEndpoints aws,
     AwsIdentityEnv awsIdentity,
     AzureSettings azure,
@@ -88,6 +92,13 @@ public record OperatorConfig(
             + " namespaced RegistryCredential does nothing (as in the operator's own and source"
             + " namespaces); comma-separated, empty denies none",
         "a comma-separated list of namespace names (empty to deny none)"),
+    TENANT_VERIFY_ALLOWED(
+        "empty",
+        "comma-separated `host`, `host:port`, address or CIDR network that namespaced credentials"
+            + " may be verified against although not public (loopback, private, link-local,"
+            + " shared): in-cluster or on-premises registries",
+        "a comma-separated list of host names, host:port (IPv6 in brackets), IP addresses or"
+            + " CIDR networks, such as registry.internal, 127.0.0.1:5000 or 10.20.0.0/16"),
     LOG_LEVEL(
         "`INFO`",
         "level of the operator's own loggers",
@@ -184,6 +195,7 @@ public record OperatorConfig(
 
   public OperatorConfig {
     Objects.requireNonNull(namespace, "namespace");
+    Objects.requireNonNull(tenantVerifyAllowed, "tenantVerifyAllowed");
     Objects.requireNonNull(sourceNamespace, "sourceNamespace");
     Objects.requireNonNull(aws, "aws");
     Objects.requireNonNull(awsIdentity, "awsIdentity");
@@ -223,6 +235,11 @@ public record OperatorConfig(
             Setting.DENIED_NAMESPACES,
             DEFAULT_DENIED_NAMESPACES,
             s -> Set.copyOf(items(s, item -> matching(item, NAMESPACE_NAME))));
+    AddressRule tenantVerifyAllowed =
+        reader.read(
+            Setting.TENANT_VERIFY_ALLOWED,
+            AddressRule.PUBLIC_ONLY,
+            s -> AddressRule.allowing(items(s, OperatorConfig::allowedAddress)));
     // Read by logback (logback.xml), checked here so that a typo does not silence the logs.
     reader.read(Setting.LOG_LEVEL, "INFO", OperatorConfig::logLevel);
     reader.read(Setting.LOG_FORMAT, "text", OperatorConfig::logFormat);
@@ -264,6 +281,7 @@ public record OperatorConfig(
         writeThreads,
         httpPort,
         denied,
+        tenantVerifyAllowed,
         aws,
         AwsIdentityEnv.of(env),
         azure,
@@ -432,6 +450,16 @@ public record OperatorConfig(
   private static int port(String server) {
     int colon = server.lastIndexOf(':');
     return colon < 0 ? 443 : Integer.parseInt(server.substring(colon + 1));
+  }
+
+  /** One entry of the tenant verification allow list, checked as the rule will read it. */
+  private static String allowedAddress(String entry) throws Refused {
+    try {
+      AddressRule.allowing(List.of(entry));
+    } catch (IllegalArgumentException e) {
+      throw new Refused(e.getMessage());
+    }
+    return entry;
   }
 
   /** Kept exactly as written: a key.json's URL must equal it. */

@@ -60,7 +60,8 @@ public enum Reason {
           + " spec.verification.caBundle"),
   Skipped(
       "verification is turned off (spec.verification.enabled: false), or a registry asks no login"
-          + " at /v2/, so there is nothing to prove"),
+          + " at /v2/, so there is nothing to prove, or a namespaced credential's registry or token"
+          + " service is not at a public address and not on REGCRED_TENANT_VERIFY_ALLOWED"),
   // Pull failures (status.pullFailures and Events)
   NamespaceNotTargeted(
       "a Pod in a namespace this credential does not target failed to pull from its registry: add"

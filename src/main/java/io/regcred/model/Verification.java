@@ -30,7 +30,12 @@ public record Verification(Outcome outcome, String message) {
      * The registry answered {@code /v2/} with 200 without asking for a credential, as an open
      * registry does: there is nothing to verify, and a docker client would not present it there.
      */
-    NotRequired
+    NotRequired,
+    /**
+     * The registry or the token endpoint its challenge names is not at a public address, and the
+     * credential is a tenant's: no request was sent there. The credential is untested.
+     */
+    NotPublic
   }
 
   public Verification {

@@ -8,7 +8,9 @@ import io.regcred.config.OperatorConfig.Setting;
 import io.regcred.provider.ecr.AwsEndpoints;
 import io.regcred.provider.ecr.AwsIdentityEnv;
 import io.regcred.provider.gar.GarSettings;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -35,6 +37,20 @@ class OperatorConfigTest {
     assertThat(config.deniedNamespaces())
         .containsExactlyInAnyOrder("kube-system", "kube-public", "kube-node-lease");
     assertNoProviderOverrides(config);
+  }
+
+  @Test
+  void namespacedCredentialsAreVerifiedOnlyAgainstPublicAddressesByDefault()
+      throws UnknownHostException {
+    var allowed = OperatorConfig.fromEnv(Map.of()).tenantVerifyAllowed();
+
+    assertThat(allowed.permits(List.of(InetAddress.getByAddress(ip(8, 8, 8, 8))))).isTrue();
+    assertThat(allowed.permits(List.of(InetAddress.getByAddress(ip(127, 0, 0, 1))))).isFalse();
+    assertThat(allowed.lists("127.0.0.1", 5000)).isFalse();
+  }
+
+  private static byte[] ip(int a, int b, int c, int d) {
+    return new byte[] {(byte) a, (byte) b, (byte) c, (byte) d};
   }
 
   @Test
@@ -71,7 +87,7 @@ class OperatorConfigTest {
   }
 
   @Test
-  void everySettingIsRead() {
+  void everySettingIsRead() throws UnknownHostException {
     Map<String, String> env = new HashMap<>();
     env.put("REGCRED_NAMESPACE", "ops");
     env.put("REGCRED_SOURCE_NAMESPACE", "secrets");
@@ -82,6 +98,7 @@ class OperatorConfigTest {
     env.put("REGCRED_WRITE_CONCURRENCY", "32");
     env.put("REGCRED_HTTP_PORT", "0");
     env.put("REGCRED_DENIED_NAMESPACES", "kube-system,vault");
+    env.put("REGCRED_TENANT_VERIFY_ALLOWED", " registry.internal, 127.0.0.1:5000 , 10.20.0.0/16,");
     env.put("REGCRED_LOG_LEVEL", "debug");
     env.put("REGCRED_LOG_FORMAT", "json");
     env.put("REGCRED_AWS_ECR_ENDPOINT", "https://vpce-1.api.ecr.eu-west-1.vpce.amazonaws.com");
@@ -112,6 +129,13 @@ class OperatorConfigTest {
     assertThat(config.writeThreads()).isEqualTo(32);
     assertThat(config.httpPort()).isZero();
     assertThat(config.deniedNamespaces()).containsExactlyInAnyOrder("kube-system", "vault");
+    assertThat(config.tenantVerifyAllowed().lists("registry.internal", 443)).isTrue();
+    assertThat(config.tenantVerifyAllowed().lists("127.0.0.1", 5000)).isTrue();
+    assertThat(
+            config
+                .tenantVerifyAllowed()
+                .permits(List.of(InetAddress.getByAddress(ip(10, 20, 3, 4)))))
+        .isTrue();
     assertThat(config.aws())
         .isEqualTo(
             new AwsEndpoints(
@@ -155,6 +179,7 @@ class OperatorConfigTest {
     bad.put("REGCRED_RECONCILE_CONCURRENCY", "four");
     bad.put("REGCRED_HTTP_PORT", "http");
     bad.put("REGCRED_DENIED_NAMESPACES", "kube-system,Not_A_MARKER");
+    bad.put("REGCRED_TENANT_VERIFY_ALLOWED", "10.0.0.0/8,https://MARKER.internal");
     bad.put("REGCRED_LOG_FORMAT", "yaml");
     bad.put("REGCRED_AWS_STS_ENDPOINT", "sts-MARKER.example");
     bad.put("REGCRED_AZURE_AUTHORITY_HOST", "http://login-MARKER.example/");
@@ -175,6 +200,9 @@ class OperatorConfigTest {
             "REGCRED_HTTP_PORT: not an integer; accepts a port from 0 to 65535",
             "REGCRED_DENIED_NAMESPACES: item 2 is not of that form; accepts a comma-separated list"
                 + " of namespace names (empty to deny none)",
+            "REGCRED_TENANT_VERIFY_ALLOWED: item 2 is not a host, host:port, address or network;"
+                + " accepts "
+                + Setting.TENANT_VERIFY_ALLOWED.accepts(),
             "REGCRED_LOG_FORMAT: not a log format; accepts text or json",
             "REGCRED_AWS_STS_ENDPOINT: not an absolute http or https URI; accepts an absolute"
                 + " http or https URI, such as https://vpce-0123.sts.example",

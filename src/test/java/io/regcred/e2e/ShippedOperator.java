@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * crds/}, the ServiceAccount and RBAC from {@code config/rbac} in {@code regcred-system}, and the
  * operator's runtime payload (the JRE and jars the image ships) as its own process, authenticating
  * with a token of that ServiceAccount, so it can do exactly what the shipped RBAC lets it do.
- * Settings as in {@code config/manager}, except no HTTP port.
+ * Settings as in {@code config/manager}, except no HTTP port, and the node's registry (on
+ * 127.0.0.1) listed as one namespaced credentials may be verified against.
  */
 final class ShippedOperator implements AutoCloseable {
 
@@ -100,7 +101,9 @@ final class ShippedOperator implements AutoCloseable {
                 Setting.LEADER_IDENTITY.variable(),
                 IDENTITY,
                 Setting.HTTP_PORT.variable(),
-                "0"),
+                "0",
+                Setting.TENANT_VERIFY_ALLOWED.variable(),
+                node.registry()),
             log);
     await("the operator process holds the Lease " + LEASE)
         .atMost(Duration.ofSeconds(60))

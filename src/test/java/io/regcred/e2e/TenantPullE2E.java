@@ -37,7 +37,8 @@ import org.junit.jupiter.api.Test;
  * the operator (shipped RBAC) writes the pull Secret and patches the namespace's {@code default}
  * ServiceAccount, and the kubelet pulls the private image with it. The same user can neither create
  * one in another namespace nor a ClusterRegistryCredential, and a Pod in the other namespace is
- * refused by the registry.
+ * refused by the registry. The node's registry is on 127.0.0.1, which namespaced credentials are
+ * verified against only because {@link ShippedOperator} lists it (REGCRED_TENANT_VERIFY_ALLOWED).
  */
 class TenantPullE2E extends OnTheNode.WithShippedOperator {
 

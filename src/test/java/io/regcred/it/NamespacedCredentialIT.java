@@ -28,6 +28,10 @@ import io.regcred.provider.ecr.EcrTokenProvider;
 import io.regcred.provider.ecr.FakeAws;
 import io.regcred.provider.staticsecret.StaticSecretProvider;
 import io.regcred.testing.NamespacedCredentials;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -35,6 +39,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -398,6 +403,56 @@ class NamespacedCredentialIT {
         .filter(l -> l.contains("credential=\"" + key + "\""))
         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
         .sum();
+  }
+
+  @Test
+  void aTenantsRegistryOnALoopbackAddressIsNeverContactedAndVerifiedSaysWhy() throws Exception {
+    namespace(client, "loop-a", Map.of());
+    serviceAccount(client, "loop-a", "default");
+    client.resource(basicAuthSecret("loop-a", "creds", "robot", "pw-loop-a")).create();
+    // A listener in the operator's own network position: it counts who connects.
+    try (ServerSocket inside = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      AtomicInteger connections = new AtomicInteger();
+      Thread counter =
+          new Thread(
+              () -> {
+                while (!inside.isClosed()) {
+                  try (Socket accepted = inside.accept()) {
+                    connections.incrementAndGet();
+                  } catch (IOException closed) {
+                    return;
+                  }
+                }
+              });
+      counter.setDaemon(true);
+      counter.start();
+      String server = "127.0.0.1:" + inside.getLocalPort();
+      var credential = staticCredential("loop-a", "pull", "creds");
+      credential.getSpec().getSource().getStaticSource().setServer(server);
+
+      create(credential);
+
+      await("Verified says the registry is not public")
+          .atMost(Duration.ofSeconds(15))
+          .untilAsserted(
+              () -> {
+                var verified =
+                    condition("loop-a", "pull", ConditionType.Verified)
+                        .orElseThrow(() -> new AssertionError("no Verified condition yet"));
+                assertThat(verified.getStatus()).isEqualTo("Unknown");
+                assertThat(verified.getReason()).isEqualTo(Reason.Skipped.name());
+                assertThat(verified.getMessage())
+                    .isEqualTo(
+                        server
+                            + ": not verified: 127.0.0.1 is not a public address; namespaced"
+                            + " credentials verify only public registries"
+                            + " (REGCRED_TENANT_VERIFY_ALLOWED)");
+              });
+      assertThat(ready("loop-a", "pull")).as("the Secret is written all the same").isTrue();
+      assertThat(connections).hasValue(0);
+    } finally {
+      delete("loop-a", "pull");
+    }
   }
 
   // --- helpers

@@ -1,5 +1,6 @@
 package io.regcred.provider.verify;
 
+import io.regcred.model.AddressRule;
 import io.regcred.model.ManagedSecret;
 import io.regcred.model.Reason;
 import io.regcred.model.RegistryAuth;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -25,20 +27,34 @@ public final class HandshakeCheck implements RegistryCheck {
   /** Verifiers for CA bundles, kept for reuse; credentials have few distinct bundles. */
   private static final int MAX_BUNDLES = 32;
 
+  private final Function<SSLContext, RegistryVerifier> verifiers;
   private final RegistryVerifier withJvmTrust;
   private final Map<String, RegistryVerifier> withBundle = new ConcurrentHashMap<>();
 
-  private HandshakeCheck(RegistryVerifier withJvmTrust) {
-    this.withJvmTrust = withJvmTrust;
-  }
-
-  /** With the JVM's trust store and {@link #TIMEOUT}. */
-  public static HandshakeCheck standard() {
+  private HandshakeCheck(Function<SSLContext, RegistryVerifier> verifiers) {
+    this.verifiers = verifiers;
     try {
-      return new HandshakeCheck(new RegistryVerifier(SSLContext.getDefault(), TIMEOUT));
+      this.withJvmTrust = verifiers.apply(SSLContext.getDefault());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("the JVM has no default TLS context", e);
     }
+  }
+
+  /**
+   * With the JVM's trust store and {@link #TIMEOUT}, to wherever the handshake leads: for
+   * ClusterRegistryCredentials, which cluster admins write.
+   */
+  public static HandshakeCheck standard() {
+    return new HandshakeCheck(ssl -> new RegistryVerifier(ssl, TIMEOUT));
+  }
+
+  /**
+   * As {@link #standard()}, but sending nothing to a registry or token endpoint that is not at a
+   * public address unless {@code allowed} lists it: for namespaced RegistryCredentials, whose
+   * registry a tenant chooses.
+   */
+  public static HandshakeCheck publicOnly(AddressRule allowed) {
+    return new HandshakeCheck(ssl -> new RegistryVerifier(ssl, TIMEOUT, allowed));
   }
 
   @Override
@@ -60,19 +76,18 @@ public final class HandshakeCheck implements RegistryCheck {
       withBundle.clear();
     }
     return withBundle.computeIfAbsent(
-        ManagedSecret.sha256(pem),
-        key -> new RegistryVerifier(RegistryVerifier.sslContextWith(pem), TIMEOUT));
+        ManagedSecret.sha256(pem), key -> verifiers.apply(RegistryVerifier.sslContextWith(pem)));
   }
 
   /**
    * A registry that asks no login at {@code /v2/} leaves nothing to prove (its repositories may
-   * still want one); an answer no docker client could log in with leaves the credential as unknown
-   * as no answer does.
+   * still want one), nor does one a tenant's credential may not be verified against; an answer no
+   * docker client could log in with leaves the credential as unknown as no answer does.
    */
   private static Reason reason(Verification.Outcome outcome) {
     return switch (outcome) {
       case Verified -> Reason.Verified;
-      case NotRequired -> Reason.Skipped;
+      case NotRequired, NotPublic -> Reason.Skipped;
       case Unauthorized -> Reason.Unauthorized;
       case Unreachable, Unexpected -> Reason.Unreachable;
     };

@@ -1,5 +1,6 @@
 package io.regcred.provider.verify;
 
+import io.regcred.model.AddressRule;
 import io.regcred.model.DockerConfigJson;
 import io.regcred.model.RegistryAuth;
 import io.regcred.model.RegistryEndpoint;
@@ -16,6 +17,7 @@ import io.regcred.provider.Causes;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.ProtocolException;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -37,6 +39,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -67,14 +70,33 @@ public final class RegistryVerifier {
 
   private final HttpClient http;
   private final Duration timeout;
+  private final Optional<AddressRule> destinations;
 
   /**
+   * A verifier that sends requests wherever the handshake leads, for credentials cluster admins
+   * write.
+   *
    * @param sslContext the trust for registries and token endpoints: {@code SSLContext.getDefault()}
    *     for the JVM's, or {@link #sslContextWith} to add a private CA bundle
    * @param timeout for each request, from sending it to the last byte of its answer
    */
   public RegistryVerifier(SSLContext sslContext, Duration timeout) {
+    this(sslContext, timeout, Optional.empty());
+  }
+
+  /**
+   * A verifier for credentials tenants write: no request goes to a host {@code destinations} does
+   * not permit. It has a connection pool of its own, so it never reuses a connection opened for
+   * another verifier.
+   */
+  public RegistryVerifier(SSLContext sslContext, Duration timeout, AddressRule destinations) {
+    this(sslContext, timeout, Optional.of(destinations));
+  }
+
+  private RegistryVerifier(
+      SSLContext sslContext, Duration timeout, Optional<AddressRule> destinations) {
     this.timeout = timeout;
+    this.destinations = destinations;
     this.http =
         HttpClient.newBuilder()
             .sslContext(sslContext)
@@ -154,9 +176,14 @@ public final class RegistryVerifier {
     String registry = endpoint.get().authority();
     VerifyStep step = VerifyStep.first();
     for (int sent = 0; sent < MAX_REQUESTS && !(step instanceof Done); sent++) {
+      URI url = step instanceof TokenRequest request ? request.url() : endpoint.get().v2();
       Answer answer;
       try {
-        answer = send(step, endpoint.get().v2(), auth);
+        Optional<Verification> closed = closed(url, step instanceof TokenRequest);
+        if (closed.isPresent()) {
+          return closed.get();
+        }
+        answer = send(step, url, auth);
       } catch (Failed failed) {
         return new Verification(
             failed.outcome, VerifyStep.describe(step, registry) + " " + failed.getMessage());
@@ -169,9 +196,48 @@ public final class RegistryVerifier {
     return new Verification(Outcome.Unexpected, "the handshake with " + registry + " did not end");
   }
 
-  /** One request of the handshake, presenting what the step says. */
-  private Answer send(VerifyStep step, URI v2, RegistryAuth auth) throws Failed {
-    URI url = step instanceof TokenRequest request ? request.url() : v2;
+  /**
+   * Why no request may go to {@code url}, if {@link #destinations} says so; empty when it may. The
+   * host is resolved here and again by the HTTP client when it connects: the JVM caches the answer
+   * (security property {@code networkaddress.cache.ttl}, 30 s by default), so the connection
+   * normally goes to the addresses just judged, but a DNS server that changes its answer between
+   * the two lookups (DNS rebinding) can still slip past this check; an egress NetworkPolicy for the
+   * operator's pod closes that gap.
+   *
+   * @throws Failed if the host does not resolve: with no address to judge, no request is sent
+   */
+  private Optional<Verification> closed(URI url, boolean tokenEndpoint) throws Failed {
+    if (destinations.isEmpty()) {
+      return Optional.empty();
+    }
+    String host = url.getHost();
+    int port = url.getPort() < 0 ? 443 : url.getPort();
+    if (destinations.get().lists(host, port)) {
+      return Optional.empty();
+    }
+    List<InetAddress> addresses;
+    try {
+      addresses = List.of(InetAddress.getAllByName(host));
+    } catch (UnknownHostException e) {
+      throw new Failed(Outcome.Unreachable, "failed: the host name does not resolve");
+    }
+    if (destinations.get().permits(addresses)) {
+      return Optional.empty();
+    }
+    // The host as the tenant's registry named it, never what it resolved to.
+    String shown = host.length() <= 100 ? host : host.substring(0, 100) + "...";
+    return Optional.of(
+        new Verification(
+            Outcome.NotPublic,
+            "not verified: "
+                + (tokenEndpoint ? "the token endpoint " : "")
+                + shown
+                + " is not a public address; namespaced credentials verify only public registries"
+                + " (REGCRED_TENANT_VERIFY_ALLOWED)"));
+  }
+
+  /** One request of the handshake to {@code url}, presenting what the step says. */
+  private Answer send(VerifyStep step, URI url, RegistryAuth auth) throws Failed {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(url)
             .GET()

@@ -4,10 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpExchange;
+import io.regcred.model.AddressRule;
 import io.regcred.model.DockerConfigJson;
+import io.regcred.model.Reason;
 import io.regcred.model.RegistryAuth;
 import io.regcred.model.Verification;
 import io.regcred.model.Verification.Outcome;
+import io.regcred.model.VerificationResult;
+import io.regcred.model.VerificationResult.ServerCheck;
 import io.regcred.provider.EndlessBody;
 import io.regcred.provider.TestTls;
 import io.regcred.provider.verify.ScriptedServer.Request;
@@ -19,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
@@ -26,6 +31,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The verifier against registries and token endpoints scripted on JDK servers: the handshakes that
@@ -239,6 +245,104 @@ class RegistryVerifierTest {
         .contains("not an https:// URL", "http://" + auth.hostPort(), "not sent there");
     assertThat(auth.requests()).isEmpty();
     assertThat(registry.authorized()).isEmpty();
+  }
+
+  // ---- namespaced credentials: public addresses only --------------------------------------------
+
+  /** A tenant's verifier: public addresses, and what {@code allowed} lists. */
+  private static RegistryVerifier tenants(String... allowed) {
+    return new RegistryVerifier(
+        RegistryVerifier.sslContextWith(TestTls.get().certificatePem()),
+        TIMEOUT,
+        AddressRule.allowing(List.of(allowed)));
+  }
+
+  private static String notPublic(String host) {
+    return "not verified: "
+        + host
+        + " is not a public address; namespaced credentials verify only public registries"
+        + " (REGCRED_TENANT_VERIFY_ALLOWED)";
+  }
+
+  private static String port(ScriptedServer server) {
+    return server.hostPort().split(":")[1];
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"127.0.0.1", "localhost"})
+  void aTenantsRegistryOnALoopbackAddressGetsNoRequestAtAll(String host) throws Exception {
+    ScriptedServer registry = basicRegistry();
+
+    Verification verification = verify(tenants(), host + ":" + port(registry), PASSWORD);
+
+    assertThat(verification).isEqualTo(new Verification(Outcome.NotPublic, notPublic(host)));
+    assertThat(registry.requests()).isEmpty();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"127.0.0.1:PORT", "127.0.0.1", "127.0.0.0/8", "::1/128,127.0.0.1/32"})
+  void aListedRegistryIsVerifiedAsAnyOther(String allowed) throws Exception {
+    ScriptedServer registry = basicRegistry();
+
+    Verification verification =
+        verify(
+            tenants(allowed.replace("PORT", port(registry)).split(",")),
+            registry.hostPort(),
+            PASSWORD);
+
+    assertThat(verification.outcome()).isEqualTo(Outcome.Verified);
+    assertThat(registry.requests())
+        .containsExactly(new Request("GET", "/v2/", null), new Request("GET", "/v2/", BASIC));
+  }
+
+  @Test
+  void aListedHostPortListsNoOtherPortOfTheHost() throws Exception {
+    ScriptedServer registry = basicRegistry();
+    ScriptedServer listed = basicRegistry();
+
+    Verification verification =
+        verify(tenants("127.0.0.1:" + port(listed)), registry.hostPort(), PASSWORD);
+
+    assertThat(verification.outcome()).isEqualTo(Outcome.NotPublic);
+    assertThat(registry.requests()).isEmpty();
+  }
+
+  @Test
+  void aListedRegistryCannotLeadTheCredentialToALoopbackTokenEndpoint() throws Exception {
+    // The tenant's registry is listed; the realm it names (localhost, 127.0.0.1) is not.
+    ScriptedServer auth = tokenServer(https());
+    ScriptedServer registry = bearerRegistry("https://localhost:" + port(auth) + "/token");
+
+    Verification verification = verify(tenants(registry.hostPort()), registry.hostPort(), PASSWORD);
+
+    assertThat(verification)
+        .isEqualTo(new Verification(Outcome.NotPublic, notPublic("the token endpoint localhost")));
+    assertThat(auth.requests()).isEmpty();
+    assertThat(registry.requests()).containsExactly(new Request("GET", "/v2/", null));
+
+    Verification listed =
+        verify(
+            tenants(registry.hostPort(), "localhost:" + port(auth)), registry.hostPort(), PASSWORD);
+
+    assertThat(listed.outcome()).isEqualTo(Outcome.Verified);
+    assertThat(auth.requests()).hasSize(1);
+  }
+
+  @Test
+  void theClusterKindVerifiesALoopbackRegistryAndTheNamespacedKindSkipsIt() throws Exception {
+    ScriptedServer registry = basicRegistry();
+    var auth = new RegistryAuth(registry.hostPort(), USER, PASSWORD);
+    var caBundle = Optional.of(TestTls.get().certificatePem());
+
+    ServerCheck cluster = HandshakeCheck.standard().check(auth, caBundle);
+    ServerCheck namespaced =
+        HandshakeCheck.publicOnly(AddressRule.PUBLIC_ONLY).check(auth, caBundle);
+
+    assertThat(cluster.reason()).isEqualTo(Reason.Verified);
+    assertThat(namespaced)
+        .isEqualTo(new ServerCheck(registry.hostPort(), Reason.Skipped, notPublic("127.0.0.1")));
+    assertThat(VerificationResult.of(List.of(namespaced)).status()).isEqualTo("Unknown");
+    assertThat(registry.requests()).as("the cluster kind's two requests only").hasSize(2);
   }
 
   // ---- hostile answers ------------------------------------------------------------------------
