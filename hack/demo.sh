@@ -252,7 +252,7 @@ EOF
   done
   echo "carol may create a RegistryCredential in team-self: $(k -n team-self auth can-i create registrycredentials.regcred.io "${as_carol[@]}")"
   echo "in team-a: $(k -n team-a auth can-i create registrycredentials.regcred.io "${as_carol[@]}" || true)"
-  echo "a ClusterRegistryCredential: $(k auth can-i create clusterregistrycredentials.regcred.io "${as_carol[@]}" || true)"
+  echo "a ClusterRegistryCredential: $(k auth can-i create clusterregistrycredentials.regcred.io "${as_carol[@]}" 2>/dev/null || true)"
   k -n team-self create secret generic team-login --type=kubernetes.io/basic-auth \
     --from-literal=username=demo-robot --from-file=password="$robot_password" \
     --dry-run=client -o yaml | k apply "${as_carol[@]}" -f - >/dev/null

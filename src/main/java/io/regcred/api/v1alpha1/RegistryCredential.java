@@ -29,10 +29,6 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Verified",
     jsonPath = ".status.conditions[?(@.type==\"Verified\")].status",
     type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(
-    name = "Secret",
-    jsonPath = ".spec.target.secretName",
-    type = AdditionalPrinterColumn.Type.STRING)
 // A timestamp, not an age: kubectl prints a future date column as <invalid>.
 @AdditionalPrinterColumn(
     name = "Expires",
