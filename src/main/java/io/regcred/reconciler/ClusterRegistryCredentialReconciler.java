@@ -322,13 +322,7 @@ public class ClusterRegistryCredentialReconciler
             now);
     status.setPullFailures(
         pullFailures.log(name, previous == null ? null : previous.getPullFailures()));
-    for (var event : EventPlan.decide(previous, status, source, newConflicts, rotated)) {
-      if (event.warning()) {
-        events.warning(credential, event.reason(), event.message());
-      } else {
-        events.normal(credential, event.reason(), event.message());
-      }
-    }
+    events.all(credential, EventPlan.decide(previous, status, source, newConflicts, rotated));
     metrics.credentialState(
         name,
         expiry,

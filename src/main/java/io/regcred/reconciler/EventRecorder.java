@@ -44,6 +44,13 @@ public class EventRecorder {
     record(about, "Warning", reason, message);
   }
 
+  /** The Events a reconcile decided on, in order. */
+  public void all(HasMetadata about, java.util.List<io.regcred.model.EventPlan.PlannedEvent> plan) {
+    for (var event : plan) {
+      record(about, event.warning() ? "Warning" : "Normal", event.reason(), event.message());
+    }
+  }
+
   private void record(HasMetadata about, String type, String reason, String message) {
     String name =
         about.getMetadata().getName()

@@ -278,13 +278,7 @@ public class RegistryCredentialReconciler
             source.available() ? nextRefresh : Optional.empty(),
             verification,
             now);
-    for (var event : EventPlan.decide(previous, status, source, List.of(), rotated)) {
-      if (event.warning()) {
-        events.warning(credential, event.reason(), event.message());
-      } else {
-        events.normal(credential, event.reason(), event.message());
-      }
-    }
+    events.all(credential, EventPlan.decide(previous, status, source, List.of(), rotated));
     metrics.credentialState(
         key,
         token.flatMap(RegistryToken::expiresAt),

@@ -260,14 +260,7 @@ class NamespacedCredentialIT {
     trustedPuller("wi-r");
     create(ecrCredential("wi-r", "ecr", "puller"));
     await().atMost(Duration.ofSeconds(20)).until(() -> ready("wi-r", "ecr"));
-    String version =
-        client
-            .secrets()
-            .inNamespace("wi-r")
-            .withName("ecr")
-            .get()
-            .getMetadata()
-            .getResourceVersion();
+    String version = secretVersion("wi-r", "ecr");
     int exchanges = aws.webIdentityCalls().size();
 
     operator.close();
@@ -280,16 +273,7 @@ class NamespacedCredentialIT {
     assertThat(aws.webIdentityCalls())
         .as("no new token exchange after the restart")
         .hasSize(exchanges);
-    assertThat(
-            client
-                .secrets()
-                .inNamespace("wi-r")
-                .withName("ecr")
-                .get()
-                .getMetadata()
-                .getResourceVersion())
-        .as("the Secret is not rewritten")
-        .isEqualTo(version);
+    assertThat(secretVersion("wi-r", "ecr")).as("the Secret is not rewritten").isEqualTo(version);
 
     delete("wi-r", "ecr");
     assertThat(client.secrets().inNamespace(OPERATOR_NS).list().getItems())
@@ -456,6 +440,10 @@ class NamespacedCredentialIT {
   }
 
   // --- helpers
+
+  private static String secretVersion(String ns, String name) {
+    return client.secrets().inNamespace(ns).withName(name).get().getMetadata().getResourceVersion();
+  }
 
   /** A namespace whose ServiceAccount puller the tenant role trusts, and its default one. */
   private static void trustedPuller(String ns) {
