@@ -219,7 +219,8 @@ public class Caches implements ClusterView, SourceSecrets {
       java.util.function.Consumer<R> tell) {
     var marking = marks.marking(mapper, namespaceOf);
     var onAdd = marking.onAdd();
-    var onUpdate = marking.onUpdate(relevant);
+    // Relevance is judged once, below, for both the marks and the namespaced kind.
+    var onUpdate = marking.onUpdate((now, before) -> true);
     var onDelete = marking.onDelete();
     return informer
         .withSecondaryToPrimaryMapper(mapper)
@@ -230,10 +231,11 @@ public class Caches implements ClusterView, SourceSecrets {
             })
         .withOnUpdateFilter(
             (now, before) -> {
-              if (relevant.accept(now, before)) {
-                tell.accept(before);
-                tell.accept(now);
+              if (!relevant.accept(now, before)) {
+                return false;
               }
+              tell.accept(before);
+              tell.accept(now);
               return onUpdate.accept(now, before);
             })
         .withOnDeleteFilter(

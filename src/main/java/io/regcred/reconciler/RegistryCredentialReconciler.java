@@ -177,6 +177,8 @@ public class RegistryCredentialReconciler
     String sourceKind = spec.getSource().kind();
     RegistryCredentialStatus previous = statusWriter.latest(credential);
     Instant now = clock.instant();
+    java.util.function.Function<RegistryToken, Optional<Instant>> refreshTime =
+        t -> RefreshSchedule.refreshTime(spec.getRefresh(), credential.getMetadata().getUid(), t);
 
     Optional<RegistryToken> token = Optional.empty();
     SourceState source;
@@ -192,8 +194,8 @@ public class RegistryCredentialReconciler
               Reason.NamespaceDenied.name(),
               "namespace "
                   + namespace
-                  + " is closed to namespaced RegistryCredentials (the operator's own namespaces"
-                  + " and REGCRED_DENIED_NAMESPACES); nothing is fetched or written");
+                  + " is closed to namespaced RegistryCredentials (the operator's own namespaces,"
+                  + " the system's and REGCRED_DENIED_NAMESPACES); nothing is fetched or written");
       report =
           new SyncReport(
               1,
@@ -215,7 +217,6 @@ public class RegistryCredentialReconciler
                 FetchState.fresh(sourceHash));
       }
       Optional<RegistryToken> current = expiring ? memory.token() : Optional.empty();
-      var remembered = new java.util.concurrent.atomic.AtomicReference<>(current);
       TokenSource.Outcome obtained =
           tokenSource.obtain(
               new TokenSource.Request(
@@ -223,17 +224,13 @@ public class RegistryCredentialReconciler
                   sourceKind,
                   sourceKind + " credential of namespace " + namespace,
                   current,
-                  t ->
-                      RefreshSchedule.refreshTime(
-                          spec.getRefresh(), credential.getMetadata().getUid(), t),
+                  refreshTime,
                   () -> sources.fetch(namespace, spec.getSource()),
-                  t -> {
-                    remembered.set(Optional.of(t));
-                    tokens.store(ref, t, sourceHash);
-                  }),
+                  t -> tokens.store(ref, t, sourceHash)),
               memory.fetch(),
               now);
-      memories.put(key, new Memory(sourceHash, remembered.get(), obtained.fetch()));
+      // The token in hand afterwards: the reused one, the fetched one, or the last good one.
+      memories.put(key, new Memory(sourceHash, obtained.token(), obtained.fetch()));
       nextAttempt = obtained.fetch().nextAttempt();
       token = obtained.token();
       source = obtained.source();
@@ -263,11 +260,7 @@ public class RegistryCredentialReconciler
     }
 
     // Decide status and Events, then write them.
-    Optional<Instant> nextRefresh =
-        token.flatMap(
-            t ->
-                RefreshSchedule.refreshTime(
-                    spec.getRefresh(), credential.getMetadata().getUid(), t));
+    Optional<Instant> nextRefresh = token.flatMap(refreshTime);
     var status =
         StatusFactory.build(
             previous,

@@ -70,18 +70,6 @@ public class LocalSource {
   /** The name of the source that is set ({@code ecr}, {@code acr}, {@code gar}, {@code static}). */
   @JsonIgnore
   public String kind() {
-    if (ecr != null) {
-      return "ecr";
-    }
-    if (acr != null) {
-      return "acr";
-    }
-    if (gar != null) {
-      return "gar";
-    }
-    if (staticSource != null) {
-      return "static";
-    }
-    return "none";
+    return Source.kindOf(ecr, acr, gar, staticSource);
   }
 }

@@ -63,6 +63,11 @@ public class Source {
   /** The name of the source that is set ({@code ecr}, {@code acr}, {@code gar}, {@code static}). */
   @JsonIgnore
   public String kind() {
+    return kindOf(ecr, acr, gar, staticSource);
+  }
+
+  /** The name of the one source that is set, of either kind's source, or {@code none}. */
+  static String kindOf(Object ecr, Object acr, Object gar, Object staticSource) {
     if (ecr != null) {
       return "ecr";
     }
