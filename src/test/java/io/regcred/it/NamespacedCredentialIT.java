@@ -153,6 +153,14 @@ class NamespacedCredentialIT {
                 assertThat(CredentialChecks.events(client, "own-a", "pull"))
                     .anySatisfy(e -> assertThat(e).startsWith("AllNamespacesSynced")));
 
+    // A tenant's own Secret wearing our labels for this credential is not ours to remove.
+    var bait = basicAuthSecret("own-a", "bait", "robot", "their-own");
+    bait.getMetadata()
+        .setLabels(
+            Map.of(
+                Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE, Labels.NAMESPACED_CREDENTIAL, "pull"));
+    client.resource(bait).create();
+
     // A new target name: the Secret under the old one goes, with its ServiceAccount entry.
     var renamed = registry("own-a").withName("pull").get();
     renamed.getSpec().getTarget().setSecretName("pull-renamed");
@@ -164,6 +172,9 @@ class NamespacedCredentialIT {
               assertThat(pullSecrets("own-a", "default")).containsExactly("pull-renamed");
               assertThat(client.secrets().inNamespace("own-a").withName("pull").get()).isNull();
             });
+    assertThat(client.secrets().inNamespace("own-a").withName("bait").get())
+        .as("a labelled Secret without our owner reference")
+        .isNotNull();
 
     delete("own-a", "pull");
     await()

@@ -216,8 +216,7 @@ public final class TenantSources {
    * files and URLs the operator would read or call with its own rights (its ServiceAccount token
    * file, the metadata server).
    */
-  private static void serviceAccountKeyOnly(SourceSecrets secrets, String name)
-      throws SourceException {
+  static void serviceAccountKeyOnly(SourceSecrets secrets, String name) throws SourceException {
     Optional<Secret> secret = secrets.get(name);
     if (secret.isEmpty()) {
       return; // the provider reports the missing Secret

@@ -170,6 +170,60 @@ class TenantSourcesTest {
     assertThat(TenantSources.plan(source).secret()).contains("keys");
   }
 
+  /** The one Secret of the namespace holding {@code key.json}. */
+  private static io.regcred.provider.SourceSecrets keyJson(String json) {
+    var secret =
+        new io.fabric8.kubernetes.api.model.SecretBuilder()
+            .withNewMetadata()
+            .withName("gkey")
+            .withNamespace("team")
+            .endMetadata()
+            .withStringData(java.util.Map.of("key.json", json))
+            .build();
+    // stringData as the API server would return it: base64 data.
+    secret.setData(
+        java.util.Map.of(
+            "key.json",
+            java.util.Base64.getEncoder()
+                .encodeToString(json.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+    return new io.regcred.provider.SourceSecrets() {
+      @Override
+      public String namespace() {
+        return "team";
+      }
+
+      @Override
+      public java.util.Optional<io.fabric8.kubernetes.api.model.Secret> get(String name) {
+        return java.util.Optional.of(secret).filter(s -> s.getMetadata().getName().equals(name));
+      }
+    };
+  }
+
+  @Test
+  void aTenantsGoogleKeyMustBeAServiceAccountKeyNeverAnExternalAccountConfiguration() {
+    // An external account would have the operator read a file or call a URL with its own rights.
+    String operatorsOwnToken =
+        "{\"type\":\"external_account\",\"audience\":\"//iam.googleapis.com/x\","
+            + "\"credential_source\":{\"file\":"
+            + "\"/var/run/secrets/kubernetes.io/serviceaccount/token\"}}";
+    SourceException refused =
+        catchThrowableOfType(
+            SourceException.class,
+            () -> TenantSources.serviceAccountKeyOnly(keyJson(operatorsOwnToken), "gkey"));
+    assertThat(refused).isNotNull();
+    assertThat(refused.reason()).isEqualTo(Reason.SourceSecretInvalid.name());
+    assertThat(refused.getMessage())
+        .contains("must be a service-account key")
+        .doesNotContain("/var/run/secrets");
+
+    // A service-account key goes on to the provider, which judges the rest of it.
+    org.assertj.core.api.Assertions.assertThatCode(
+            () ->
+                TenantSources.serviceAccountKeyOnly(
+                    keyJson("{\"type\":\"service_account\"}"), "gkey"))
+        .doesNotThrowAnyException();
+  }
+
   @Test
   void anEmptySourceIsRefused() {
     assertThat(refused(new LocalSource()).reason()).isEqualTo(Reason.InvalidSpec.name());
