@@ -1,6 +1,7 @@
 package io.regcred.reconciler;
 
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -53,8 +54,7 @@ public class ServiceAccountPatcher {
         return Optional.of(
             client
                 .serviceAccounts()
-                .inNamespace(cached.getMetadata().getNamespace())
-                .withName(cached.getMetadata().getName())
+                .resource(reference(cached))
                 .patch(
                     PatchContext.of(PatchType.JSON_MERGE),
                     client.getKubernetesSerialization().asJson(patch.get())));
@@ -89,6 +89,20 @@ public class ServiceAccountPatcher {
       }
       current = read(cached);
     }
+  }
+
+  /**
+   * The ServiceAccount by namespace and name only. A patch goes to an object named this way:
+   * fabric8 reads an object named by {@code withName} before patching it, a GET per patch that the
+   * merge patch exists to avoid; given the object, it only copies it.
+   */
+  private static ServiceAccount reference(ServiceAccount cached) {
+    return new ServiceAccountBuilder()
+        .withNewMetadata()
+        .withNamespace(cached.getMetadata().getNamespace())
+        .withName(cached.getMetadata().getName())
+        .endMetadata()
+        .build();
   }
 
   private ServiceAccount read(ServiceAccount cached) {

@@ -123,10 +123,11 @@ final class StatusWriter<T extends CustomResource<?, RegistryCredentialStatus>> 
             .getKubernetesSerialization()
             .asJson(List.of(Map.of("op", "add", "path", "/status", "value", status)));
     try {
-      var resources = client.resources(type);
-      String namespace = credential.getMetadata().getNamespace();
-      (namespace == null ? resources : resources.inNamespace(namespace))
-          .withName(credential.getMetadata().getName())
+      // Named by the object, not by name: fabric8 reads an object named only by name before
+      // patching it, one GET per status write.
+      client
+          .resources(type)
+          .resource(credential)
           .subresource("status")
           .patch(PatchContext.of(PatchType.JSON), patch);
       credential.setStatus(status);

@@ -1,5 +1,8 @@
 package io.regcred.it;
 
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.http.AsyncBody;
 import io.fabric8.kubernetes.client.http.BasicBuilder;
 import io.fabric8.kubernetes.client.http.HttpRequest;
@@ -12,6 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Records, as the API server's authorizer sees them, the requests a Kubernetes client makes: verb,
@@ -19,10 +23,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * Installed as an interceptor on the operator's own client, it tells which RBAC grants the code
  * actually exercises.
  */
-final class ApiRequestLog implements Interceptor {
+public final class ApiRequestLog implements Interceptor {
 
   /** One authorization check: {@code namespace} is null for cluster-scoped resources. */
-  record Request(String verb, String group, String resource, String namespace) {
+  public record Request(String verb, String group, String resource, String namespace) {
     @Override
     public String toString() {
       return verb
@@ -34,6 +38,7 @@ final class ApiRequestLog implements Interceptor {
   }
 
   private final Set<Request> made = ConcurrentHashMap.newKeySet();
+  private final List<Request> sent = new CopyOnWriteArrayList<>();
   private final Set<Request> forbidden = ConcurrentHashMap.newKeySet();
 
   Set<Request> made() {
@@ -44,9 +49,27 @@ final class ApiRequestLog implements Interceptor {
     return Set.copyOf(forbidden);
   }
 
+  /** Every request, in the order sent. */
+  public List<Request> sent() {
+    return List.copyOf(sent);
+  }
+
+  /** A client for this configuration whose requests this log records. */
+  public KubernetesClient client(Config config) {
+    return new KubernetesClientBuilder()
+        .withConfig(config)
+        .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("request-log", this))
+        .build();
+  }
+
   @Override
   public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
-    parse(request.method(), request.uri()).ifPresent(made::add);
+    parse(request.method(), request.uri())
+        .ifPresent(
+            r -> {
+              made.add(r);
+              sent.add(r);
+            });
   }
 
   @Override

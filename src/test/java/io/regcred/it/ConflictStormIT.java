@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.regcred.reconciler.ServiceAccountPatcher;
 import io.regcred.testing.Credentials;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -136,6 +137,33 @@ class ConflictStormIT {
         assertThat(pullSecrets(client, ns)).isEqualTo(theirs);
       } finally {
         client.namespaces().withName(ns).delete();
+      }
+    }
+  }
+
+  /**
+   * An entry added or removed from a cached copy that is current costs one request each, the patch:
+   * the ServiceAccount is not read first. At N namespaces a read before each patch would be N more
+   * requests in every fan-out and clean-up.
+   */
+  @Test
+  void anEntryFromACurrentCacheIsOnePatchAndNoRead() {
+    String ns = "storm-one";
+    try (KubernetesClient admin = TestCluster.newAdminClient()) {
+      namespace(admin, ns, Map.of());
+      serviceAccount(admin, ns, "default");
+      ServiceAccount cached = admin.serviceAccounts().inNamespace(ns).withName("default").get();
+      var log = new ApiRequestLog();
+      try (KubernetesClient client = log.client(TestCluster.adminConfig())) {
+        var patcher = new ServiceAccountPatcher(client);
+        ServiceAccount written = patcher.addEntry(cached, "ours").orElseThrow();
+        assertThat(written.getImagePullSecrets()).extracting("name").containsExactly("ours");
+        assertThat(patcher.removeEntry(written, "ours")).isPresent();
+        var patch = new ApiRequestLog.Request("patch", "", "serviceaccounts", ns);
+        assertThat(log.sent()).containsExactly(patch, patch);
+        assertThat(entries(admin, ns)).isEmpty();
+      } finally {
+        admin.namespaces().withName(ns).delete();
       }
     }
   }

@@ -687,11 +687,7 @@ class RbacIT {
       admin.resource(odd).update();
 
       step[0] = "start";
-      client =
-          new KubernetesClientBuilder()
-              .withConfig(asOperator())
-              .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("rbac-log", log))
-              .build();
+      client = log.client(asOperator());
       main =
           new OperatorMain(
               OperatorConfig.fromEnv(

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.regcred.api.v1alpha1.RegistryCredential;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus;
+import io.regcred.it.ApiRequestLog;
 import io.regcred.it.TestCluster;
 import io.regcred.model.StatusFactory;
 import io.regcred.model.StatusFactory.SourceState;
@@ -47,8 +48,11 @@ class StatusWriterIT {
                     .staticSource("creds", "registry.example.test")
                     .build())
             .create();
+    var log = new ApiRequestLog();
+    var writerClient = log.client(TestCluster.adminConfig());
     var writer =
-        new StatusWriter<>(client, RegistryCredential.class, RegistryCredential::key, () -> 0L);
+        new StatusWriter<>(
+            writerClient, RegistryCredential.class, RegistryCredential::key, () -> 0L);
     RegistryCredential stale = Serialization.clone(created); // as the cache still has it
     RegistryCredentialStatus decided =
         StatusFactory.build(
@@ -63,6 +67,11 @@ class StatusWriterIT {
 
     assertThat(writer.write(created, decided).failed()).isFalse();
     assertThat(stored().getStatus()).isEqualTo(decided);
+    assertThat(log.sent())
+        .as("one request, the patch: the credential is not read first")
+        .containsExactly(
+            new ApiRequestLog.Request(
+                "patch", "regcred.io", "registrycredentials/status", "status-writer"));
 
     assertThat(writer.latest(stale)).as("the base of the next decisions").isEqualTo(decided);
     String before = stored().getMetadata().getResourceVersion();
@@ -71,6 +80,7 @@ class StatusWriterIT {
         .as("the same status is not written again")
         .isEqualTo(before);
     client.resource(created).delete();
+    writerClient.close();
   }
 
   private static RegistryCredential stored() {
