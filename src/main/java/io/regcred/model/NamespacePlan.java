@@ -79,7 +79,7 @@ public record NamespacePlan(String namespace, SecretStep secret, List<AccountEdi
   }
 
   /** Our entry added to selected ServiceAccounts, removed from ones no longer selected. */
-  static List<AccountEdit> accountEdits(
+  public static List<AccountEdit> accountEdits(
       CredentialRef credential, String secretName, List<ServiceAccount> serviceAccounts) {
     var target = credential.serviceAccounts();
     List<AccountEdit> edits = new ArrayList<>();

@@ -17,6 +17,7 @@ import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.regcred.Labels;
 import io.regcred.api.v1alpha1.ClusterRegistryCredential;
+import io.regcred.api.v1alpha1.NamespaceTarget;
 import io.regcred.api.v1alpha1.Source;
 import io.regcred.model.ManagedSecret;
 import io.regcred.model.NamespaceView;
@@ -24,11 +25,15 @@ import io.regcred.model.PullSecretEdit;
 import io.regcred.model.TargetSelection;
 import io.regcred.provider.SourceSecrets;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -44,6 +49,11 @@ public class Caches implements ClusterView, SourceSecrets {
   private final KubernetesClient client;
   private final String sourceNamespace;
   private final InformerEventSource<Namespace, ClusterRegistryCredential> namespaces;
+
+  /** Counts the namespace changes that can change a selection (see {@link #targets}). */
+  private final AtomicLong namespaceRevision = new AtomicLong();
+
+  private final Map<String, SelectedTargets> selectedTargets = new ConcurrentHashMap<>();
   private final InformerEventSource<ServiceAccount, ClusterRegistryCredential> serviceAccounts;
   private final InformerEventSource<Secret, ClusterRegistryCredential> managedSecrets;
   private final InformerEventSource<Secret, ClusterRegistryCredential> sourceSecrets;
@@ -82,7 +92,10 @@ public class Caches implements ClusterView, SourceSecrets {
                                 now.getMetadata().getLabels(), before.getMetadata().getLabels())
                             || !Objects.equals(
                                 now.getMetadata().getDeletionTimestamp(),
-                                before.getMetadata().getDeletionTimestamp()))
+                                before.getMetadata().getDeletionTimestamp()),
+                    // After the cache has the change: a selection made before it was read
+                    // again is made again.
+                    changed -> namespaceRevision.incrementAndGet())
                 .build(),
             context);
     this.serviceAccounts =
@@ -255,6 +268,11 @@ public class Caches implements ClusterView, SourceSecrets {
     return marks.take(credential, wanted);
   }
 
+  /** Puts a namespace still marked for the credential forward to be judged again. */
+  void judgeAgain(String credential, String namespace) {
+    marks.judgeAgain(credential, namespace);
+  }
+
   KubernetesClient client() {
     return client;
   }
@@ -269,8 +287,43 @@ public class Caches implements ClusterView, SourceSecrets {
     return namespaces.get(new ResourceID(name));
   }
 
-  List<NamespaceView> namespaceViews() {
-    return namespaces.list().map(NamespaceView::of).toList();
+  /**
+   * The namespaces a credential's target selects, and those it names that the operator denies.
+   *
+   * @param targeted sorted, as passes write them
+   */
+  record Targets(SortedSet<String> targeted, SortedSet<String> deniedNames) {}
+
+  /** What was selected, for which namespaces (revision) and which spec (UID, generation). */
+  private record SelectedTargets(long revision, String spec, Targets targets) {}
+
+  /**
+   * The credential's {@link Targets}, selected again only when a namespace came, went, or changed
+   * its labels or deletion since the last selection, or the target changed: a pass triggered by a
+   * Secret or ServiceAccount event does not look at every namespace's labels again.
+   */
+  Targets targets(ClusterRegistryCredential credential, Set<String> denied) {
+    long revision = namespaceRevision.get(); // before the read: a change during it selects again
+    String name = credential.getMetadata().getName();
+    String spec =
+        credential.getMetadata().getUid() + "/" + credential.getMetadata().getGeneration();
+    SelectedTargets last = selectedTargets.get(name);
+    if (last != null && last.revision() == revision && last.spec().equals(spec)) {
+      return last.targets();
+    }
+    NamespaceTarget target = credential.getSpec().getTarget().getNamespaces();
+    List<NamespaceView> views = namespaces.list().map(NamespaceView::of).toList();
+    Targets targets =
+        new Targets(
+            Collections.unmodifiableSortedSet(TargetSelection.namespaces(target, views, denied)),
+            Collections.unmodifiableSortedSet(TargetSelection.deniedNames(target, views, denied)));
+    selectedTargets.put(name, new SelectedTargets(revision, spec, targets));
+    return targets;
+  }
+
+  /** Forgets what was selected for a credential that is gone. */
+  void forgetTargets(String credential) {
+    selectedTargets.remove(credential);
   }
 
   /** Whether the namespace exists and is not being deleted. */

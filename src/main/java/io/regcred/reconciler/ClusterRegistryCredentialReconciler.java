@@ -21,9 +21,11 @@ import io.regcred.api.v1alpha1.RegistryCredentialStatus;
 import io.regcred.api.v1alpha1.RegistryCredentialStatus.SyncFailure;
 import io.regcred.config.OperatorConfig;
 import io.regcred.metrics.OperatorMetrics;
+import io.regcred.model.CredentialRef;
 import io.regcred.model.EventPlan;
 import io.regcred.model.ManagedSecret;
 import io.regcred.model.ManagedSecret.Claim;
+import io.regcred.model.NamespacePlan;
 import io.regcred.model.NamespaceView;
 import io.regcred.model.PassHistory;
 import io.regcred.model.PassScope;
@@ -214,9 +216,8 @@ public class ClusterRegistryCredentialReconciler
     Optional<Instant> retryDue = Optional.empty();
     Optional<Instant> expiry = token.flatMap(RegistryToken::expiresAt);
     if (token.isPresent()) {
-      List<NamespaceView> views = caches.namespaceViews();
-      SortedSet<String> targets =
-          TargetSelection.namespaces(spec.getTarget().getNamespaces(), views, deniedNamespaces);
+      Caches.Targets selected = caches.targets(credential, deniedNamespaces);
+      SortedSet<String> targets = selected.targeted();
       PassScope.Basis basis =
           new PassScope.Basis(
               credential.getMetadata().getGeneration(),
@@ -254,8 +255,7 @@ public class ClusterRegistryCredentialReconciler
       writes += pruned.writes();
       List<SyncFailure> failedTargets = memory.passes().failuresAfter(scope, targets, failed);
       List<SyncFailure> denied =
-          TargetSelection.deniedNames(spec.getTarget().getNamespaces(), views, deniedNamespaces)
-              .stream()
+          selected.deniedNames().stream()
               .map(
                   ns ->
                       new SyncFailure(
@@ -449,6 +449,7 @@ public class ClusterRegistryCredentialReconciler
     namespaceSync.forget(name);
     conflictWatches.forget(context.eventSourceRetriever(), name);
     caches.takeMarked(name);
+    caches.forgetTargets(name);
     memories.remove(name);
     verifications.forget(name);
     pullFailures.forget(name);
@@ -475,10 +476,15 @@ public class ClusterRegistryCredentialReconciler
    * pool has as many threads for each credential reconciled at once), so that a full pass can serve
    * namespaces that turn up while it runs before its own remaining ones: a namespace created during
    * the rotation of thousands gets its Secret in the time of a few writes, not of the whole pass.
-   * Those newcomers are the marked namespaces the credential targets that the pass did not start
-   * with and does not still have ahead of it (a new namespace is marked again when its
-   * ServiceAccount appears, and served again); the marks of the pass's own namespaces (the echo of
-   * a write, a change after it) stay for the next pass, which looks at just those.
+   * Those newcomers are the marked namespaces the credential targets that the pass does not still
+   * have ahead of it (queued or being written) and that either it did not start with, or it has
+   * written but where a ServiceAccount still needs our entry: a namespace created just before the
+   * pass, whose ServiceAccount appeared after its turn, is served again at once, not after the
+   * whole pass (a new namespace is marked again when its ServiceAccount appears). Other marks of
+   * the pass's own namespaces (the echo of a write, a change after it) stay for the next pass,
+   * which looks at just those. Each mark is judged once when it comes, and again when a write to
+   * its namespace ends, never all marks at every look: that would cost the square of the
+   * namespaces.
    */
   private Synced syncAll(
       ClusterRegistryCredential credential,
@@ -489,6 +495,8 @@ public class ClusterRegistryCredentialReconciler
     String name = credential.getMetadata().getName();
     Set<String> original = Set.copyOf(namespaces);
     Set<String> ahead = ConcurrentHashMap.newKeySet();
+    ahead.addAll(namespaces);
+    CredentialRef ref = CredentialRef.of(credential);
     java.util.ArrayDeque<String> queue = new java.util.ArrayDeque<>(namespaces);
     Set<String> newcomers = new HashSet<>();
     var completions = new ExecutorCompletionService<NamespaceSync.Result>(fanOut);
@@ -501,13 +509,16 @@ public class ClusterRegistryCredentialReconciler
               caches.takeMarked(
                   name,
                   ns ->
-                      !original.contains(ns)
-                          && !ahead.contains(ns)
+                      !ahead.contains(ns)
                           && caches
                               .namespace(ns)
                               .map(NamespaceView::of)
                               .filter(v -> TargetSelection.targets(credential, v, deniedNamespaces))
-                              .isPresent())) {
+                              .isPresent()
+                          && (!original.contains(ns)
+                              || !NamespacePlan.accountEdits(
+                                      ref, ref.secretName(), caches.serviceAccounts(ns))
+                                  .isEmpty()))) {
             newcomers.add(ns);
             ahead.add(ns);
             queue.addFirst(ns);
@@ -522,6 +533,7 @@ public class ClusterRegistryCredentialReconciler
                       credential, ns, ManagedSecret.desired(credential, ns, token, sourceHash));
                 } finally {
                   ahead.remove(ns);
+                  caches.judgeAgain(name, ns);
                 }
               });
           inFlight++;

@@ -7,6 +7,7 @@ import io.javaoperatorsdk.operator.processing.event.source.filter.OnAddFilter;
 import io.javaoperatorsdk.operator.processing.event.source.filter.OnDeleteFilter;
 import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -20,7 +21,17 @@ import java.util.function.Predicate;
  */
 final class NamespaceMarks {
 
-  private final ConcurrentHashMap<String, Set<String>> marked = new ConcurrentHashMap<>();
+  /**
+   * Per credential: the namespaces marked, and of them those a running pass has not judged since
+   * they were marked ({@link #take(String, Predicate)}), so that a pass judges each event once, not
+   * every mark again each time it looks.
+   */
+  private static final class Marked {
+    final Set<String> all = new HashSet<>();
+    final Set<String> unjudged = new LinkedHashSet<>();
+  }
+
+  private final ConcurrentHashMap<String, Marked> marked = new ConcurrentHashMap<>();
   private final Predicate<ResourceID> credentialExists;
 
   /**
@@ -78,10 +89,11 @@ final class NamespaceMarks {
           // compute is atomic with take's remove: no mark lands in a set already taken.
           marked.compute(
               credential.getName(),
-              (name, namespaces) -> {
-                Set<String> set = namespaces == null ? new HashSet<>() : namespaces;
-                set.add(namespace);
-                return set;
+              (name, marks) -> {
+                Marked m = marks == null ? new Marked() : marks;
+                m.all.add(namespace);
+                m.unjudged.add(namespace);
+                return m;
               });
         }
       }
@@ -90,23 +102,45 @@ final class NamespaceMarks {
   }
 
   /**
-   * Of the namespaces marked for a credential, those wanted now, which it clears; the others stay
-   * marked for the next pass.
+   * Of the namespaces marked for a credential since this was last asked (or {@link #judgeAgain put
+   * forward again}), those wanted now, which it clears; the others stay marked for the next pass
+   * and are not judged again until they are marked again or put forward.
    */
   Set<String> take(String credential, Predicate<String> wanted) {
     Set<String> taken = new HashSet<>();
     marked.computeIfPresent(
         credential,
-        (name, namespaces) -> {
-          namespaces.removeIf(ns -> wanted.test(ns) && taken.add(ns));
-          return namespaces.isEmpty() ? null : namespaces;
+        (name, m) -> {
+          for (String ns : m.unjudged) {
+            if (wanted.test(ns)) {
+              m.all.remove(ns);
+              taken.add(ns);
+            }
+          }
+          m.unjudged.clear();
+          return m.all.isEmpty() ? null : m;
         });
     return taken;
   }
 
+  /**
+   * Puts a namespace that is still marked forward to be judged again by {@link #take(String,
+   * Predicate)}: it was judged while it could not be wanted (a write to it was in flight).
+   */
+  void judgeAgain(String credential, String namespace) {
+    marked.computeIfPresent(
+        credential,
+        (name, m) -> {
+          if (m.all.contains(namespace)) {
+            m.unjudged.add(namespace);
+          }
+          return m;
+        });
+  }
+
   /** The namespaces marked for a credential since the last call, which clears them. */
   Set<String> take(String credential) {
-    Set<String> namespaces = marked.remove(credential);
-    return namespaces == null ? Set.of() : Set.copyOf(namespaces);
+    Marked m = marked.remove(credential);
+    return m == null ? Set.of() : Set.copyOf(m.all);
   }
 }

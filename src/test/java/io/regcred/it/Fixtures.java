@@ -1,6 +1,7 @@
 package io.regcred.it;
 
 import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -8,6 +9,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
@@ -80,6 +82,17 @@ public final class Fixtures {
       sa.addNewImagePullSecret(pullSecret);
     }
     client.resource(sa.build()).serverSideApply();
+  }
+
+  /** The names in a ServiceAccount's imagePullSecrets; empty if it has none or is not there. */
+  public static List<String> pullSecretNames(
+      KubernetesClient client, String namespace, String serviceAccount) {
+    ServiceAccount sa =
+        client.serviceAccounts().inNamespace(namespace).withName(serviceAccount).get();
+    if (sa == null || sa.getImagePullSecrets() == null) {
+      return List.of();
+    }
+    return sa.getImagePullSecrets().stream().map(LocalObjectReference::getName).toList();
   }
 
   /**
