@@ -39,6 +39,9 @@ echo "$modules" >"$out/modules.txt"
 #   64th of the memory the JVM sees; MaxRAMPercentage=75 caps it at that share of the container's
 #   memory.
 # - SharedArchiveFile: class-data sharing, see below.
+# - MALLOC_ARENA_MAX=2 (unless set): glibc gives each thread that allocates native memory an
+#   arena of its own, up to eight per core, each holding on to what it once held; the JVM's
+#   native allocations are few and small, and two arenas serve them.
 # The launcher puts them in front of JAVA_TOOL_OPTIONS, so an option set there (the Deployment's
 # `javaToolOptions`) comes later and wins. The class path is spelled out in a fixed order: the
 # shared archive holds only for the class path it was made with.
@@ -51,6 +54,8 @@ set -eu
 home=\$(cd "\$(dirname "\$0")/.." && pwd -P)
 JAVA_TOOL_OPTIONS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms16m -XX:MaxRAMPercentage=75 -XX:SharedArchiveFile=\$home/app/regcred.jsa -Xshare:auto \${JAVA_TOOL_OPTIONS:-}"
 export JAVA_TOOL_OPTIONS
+MALLOC_ARENA_MAX=\${MALLOC_ARENA_MAX:-2}
+export MALLOC_ARENA_MAX
 exec "\$home/jre/bin/java" -cp "$classpath" io.regcred.OperatorMain "\$@"
 LAUNCHER
 chmod 755 "$out/bin/regcred-operator"

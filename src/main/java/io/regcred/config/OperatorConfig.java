@@ -101,7 +101,9 @@ public record OperatorConfig(
             + " CIDR networks, such as registry.internal, 127.0.0.1:5000 or 10.20.0.0/16"),
     LOG_LEVEL(
         "`INFO`",
-        "level of the operator's own loggers",
+        "level of the operator's own loggers; `INFO` logs a line per pass of a credential"
+            + " (namespaces examined, synced, failed, writes made), `DEBUG` also a line per Secret"
+            + " and ServiceAccount written",
         "one of TRACE, DEBUG, INFO, WARN, ERROR, OFF, ALL"),
     LOG_FORMAT(
         "`text` (`json` in the image)",

@@ -37,6 +37,10 @@ import org.slf4j.LoggerFactory;
  */
 public class NamespaceSync {
 
+  /**
+   * Each write is logged at DEBUG: at INFO a rotation of thousands of namespaces would be thousands
+   * of lines; the pass's summary (namespaces examined, synced, failed, writes) is at INFO.
+   */
   private static final Logger log = LoggerFactory.getLogger(NamespaceSync.class);
 
   private final KubernetesClient client;
@@ -103,7 +107,7 @@ public class NamespaceSync {
           view.secretWritten(created, null);
           metrics.write("secret", "created");
           writes++;
-          log.info(
+          log.debug(
               "created secret credential={} namespace={} secret={}",
               credentialName,
               namespace,
@@ -153,7 +157,7 @@ public class NamespaceSync {
         metrics.write("secret", "updated");
         writes++;
         rotated = !contentHash(update.found()).equals(contentHash(desired));
-        log.info(
+        log.debug(
             "updated secret credential={} namespace={} secret={} credentialChanged={}",
             credentialName,
             namespace,
@@ -194,7 +198,7 @@ public class NamespaceSync {
     }
     view.serviceAccountWritten(written.get(), sa);
     metrics.write("serviceaccount", "updated");
-    log.info(
+    log.debug(
         "{} pull secret credential={} namespace={} serviceAccount={}",
         edit.add() ? "added" : "removed",
         credential,
