@@ -28,6 +28,7 @@ import io.regcred.model.ManagedSecret.Claim;
 import io.regcred.model.NamespacePlan;
 import io.regcred.model.NamespaceView;
 import io.regcred.model.PassHistory;
+import io.regcred.model.PassOrder;
 import io.regcred.model.PassScope;
 import io.regcred.model.PrunePlan;
 import io.regcred.model.Reason;
@@ -497,7 +498,11 @@ public class ClusterRegistryCredentialReconciler
     Set<String> ahead = ConcurrentHashMap.newKeySet();
     ahead.addAll(namespaces);
     CredentialRef ref = CredentialRef.of(credential);
-    java.util.ArrayDeque<String> queue = new java.util.ArrayDeque<>(namespaces);
+    String secretName = credential.targetSecretName();
+    java.util.ArrayDeque<String> queue =
+        new java.util.ArrayDeque<>(
+            PassOrder.unservedFirst(
+                namespaces, ns -> caches.managedSecret(ns, secretName).isPresent()));
     Set<String> newcomers = new HashSet<>();
     var completions = new ExecutorCompletionService<NamespaceSync.Result>(fanOut);
     List<NamespaceSync.Result> results = new ArrayList<>(namespaces.size());
