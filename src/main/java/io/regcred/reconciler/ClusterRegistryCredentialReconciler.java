@@ -48,6 +48,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -477,15 +478,15 @@ public class ClusterRegistryCredentialReconciler
    * pool has as many threads for each credential reconciled at once), so that a full pass can serve
    * namespaces that turn up while it runs before its own remaining ones: a namespace created during
    * the rotation of thousands gets its Secret in the time of a few writes, not of the whole pass.
-   * Those newcomers are the marked namespaces the credential targets that the pass does not still
-   * have ahead of it (queued or being written) and that either it did not start with, or it has
-   * written but where a ServiceAccount still needs our entry: a namespace created just before the
-   * pass, whose ServiceAccount appeared after its turn, is served again at once, not after the
-   * whole pass (a new namespace is marked again when its ServiceAccount appears). Other marks of
-   * the pass's own namespaces (the echo of a write, a change after it) stay for the next pass,
-   * which looks at just those. Each mark is judged once when it comes, and again when a write to
-   * its namespace ends, never all marks at every look: that would cost the square of the
-   * namespaces.
+   * Those newcomers are the marked namespaces the credential targets that the pass is not writing
+   * at the moment and that either it did not start with and has not queued, or where a
+   * ServiceAccount still needs our entry (the pass has written the namespace already, or has not
+   * reached it yet): a namespace created just before the pass, whose ServiceAccount appears while
+   * the pass runs, gets its entry at once, not after the whole pass (a new namespace is marked
+   * again when its ServiceAccount appears). Other marks of the pass's own namespaces (the echo of a
+   * write, a change after it) stay for the next pass, which looks at just those. Each mark is
+   * judged once when it comes, and again when a write to its namespace ends, never all marks at
+   * every look: that would cost the square of the namespaces.
    */
   private Synced syncAll(
       ClusterRegistryCredential credential,
@@ -495,17 +496,18 @@ public class ClusterRegistryCredentialReconciler
       String sourceHash) {
     String name = credential.getMetadata().getName();
     Set<String> original = Set.copyOf(namespaces);
-    Set<String> ahead = ConcurrentHashMap.newKeySet();
-    ahead.addAll(namespaces);
     CredentialRef ref = CredentialRef.of(credential);
     String secretName = credential.targetSecretName();
     java.util.ArrayDeque<String> queue =
         new java.util.ArrayDeque<>(
             PassOrder.unservedFirst(
                 namespaces, ns -> caches.managedSecret(ns, secretName).isPresent()));
+    Set<String> queued = new HashSet<>(queue); // this thread's only
+    Set<String> running = ConcurrentHashMap.newKeySet();
     Set<String> newcomers = new HashSet<>();
     var completions = new ExecutorCompletionService<NamespaceSync.Result>(fanOut);
-    List<NamespaceSync.Result> results = new ArrayList<>(namespaces.size());
+    // The last result per namespace: one served again has the result of its second write.
+    Map<String, NamespaceSync.Result> results = new LinkedHashMap<>();
     int inFlight = 0;
     try {
       while (!queue.isEmpty() || inFlight > 0) {
@@ -514,30 +516,36 @@ public class ClusterRegistryCredentialReconciler
               caches.takeMarked(
                   name,
                   ns ->
-                      !ahead.contains(ns)
+                      !running.contains(ns)
                           && caches
                               .namespace(ns)
                               .map(NamespaceView::of)
                               .filter(v -> TargetSelection.targets(credential, v, deniedNamespaces))
                               .isPresent()
-                          && (!original.contains(ns)
+                          && ((!original.contains(ns) && !queued.contains(ns))
                               || !NamespacePlan.accountEdits(
-                                      ref, ref.secretName(), caches.serviceAccounts(ns))
+                                      ref, secretName, caches.serviceAccounts(ns))
                                   .isEmpty()))) {
-            newcomers.add(ns);
-            ahead.add(ns);
+            if (!original.contains(ns)) {
+              newcomers.add(ns);
+            }
+            if (!queued.add(ns)) {
+              queue.remove(ns); // rare: a ServiceAccount that needs our entry, not yet reached
+            }
             queue.addFirst(ns);
           }
         }
         while (!queue.isEmpty() && inFlight < writeThreads) {
           String ns = queue.pollFirst();
+          queued.remove(ns);
+          running.add(ns);
           completions.submit(
               () -> {
                 try {
                   return namespaceSync.sync(
                       credential, ns, ManagedSecret.desired(credential, ns, token, sourceHash));
                 } finally {
-                  ahead.remove(ns);
+                  running.remove(ns);
                   caches.judgeAgain(name, ns);
                 }
               });
@@ -546,7 +554,8 @@ public class ClusterRegistryCredentialReconciler
         Future<NamespaceSync.Result> done =
             completions.poll(NEWCOMER_CHECK.toMillis(), TimeUnit.MILLISECONDS);
         if (done != null) {
-          results.add(done.get());
+          NamespaceSync.Result result = done.get();
+          results.put(result.namespace(), result);
           inFlight--;
         }
       }
@@ -558,7 +567,7 @@ public class ClusterRegistryCredentialReconciler
           ? r
           : new IllegalStateException(e.getCause());
     }
-    return new Synced(results, newcomers);
+    return new Synced(List.copyOf(results.values()), newcomers);
   }
 
   /**

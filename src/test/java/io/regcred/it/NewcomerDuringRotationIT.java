@@ -139,6 +139,36 @@ class NewcomerDuringRotationIT {
   }
 
   /**
+   * The same for a namespace the rotation has not reached yet: it is served before the rest of the
+   * rotation, not when its turn comes at the end.
+   */
+  @Test
+  void aServiceAccountThatAppearsBeforeItsNamespaceIsReachedGetsItsEntryBeforeTheRotationEnds() {
+    // Sorts last, so the rotation would reach it last.
+    String late = "z-newcomer-late";
+    try {
+      namespace(client, late, LABEL);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> client.secrets().inNamespace(late).withName(CREDENTIAL).get() != null);
+      try (Rotation rotation = Rotation.to("pw-4")) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> !rotation.order.isEmpty());
+        serviceAccount(client, late, "default");
+        await().atMost(Duration.ofSeconds(120)).until(() -> rotation.order.size() == N + 1);
+        assertThat(Fixtures.pullSecretNames(client, late, "default")).contains(CREDENTIAL);
+        long served = rotation.order.get(late);
+        System.out.printf(
+            "ServiceAccount ahead of the rotation: its namespace was rotated as %d of %d%n",
+            served, N + 1);
+        // Written together with the entry, moved to the front; its turn would have been last.
+        assertThat(served).as("place of the namespace in the rotation").isLessThan(N / 2);
+      }
+    } finally {
+      client.namespaces().withName(late).delete();
+    }
+  }
+
+  /**
    * A rotation of the source to a new password, with the order in which one watch sees the
    * credential's Secrets get it.
    */
