@@ -239,17 +239,22 @@ public class ClusterRegistryCredentialReconciler
       List<SyncFailure> failed = new ArrayList<>();
       List<SyncFailure> conflicted = new ArrayList<>();
       int writes = 0;
+      // A namespace served twice in the pass is where its last write left it.
+      Map<String, NamespaceSync.Result> lastResults = new LinkedHashMap<>();
       for (var r : results) {
         writes += r.writes();
         rotated |= r.rotated();
+        if (r.newConflict()) {
+          conflicted.add(r.failure());
+        }
+        lastResults.put(r.namespace(), r);
+      }
+      for (var r : lastResults.values()) {
         if (r.landed()) {
           landed.add(r.namespace());
         }
         if (!r.ok()) {
           failed.add(r.failure());
-        }
-        if (r.newConflict()) {
-          conflicted.add(r.failure());
         }
       }
       newConflicts = conflicted;
@@ -468,8 +473,8 @@ public class ClusterRegistryCredentialReconciler
   }
 
   /**
-   * What a pass wrote: one result per namespace synced, and the namespaces it took on while it ran
-   * (see {@link #syncAll}).
+   * What a pass wrote: one result per write to a namespace, in the order they ended (a namespace
+   * can be served twice), and the namespaces it took on while it ran (see {@link #syncAll}).
    */
   private record Synced(List<NamespaceSync.Result> results, Set<String> newcomers) {}
 
@@ -506,8 +511,7 @@ public class ClusterRegistryCredentialReconciler
     Set<String> running = ConcurrentHashMap.newKeySet();
     Set<String> newcomers = new HashSet<>();
     var completions = new ExecutorCompletionService<NamespaceSync.Result>(fanOut);
-    // The last result per namespace: one served again has the result of its second write.
-    Map<String, NamespaceSync.Result> results = new LinkedHashMap<>();
+    List<NamespaceSync.Result> results = new ArrayList<>(namespaces.size());
     int inFlight = 0;
     try {
       while (!queue.isEmpty() || inFlight > 0) {
@@ -554,8 +558,7 @@ public class ClusterRegistryCredentialReconciler
         Future<NamespaceSync.Result> done =
             completions.poll(NEWCOMER_CHECK.toMillis(), TimeUnit.MILLISECONDS);
         if (done != null) {
-          NamespaceSync.Result result = done.get();
-          results.put(result.namespace(), result);
+          results.add(done.get());
           inFlight--;
         }
       }
@@ -567,7 +570,7 @@ public class ClusterRegistryCredentialReconciler
           ? r
           : new IllegalStateException(e.getCause());
     }
-    return new Synced(List.copyOf(results.values()), newcomers);
+    return new Synced(results, newcomers);
   }
 
   /**
