@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -113,26 +114,19 @@ class NewcomerDuringRotationIT {
   void aServiceAccountThatAppearsAfterItsNamespaceWasRotatedGetsItsEntryBeforeTheRotationEnds() {
     // Sorts first, so the rotation writes it first.
     String early = "a-newcomer-early";
-    try {
-      namespace(client, early, LABEL);
+    try (Rotation rotation =
+        rotationThenServiceAccount(early, "pw-3", r -> r.order.containsKey(early))) {
       await()
-          .atMost(Duration.ofSeconds(30))
-          .until(() -> client.secrets().inNamespace(early).withName(CREDENTIAL).get() != null);
-      try (Rotation rotation = Rotation.to("pw-3")) {
-        await().atMost(Duration.ofSeconds(60)).until(() -> rotation.order.containsKey(early));
-        serviceAccount(client, early, "default");
-        await()
-            .atMost(Duration.ofSeconds(120))
-            .until(() -> Fixtures.pullSecretNames(client, early, "default").contains(CREDENTIAL));
-        int rotatedWhenListed = rotation.order.size();
-        System.out.printf(
-            "late ServiceAccount: our entry was added when %d of %d namespaces were rotated%n",
-            rotatedWhenListed, N + 1);
-        assertThat(rotatedWhenListed)
-            .as("namespaces rotated when the late ServiceAccount got our entry")
-            .isLessThan(N + 1);
-        await().atMost(Duration.ofSeconds(120)).until(() -> rotation.order.size() == N + 1);
-      }
+          .atMost(Duration.ofSeconds(120))
+          .until(() -> Fixtures.pullSecretNames(client, early, "default").contains(CREDENTIAL));
+      int rotatedWhenListed = rotation.order.size();
+      System.out.printf(
+          "late ServiceAccount: our entry was added when %d of %d namespaces were rotated%n",
+          rotatedWhenListed, N + 1);
+      assertThat(rotatedWhenListed)
+          .as("namespaces rotated when the late ServiceAccount got our entry")
+          .isLessThan(N + 1);
+      await().atMost(Duration.ofSeconds(120)).until(() -> rotation.order.size() == N + 1);
     } finally {
       client.namespaces().withName(early).delete();
     }
@@ -146,26 +140,34 @@ class NewcomerDuringRotationIT {
   void aServiceAccountThatAppearsBeforeItsNamespaceIsReachedGetsItsEntryBeforeTheRotationEnds() {
     // Sorts last, so the rotation would reach it last.
     String late = "z-newcomer-late";
-    try {
-      namespace(client, late, LABEL);
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(() -> client.secrets().inNamespace(late).withName(CREDENTIAL).get() != null);
-      try (Rotation rotation = Rotation.to("pw-4")) {
-        await().atMost(Duration.ofSeconds(60)).until(() -> !rotation.order.isEmpty());
-        serviceAccount(client, late, "default");
-        await().atMost(Duration.ofSeconds(120)).until(() -> rotation.order.size() == N + 1);
-        assertThat(Fixtures.pullSecretNames(client, late, "default")).contains(CREDENTIAL);
-        long served = rotation.order.get(late);
-        System.out.printf(
-            "ServiceAccount ahead of the rotation: its namespace was rotated as %d of %d%n",
-            served, N + 1);
-        // Written together with the entry, moved to the front; its turn would have been last.
-        assertThat(served).as("place of the namespace in the rotation").isLessThan(N / 2);
-      }
+    try (Rotation rotation = rotationThenServiceAccount(late, "pw-4", r -> !r.order.isEmpty())) {
+      await().atMost(Duration.ofSeconds(120)).until(() -> rotation.order.size() == N + 1);
+      assertThat(Fixtures.pullSecretNames(client, late, "default")).contains(CREDENTIAL);
+      long served = rotation.order.get(late);
+      System.out.printf(
+          "ServiceAccount ahead of the rotation: its namespace was rotated as %d of %d%n",
+          served, N + 1);
+      // Written together with the entry, moved to the front; its turn would have been last.
+      assertThat(served).as("place of the namespace in the rotation").isLessThan(N / 2);
     } finally {
       client.namespaces().withName(late).delete();
     }
+  }
+
+  /**
+   * A namespace that has our Secret but no ServiceAccount yet, a rotation to a new password, and
+   * the namespace's {@code default} ServiceAccount created once {@code when} holds.
+   */
+  private static Rotation rotationThenServiceAccount(
+      String ns, String password, Predicate<Rotation> when) {
+    namespace(client, ns, LABEL);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> client.secrets().inNamespace(ns).withName(CREDENTIAL).get() != null);
+    Rotation rotation = Rotation.to(password);
+    await().atMost(Duration.ofSeconds(60)).until(() -> when.test(rotation));
+    serviceAccount(client, ns, "default");
+    return rotation;
   }
 
   /**
