@@ -79,7 +79,9 @@ class TargetedWorkIT {
     serviceAccount(client, "targeted-new", "default");
     await()
         .atMost(Duration.ofSeconds(30))
-        .until(() -> entries("targeted-new", "default").contains(secretName()));
+        .until(
+            () ->
+                Fixtures.pullSecretNames(client, "targeted-new", "default").contains(secretName()));
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> CredentialChecks.ready(client, CREDENTIAL, N + 1));
@@ -101,7 +103,10 @@ class TargetedWorkIT {
     client.resource(sa).update();
     await()
         .atMost(Duration.ofSeconds(30))
-        .until(() -> entries(ns, "default").containsAll(List.of("their-own", secretName())));
+        .until(
+            () ->
+                Fixtures.pullSecretNames(client, ns, "default")
+                    .containsAll(List.of("their-own", secretName())));
     double cost = examined() - before;
     System.out.printf(
         "targeted work: repairing one ServiceAccount examined %.0f namespaces (of %d)%n", cost, N);
@@ -202,13 +207,6 @@ class TargetedWorkIT {
         .withName(CREDENTIAL)
         .get()
         .targetSecretName();
-  }
-
-  private static List<String> entries(String ns, String sa) {
-    ServiceAccount found = client.serviceAccounts().inNamespace(ns).withName(sa).get();
-    return found == null || found.getImagePullSecrets() == null
-        ? List.of()
-        : found.getImagePullSecrets().stream().map(LocalObjectReference::getName).toList();
   }
 
   private static double examined() {
