@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -19,6 +20,7 @@ final class TcpProxy implements AutoCloseable {
   private final int targetPort;
   private final int port;
   private final List<Socket> open = new CopyOnWriteArrayList<>();
+  private final List<byte[]> greetings = new CopyOnWriteArrayList<>();
   private volatile ServerSocket server;
 
   TcpProxy(int targetPort) throws IOException {
@@ -30,6 +32,16 @@ final class TcpProxy implements AutoCloseable {
   int port() {
     return port;
   }
+
+  /**
+   * What the server sent first on each connection so far (one read, up to {@link #GREETING_BYTES}):
+   * on a TLS connection, the start of its ServerHello, which is not encrypted.
+   */
+  List<byte[]> serverGreetings() {
+    return List.copyOf(greetings);
+  }
+
+  static final int GREETING_BYTES = 128;
 
   /** Accepts connections again, on the same port (if it does not already). */
   synchronized void start() throws IOException {
@@ -71,8 +83,8 @@ final class TcpProxy implements AutoCloseable {
         Socket upstream = new Socket("127.0.0.1", targetPort);
         open.add(client);
         open.add(upstream);
-        pipe(client, upstream);
-        pipe(upstream, client);
+        pipe(client, upstream, false);
+        pipe(upstream, client, true);
       } catch (IOException e) {
         // The target refused (it is down): so is the client, at once rather than at its timeout.
         try {
@@ -84,12 +96,21 @@ final class TcpProxy implements AutoCloseable {
     }
   }
 
-  private static void pipe(Socket from, Socket to) {
+  private void pipe(Socket from, Socket to, boolean fromServer) {
     Thread t =
         new Thread(
             () -> {
               try (InputStream in = from.getInputStream();
                   OutputStream out = to.getOutputStream()) {
+                if (fromServer) {
+                  // One read, so that a server that says little first is not held up.
+                  byte[] first = new byte[GREETING_BYTES];
+                  int n = in.read(first);
+                  if (n > 0) {
+                    greetings.add(Arrays.copyOf(first, n));
+                    out.write(first, 0, n);
+                  }
+                }
                 in.transferTo(out);
               } catch (IOException e) {
                 // one side closed
