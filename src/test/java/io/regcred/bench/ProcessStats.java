@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 
 /** What Linux's /proc says about a process: CPU time used, resident memory, threads. */
 final class ProcessStats {
@@ -21,6 +23,31 @@ final class ProcessStats {
     long utime = Long.parseLong(fields[11]);
     long stime = Long.parseLong(fields[12]);
     return (utime + stime) * 1000 / TICKS_PER_SECOND;
+  }
+
+  /**
+   * Waits at least {@code min}, then until these processes together spend less than {@code
+   * cpuMsPerSecond} of CPU in a second (at most {@code max}); returns the time waited, in ms.
+   */
+  static long awaitIdle(List<Long> pids, long cpuMsPerSecond, Duration min, Duration max)
+      throws InterruptedException {
+    long start = System.nanoTime();
+    Thread.sleep(min.toMillis());
+    long deadline = start + max.toNanos();
+    long cpu = cpuMillis(pids);
+    while (System.nanoTime() < deadline) {
+      Thread.sleep(1000);
+      long now = cpuMillis(pids);
+      if (now - cpu < cpuMsPerSecond) {
+        break;
+      }
+      cpu = now;
+    }
+    return (System.nanoTime() - start) / 1_000_000;
+  }
+
+  private static long cpuMillis(List<Long> pids) {
+    return pids.stream().mapToLong(ProcessStats::cpuMillis).sum();
   }
 
   /** Resident set size (VmRSS) in KiB. */

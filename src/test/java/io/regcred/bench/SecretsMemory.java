@@ -26,7 +26,7 @@ final class SecretsMemory {
   static final int TENANT_SECRET_BYTES = 1_000_000;
 
   /** After the last Secret is written, for the operator's watches to deliver what they will. */
-  static final long SETTLE_MS = 2000;
+  static final Duration SETTLE = Duration.ofSeconds(2);
 
   /**
    * Then, until the operator is idle: less CPU than this in a second. What it holds while it still
@@ -100,24 +100,9 @@ final class SecretsMemory {
             withLabelled.rssMiB());
   }
 
-  /**
-   * Waits {@link #SETTLE_MS}, then until the operator has spent less than {@link
-   * #IDLE_CPU_MS_PER_SECOND} in a second (at most {@link #MAX_SETTLE}); returns the time waited.
-   */
+  /** {@link #SETTLE}, then until the operator is idle; returns the time waited. */
   private static long settle(long pid) throws InterruptedException {
-    long start = System.nanoTime();
-    Thread.sleep(SETTLE_MS);
-    long deadline = start + MAX_SETTLE.toNanos();
-    long cpu = ProcessStats.cpuMillis(pid);
-    while (System.nanoTime() < deadline) {
-      Thread.sleep(1000);
-      long now = ProcessStats.cpuMillis(pid);
-      if (now - cpu < IDLE_CPU_MS_PER_SECOND) {
-        break;
-      }
-      cpu = now;
-    }
-    return (System.nanoTime() - start) / 1_000_000;
+    return ProcessStats.awaitIdle(List.of(pid), IDLE_CPU_MS_PER_SECOND, SETTLE, MAX_SETTLE);
   }
 
   private static Sample sample(long pid) throws Exception {
