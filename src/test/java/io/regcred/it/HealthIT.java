@@ -146,7 +146,8 @@ class HealthIT {
     }
   }
 
-  private static int status(int port, String path) throws Exception {
+  /** The status of a GET of the operator's health server on this port. */
+  static int status(int port, String path) throws Exception {
     return get(port, path).statusCode();
   }
 
