@@ -15,6 +15,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import javax.net.ssl.KeyManagerFactory;
@@ -27,12 +28,12 @@ import javax.net.ssl.TrustManagerFactory;
  * runs only its quick compiler (the payload's launcher says so, for memory and start-up).
  *
  * <p>Why: the quick compiler has no intrinsics for AES-GCM, so the JDK encrypts it in plain Java
- * (27–42 MB/s measured here); ChaCha20-Poly1305 in plain Java runs at 122–188 MB/s, and TLS was
- * over a quarter of the operator's CPU during a fan-out. Netty's default client cipher list (which
- * fabric8's Vert.x client uses, with no hook to change it) has no ChaCha20, so the API server picks
- * AES-GCM; Go's TLS server picks ChaCha20-Poly1305 when it is the client's first choice. With the
- * optimising compiler, AES-GCM has hardware intrinsics and is the faster one, so the order is left
- * as it is.
+ * (27–42 MB/s measured here); ChaCha20-Poly1305 in plain Java runs at 122–188 MB/s (at N = 5,000
+ * namespaces this cut the operator's CPU per namespace by an eighth, docs/benchmarks.md). Netty's
+ * default client cipher list (which fabric8's Vert.x client uses, with no hook to change it) has no
+ * ChaCha20, so the API server picks AES-GCM; Go's TLS server picks ChaCha20-Poly1305 when it is the
+ * client's first choice. With the optimising compiler, AES-GCM has hardware intrinsics and is the
+ * faster one, so the order is left as it is.
  *
  * <p>How: the only place fabric8 (7.5) lets one reach the TLS engine is the {@link Vertx} it is
  * given: its {@code createHttpClient(options)} is wrapped so that the options' TLS engine factory
@@ -195,9 +196,10 @@ final class ChaCha20First {
         @Override
         protected void initEngine(SSLEngine engine) {
           engine.setEnabledCipherSuites(
+              // copyOf: a provider's list with a name twice must not fail the connection.
               order(
                       List.of(engine.getEnabledCipherSuites()),
-                      Set.of(engine.getSupportedCipherSuites()))
+                      Set.copyOf(Arrays.asList(engine.getSupportedCipherSuites())))
                   .toArray(String[]::new));
         }
       };
